@@ -1,0 +1,43 @@
+# One entry point for students, instructors and maintainers.
+# Every target creates .venv on first use with the machine's python3, so a fresh
+# clone needs nothing installed beforehand.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(abspath $(VENV))/bin
+STAMP  := $(VENV)/.installed
+JOBS   ?= 2
+
+# nbgrader shells out to `alembic`, and notebooks start the venv's kernel: the
+# venv's bin/ must come first on PATH for every command.
+export PATH := $(BIN):$(PATH)
+export MPLBACKEND := Agg
+export PYTHONHASHSEED := 0
+
+.PHONY: demo test lint lab bench clean venv
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/python -m autograder demo
+
+test: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest -n $(JOBS) -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab notebooks/
+
+bench: $(STAMP)
+	$(BIN)/python bench/train_speed.py
+
+clean:
+	rm -rf build .pytest_cache .ruff_cache
