@@ -1,0 +1,1 @@
+"""autograder: release, grade, give feedback and export grades for the course."""
