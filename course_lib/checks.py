@@ -1,0 +1,324 @@
+"""Checks the notebook tests call: they fail with a message that says WHAT is wrong.
+
+Every check raises ``AssertionError`` (what nbgrader counts as a failed test) with a message
+naming the value, what was expected and, where a common mistake fits the evidence, a hint:
+a shape (n,) where (n, 1) was expected (``keepdims=True``), a transposed matrix, a list
+where a numpy array was expected, every entry off by the same factor (a constant ratio,
+-1 meaning a flipped sign).
+
+Tolerance policy (one for the whole course): ``actual`` is close to ``expected`` when
+``|actual - expected| <= ATOL + RTOL * |expected|`` entry by entry (numpy's ``allclose``
+rule, so ``expected`` sets the scale), with NaN never close to anything.
+
+Integrity: the numpy functions used here are bound when this module is imported, so a
+student cell that later monkey-patches numpy (``np.allclose = lambda *a, **k: True``) does
+not change what these checks compute.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+__all__ = [
+    "RTOL",
+    "ATOL",
+    "check_type",
+    "check_shape",
+    "check_equal",
+    "check_close",
+    "check_dict_close",
+]
+
+RTOL = 1e-5
+ATOL = 1e-8
+
+# numpy as it was when the checks were imported (see "Integrity" above)
+_ndarray = np.ndarray
+_generic = np.generic
+_asarray = np.asarray
+_shape = np.shape
+_abs = np.abs
+_isclose = np.isclose
+_isnan = np.isnan
+_argmax = np.argmax
+_argwhere = np.argwhere
+_unravel_index = np.unravel_index
+_count_nonzero = np.count_nonzero
+_array_equal = np.array_equal
+_not_equal = np.not_equal
+_float64 = np.float64
+_ptp = np.ptp
+_max = np.max
+_median = np.median
+
+_TYPE_NAMES: dict[type, str] = {
+    _ndarray: "a numpy array",
+    float: "a float",
+    int: "an int",
+    bool: "a bool",
+    str: "a str",
+    list: "a list",
+    tuple: "a tuple",
+    dict: "a dict",
+    type(None): "None",
+}
+
+
+def _describe_type(t: type | tuple[type, ...]) -> str:
+    if isinstance(t, tuple):
+        return " or ".join(_describe_type(one) for one in t)
+    return _TYPE_NAMES.get(t, f"a {t.__name__}")
+
+
+def _describe_value_type(value: Any) -> str:
+    if isinstance(value, _ndarray):
+        return f"a numpy array of shape {value.shape}" if value.ndim == 0 else "a numpy array"
+    if isinstance(value, _generic):
+        return f"a numpy scalar ({type(value).__name__})"
+    return _describe_type(type(value))
+
+
+def _fmt(x: Any) -> str:
+    """A number printed with enough digits to see a difference at RTOL."""
+    if isinstance(x, numbers.Integral) and not isinstance(x, bool):
+        return str(int(x))
+    if isinstance(x, numbers.Real):
+        return f"{float(x):.10g}"
+    return repr(x)
+
+
+def _fmt_ratio(ratio: float) -> str:
+    """A ratio with 6 significant digits, always with a decimal point: 2.0, -1.0, 0.333333."""
+    return repr(float(f"{ratio:.6g}"))
+
+
+def _fail(message: str) -> None:
+    raise AssertionError(message)
+
+
+# --------------------------------------------------------------------------- type & shape
+
+
+def check_type(value: Any, expected_type: type | tuple[type, ...], name: str) -> None:
+    """Fail unless ``isinstance(value, expected_type)``.
+
+    Example message: "dw is a list but expected a numpy array".
+    """
+    if isinstance(value, expected_type):
+        return
+    wanted = _describe_type(expected_type)
+    message = f"{name} is {_describe_value_type(value)} but expected {wanted}"
+    if isinstance(value, _ndarray) and value.ndim == 0:
+        message += ": convert it with " + ("float(...)" if expected_type is float else ".item()")
+    elif isinstance(value, list | tuple) and expected_type is _ndarray:
+        message += ": build it with numpy operations or wrap it in np.array(...)"
+    _fail(message)
+
+
+def _shape_hint(actual: tuple[int, ...], expected: tuple[int, ...]) -> str:
+    """The likely cause of a shape mismatch, or "" when none fits."""
+    a_squeezed = tuple(d for d in actual if d != 1)
+    e_squeezed = tuple(d for d in expected if d != 1)
+    if expected == ():
+        return "a scalar was expected: did you forget np.squeeze or float(...)?"
+    if a_squeezed == e_squeezed and len(actual) < len(expected):
+        return "did you forget keepdims=True or a reshape?"
+    if a_squeezed == e_squeezed and len(actual) > len(expected):
+        return "an extra axis of length 1: did you mean to squeeze or reshape?"
+    if a_squeezed == e_squeezed:
+        return "the same entries along a different axis: a reshape or keepdims mistake?"
+    if len(actual) == 2 and actual == expected[::-1]:
+        return (
+            "likely transposed: check the order of a matrix product or a missing/extra .T"
+        )
+    if len(actual) == len(expected) and all(
+        a == e or e == 1 for a, e in zip(actual, expected, strict=True)
+    ):
+        return (
+            "bigger along an axis where a length of 1 was expected: an unintended broadcast "
+            "(e.g. (n, 1) combined with (n,) gives (n, n))?"
+        )
+    return ""
+
+
+def check_shape(value: Any, expected_shape: tuple[int, ...], name: str) -> None:
+    """Fail unless ``np.shape(value) == expected_shape``.
+
+    Example: "dw has shape (2,) but expected (2, 1): did you forget keepdims=True or a
+    reshape?"
+    """
+    expected_shape = tuple(expected_shape)
+    actual_shape = tuple(_shape(value))
+    if actual_shape == expected_shape:
+        return
+    message = f"{name} has shape {actual_shape} but expected {expected_shape}"
+    hint = _shape_hint(actual_shape, expected_shape)
+    _fail(f"{message}: {hint}" if hint else message)
+
+
+# --------------------------------------------------------------------------- equality
+
+
+def _first_index(mask: Any) -> tuple[int, ...]:
+    return tuple(int(i) for i in _argwhere(mask)[0])
+
+
+def check_equal(actual: Any, expected: Any, name: str) -> None:
+    """Fail unless ``actual`` equals ``expected`` exactly (arrays: same type, shape, entries)."""
+    if isinstance(expected, _ndarray):
+        check_type(actual, _ndarray, name)
+        check_shape(actual, expected.shape, name)
+        if _array_equal(actual, expected):
+            return
+        differ = _not_equal(actual, expected)
+        n_diff = int(_count_nonzero(differ))
+        idx = _first_index(differ)
+        _fail(
+            f"{name} differs in {n_diff} of {expected.size} entries; first at index {idx}: "
+            f"got {_fmt(actual[idx])} expected {_fmt(expected[idx])}"
+        )
+    if isinstance(actual, _ndarray):
+        check_type(actual, type(expected), name)
+    if bool(actual == expected):
+        return
+    message = f"{name} differs: got {_fmt(actual)} expected {_fmt(expected)}"
+    if _is_number(actual) and _is_number(expected) and expected != 0:
+        message += f" (ratio {_fmt_ratio(actual / expected)})"
+    _fail(message)
+
+
+# --------------------------------------------------------------------------- closeness
+
+
+def _is_number(x: Any) -> bool:
+    return isinstance(x, numbers.Number) and not isinstance(x, bool)
+
+
+def _is_scalar(x: Any) -> bool:
+    return _is_number(x) or (isinstance(x, _ndarray | _generic) and x.ndim == 0)
+
+
+def _as_float_array(value: Any, name: str) -> Any:
+    try:
+        return _asarray(value, dtype=_float64)
+    except (TypeError, ValueError):
+        _fail(f"{name} holds values that are not numbers: {value!r}")
+        raise  # unreachable, keeps type checkers happy
+
+
+def _pattern(actual: Any, expected: Any, rtol: float, atol: float) -> str:
+    """State a constant ratio or a constant offset between actual and expected, if any."""
+    nonzero = _abs(expected) > atol
+    if _count_nonzero(nonzero) > 0 and _isclose(actual[~nonzero], 0.0, rtol=0, atol=atol).all():
+        ratios = actual[nonzero] / expected[nonzero]
+        ratio = float(_median(ratios))
+        if ratio != 0 and _isclose(ratios, ratio, rtol=1e-6, atol=0).all():
+            if _isclose(ratio, -1.0, rtol=1e-6, atol=0):
+                return "every entry has the opposite sign (ratio -1.0): sign flipped"
+            return f"every entry is {_fmt_ratio(ratio)} times the expected (constant ratio)"
+    offsets = actual - expected
+    if offsets.size > 1 and float(_ptp(offsets)) <= atol + rtol * float(_max(_abs(expected))):
+        return f"every entry is off by the same amount ({float(offsets.flat[0]):+.6g})"
+    return ""
+
+
+def check_close(
+    actual: Any,
+    expected: Any,
+    name: str,
+    rtol: float = RTOL,
+    atol: float = ATOL,
+) -> None:
+    """Fail unless ``actual`` is close to ``expected`` under the module's tolerance policy.
+
+    ``expected`` decides the kind: a scalar (Python or numpy number, 0-d array) needs a
+    scalar, an array needs a numpy array of the same shape, a list/tuple needs a list/tuple
+    of the same length.  Messages: "cost differs: got 0.5 expected 0.25 (ratio 2.0)";
+    for arrays how many entries differ, the worst one (index, got, expected) and a constant
+    ratio or offset when there is one.
+    """
+    if _is_scalar(expected):
+        if not _is_scalar(actual):
+            if isinstance(actual, _ndarray):
+                check_shape(actual, (), name)
+            check_type(actual, float, name)
+        a, e = float(_as_float_array(actual, name)), float(_as_float_array(expected, name))
+        if math.isnan(a) and not math.isnan(e):
+            _fail(f"{name} is nan but expected {_fmt(e)}")
+        if abs(a - e) <= atol + rtol * abs(e):
+            return
+        message = f"{name} differs: got {_fmt(a)} expected {_fmt(e)}"
+        if e != 0:
+            ratio = a / e
+            message += f" (ratio {_fmt_ratio(ratio)})"
+            if math.isclose(ratio, -1.0, rel_tol=1e-6):
+                message += ": sign flipped"
+        _fail(message)
+        return
+
+    if isinstance(expected, list | tuple):
+        check_type(actual, (list, tuple), name)
+        if len(actual) != len(expected):
+            _fail(f"{name} has {len(actual)} entries but expected {len(expected)}")
+        a_arr = _as_float_array(actual, name)
+        e_arr = _as_float_array(expected, name)
+    else:
+        check_type(actual, _ndarray, name)
+        e_arr = _as_float_array(expected, name)
+        check_shape(actual, e_arr.shape, name)
+        a_arr = _as_float_array(actual, name)
+
+    close = _isclose(a_arr, e_arr, rtol=rtol, atol=atol)
+    if close.all():
+        return
+    n_bad = int(a_arr.size - _count_nonzero(close))
+    nan = _isnan(a_arr) & ~_isnan(e_arr)
+    if _count_nonzero(nan):
+        idx = _first_index(nan)
+        _fail(
+            f"{name} differs in {n_bad} of {e_arr.size} entries; "
+            f"{int(_count_nonzero(nan))} of them nan, the first at index {idx}"
+        )
+    excess = _abs(a_arr - e_arr) - (atol + rtol * _abs(e_arr))
+    idx = tuple(int(i) for i in _unravel_index(_argmax(excess), e_arr.shape))
+    message = (
+        f"{name} differs in {n_bad} of {e_arr.size} entries (rtol={rtol:g}, atol={atol:g}); "
+        f"worst at index {idx}: got {_fmt(a_arr[idx])} expected {_fmt(e_arr[idx])}"
+    )
+    pattern = _pattern(a_arr, e_arr, rtol, atol)
+    _fail(f"{message}; {pattern}" if pattern else message)
+
+
+def check_dict_close(
+    actual_dict: Any,
+    expected_dict: Mapping[str, Any],
+    name: str,
+    rtol: float = RTOL,
+    atol: float = ATOL,
+    allow_extra: bool = True,
+) -> None:
+    """Check a dict of arrays/numbers key by key with :func:`check_close`.
+
+    Missing keys are named; every failing key is reported in one message (one line each).
+    Extra keys fail only when ``allow_extra`` is False.
+    """
+    check_type(actual_dict, dict, name)
+    missing = [k for k in expected_dict if k not in actual_dict]
+    if missing:
+        _fail(f"{name} is missing keys {missing} (it has {sorted(map(str, actual_dict))})")
+    extra = [k for k in actual_dict if k not in expected_dict]
+    if extra and not allow_extra:
+        _fail(f"{name} has unexpected keys {extra}")
+    problems = []
+    for key, expected in expected_dict.items():
+        try:
+            check_close(actual_dict[key], expected, f"{name}[{key!r}]", rtol=rtol, atol=atol)
+        except AssertionError as err:
+            problems.append(str(err))
+    if problems:
+        _fail("\n".join(problems))
