@@ -24,6 +24,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
+	$(BIN)/python -m course_lib.demo --out build/demo
 	$(BIN)/python -m autograder demo
 
 test: $(STAMP)

@@ -23,6 +23,9 @@ CELL_TIMEOUT = 30
 #: Characters of output kept per cell (a flood of prints is truncated).
 MAX_OUTPUT_CHARS = 10_000
 
+#: Address space (MB) a grading kernel may use; past it, allocations raise MemoryError.
+MEMORY_LIMIT_MB = 4096
+
 
 def apply(c: Config) -> Config:
     """Write the course's grading policy into the traitlets config ``c`` and return it."""

@@ -72,6 +72,7 @@ class SubmissionResult:
     content_hash: str = ""
     seconds: float = 0.0
     flags: list[str] = field(default_factory=list)   # e.g. "tampered", "copied_reference"
+    source_hash: str = ""   # hash of the assignment's source files it was graded against
 
     @property
     def score(self) -> float:

@@ -238,10 +238,14 @@ def check_close(
 
     ``expected`` decides the kind: a scalar (Python or numpy number, 0-d array) needs a
     scalar, an array needs a numpy array of the same shape, a list/tuple needs a list/tuple
-    of the same length.  Messages: "cost differs: got 0.5 expected 0.25 (ratio 2.0)";
+    of the same length, a dict is checked key by key (:func:`check_dict_close`).
+    Messages: "cost differs: got 0.5 expected 0.25 (ratio 2.0)";
     for arrays how many entries differ, the worst one (index, got, expected) and a constant
     ratio or offset when there is one.
     """
+    if isinstance(expected, Mapping):
+        check_dict_close(actual, expected, name, rtol=rtol, atol=atol)
+        return
     if _is_scalar(expected):
         if not _is_scalar(actual):
             if isinstance(actual, _ndarray):

@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from course_lib.activations import sigmoid
+
 __all__ = ["FC", "SquareLoss", "Net", "AND_X", "AND_T", "INITS", "and_gate_experiment"]
 
 AND_X = np.array([[0, 0, 1, 1], [0, 1, 0, 1]])
@@ -25,11 +27,6 @@ AND_T = np.array([[0, 0, 0, 1]])
 
 #: init name -> (fill value of fc1.w, fill value of fc2.w) for :func:`and_gate_experiment`
 INITS: dict[str, tuple[float, float]] = {"zeros": (0.0, 0.0), "ones": (1.0, 0.0)}
-
-
-def _sigmoid(z: np.ndarray) -> np.ndarray:
-    """Logistic function, computed without overflow warnings for large |z|."""
-    return np.exp(-np.logaddexp(0.0, -z))
 
 
 def _default_rng(rng: np.random.Generator | None) -> np.random.Generator:
@@ -71,7 +68,7 @@ class FC:
                 f"to match w of shape {self.w.shape}"
             )
         self.x = x
-        self.y = _sigmoid(self.w.T @ x + self.b)
+        self.y = sigmoid(self.w.T @ x + self.b)
         return self.y
 
     def backward(self, residual: np.ndarray) -> np.ndarray:

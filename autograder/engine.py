@@ -1,0 +1,390 @@
+"""The coordinator of a grading run: finds the submissions, hands them to grading processes,
+and is the only one to write anything.
+
+For each finished submission, in this order: the autograded notebooks, one line in the
+ledger (fsynced), ``grades.csv`` rewritten atomically, the feedback pages. So an interrupted
+run (Ctrl-C, ``kill -9``, a power cut) loses at most the submissions being graded at that
+moment, and the next run grades only what is missing or changed (``force`` regrades
+everything). At the end the nbgrader gradebook is brought up to date and the class report is
+written.
+
+Grading processes are started with ``spawn`` (no state shared with the coordinator); each
+keeps a kernel starting while it grades (:class:`autograder.kernels.KernelPool`). A process
+that dies takes only its current submission with it: that one is retried once in a new
+process, then recorded as ``error``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import logging
+import multiprocessing
+import multiprocessing.connection
+import os
+import shutil
+import signal
+import sys
+import time
+from collections import Counter, deque
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+
+from autograder import nbgrader_config
+from autograder.course import DEFAULT_BUILD, DEFAULT_SOURCE, Course, load_course
+from autograder.intake import discover, open_submissions
+from autograder.kernels import KernelSettings
+from autograder.ledger import Ledger, write_atomic, write_csv
+from autograder.results import Status, SubmissionResult
+from autograder.worker import Job, WorkerSettings, error_result, worker_main
+
+log = logging.getLogger("autograder")
+
+DEFAULT_OUT = DEFAULT_BUILD / "grading"
+
+
+def default_jobs() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+@dataclass
+class GradeOptions:
+    submissions: Path
+    out: Path = DEFAULT_OUT
+    jobs: int = field(default_factory=default_jobs)
+    timeout: float = float(nbgrader_config.CELL_TIMEOUT)
+    force: bool = False
+    source: Path = DEFAULT_SOURCE
+    memory_mb: int = nbgrader_config.MEMORY_LIMIT_MB
+    max_output_chars: int = nbgrader_config.MAX_OUTPUT_CHARS
+    progress: bool = True
+    feedback: bool = True
+    report: bool = True
+    gradebook: bool = True
+
+
+@dataclass
+class RunSummary:
+    """What a run did; ``results`` are this run's submissions (graded now or before)."""
+
+    out: Path
+    results: list[SubmissionResult] = field(default_factory=list)
+    graded: int = 0
+    skipped: int = 0
+    lost: int = 0
+    interrupted: bool = False
+    seconds: float = 0.0
+    failures: list[str] = field(default_factory=list)   # parts of the tool that failed
+    paths: dict[str, Path] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures and not any(r.status == Status.ERROR for r in self.results)
+
+
+# --------------------------------------------------------------------------- outputs
+
+class Outputs:
+    """Where a run writes, and the writing itself (coordinator only)."""
+
+    def __init__(self, out: Path, course: Course, feedback: bool = True):
+        self.out = Path(out)
+        self.course = course
+        self.ledger = Ledger(self.out / "ledger.jsonl")
+        self.csv = self.out / "grades.csv"
+        self.autograded = self.out / "autograded"
+        self.feedback_dir = self.out / "feedback"
+        self._write_feedback = _optional("feedback", "write_feedback") if feedback else None
+        self.failures: list[str] = []
+
+    def notebook_path(self, result: SubmissionResult, name: str) -> Path:
+        return self.autograded / result.student_id / result.assignment / f"{name}.ipynb"
+
+    def record(self, result: SubmissionResult, executed: dict[str, str]) -> None:
+        """Everything about one finished submission, in crash-safe order."""
+        for nb in result.notebooks:
+            path = self.notebook_path(result, nb.name)
+            if nb.name in executed:
+                write_atomic(path, executed[nb.name])
+            elif path.exists():
+                path.unlink()
+        self.ledger.append(result)
+        write_csv(self.ledger.sorted_results(), self.csv)
+        self.feedback(result, {k: nbformat.reads(v, as_version=4)
+                               for k, v in executed.items()})
+
+    def feedback(self, result: SubmissionResult, graded: dict) -> None:
+        if self._write_feedback is None:
+            return
+        try:
+            self._write_feedback(result, graded, self.feedback_dir)
+        except Exception as exc:  # noqa: BLE001 - a page must not cost the grades
+            msg = f"feedback for {result.student_id}/{result.assignment} failed: {exc!r}"
+            log.warning(msg)
+            self.failures.append(msg)
+
+    def feedback_if_missing(self, result: SubmissionResult) -> None:
+        """Pages for a result graded by an earlier run (e.g. before feedback existed)."""
+        if self._write_feedback is None:
+            return
+        folder = self.feedback_dir / result.student_id / result.assignment
+        if folder.exists():
+            return
+        graded = {}
+        for nb in result.notebooks:
+            path = self.notebook_path(result, nb.name)
+            if path.exists():
+                with contextlib.suppress(Exception):
+                    graded[nb.name] = nbformat.read(path, as_version=4)
+        self.feedback(result, graded)
+
+
+def _optional(module: str, attr: str) -> Callable | None:
+    """``autograder.<module>.<attr>``, or None (with a log line) while it is not written."""
+    name = f"autograder.{module}"
+    try:
+        mod = importlib.import_module(name)
+    except ModuleNotFoundError as exc:
+        if exc.name != name:
+            raise
+        log.warning("%s is not available yet (autograder/%s.py missing): skipping it",
+                    attr, module)
+        return None
+    fn = getattr(mod, attr, None)
+    if fn is None:
+        log.warning("%s has no %s yet: skipping it", name, attr)
+    return fn
+
+
+# --------------------------------------------------------------------------- processes
+
+class _Worker:
+    def __init__(self, ctx, settings: WorkerSettings, number: int):
+        self.conn, child = ctx.Pipe()
+        self.proc = ctx.Process(target=worker_main, args=(child, settings), daemon=True,
+                                name=f"autograder-worker-{number}")
+        self.proc.start()
+        child.close()
+        self.job: Job | None = None
+        self.started = 0.0
+
+    def give(self, job: Job) -> None:
+        self.job, self.started = job, time.monotonic()
+        self.conn.send(job)
+
+    def stop(self, wait: float) -> None:
+        with contextlib.suppress(Exception):
+            self.conn.send(None)
+        self.proc.join(wait)
+        if self.proc.is_alive():
+            self.proc.terminate()
+            self.proc.join(2)
+        if self.proc.is_alive():
+            self.proc.kill()
+            self.proc.join(1)
+        with contextlib.suppress(Exception):
+            self.conn.close()
+
+
+def run_jobs(jobs: Iterable[Job], settings: WorkerSettings, processes: int,
+             on_result: Callable[[Job, SubmissionResult, dict[str, str]], None],
+             watchdog: float | None = None) -> None:
+    """Grade ``jobs`` in ``processes`` spawned processes, calling ``on_result`` in this process
+    as each finishes. A job whose process dies is retried once, then reported as ``error``."""
+    queue = deque(jobs)
+    if not queue:
+        return
+    ctx = multiprocessing.get_context("spawn")
+    count = min(processes, len(queue))
+    workers = [_Worker(ctx, settings, i) for i in range(count)]
+    attempts: Counter = Counter()
+    watchdog = watchdog or max(600.0, 40 * settings.timeout)
+    clean = False
+    try:
+        while True:
+            for w in workers:
+                if w.job is None and queue:
+                    w.give(queue.popleft())
+            busy = [w for w in workers if w.job is not None]
+            if not busy:
+                break
+            waitables = [w.conn for w in busy] + [w.proc.sentinel for w in busy]
+            ready = multiprocessing.connection.wait(waitables, timeout=1.0)
+            for i, w in enumerate(workers):
+                if w.job is None:
+                    continue
+                message = None
+                if w.conn in ready:
+                    with contextlib.suppress(EOFError, OSError):
+                        message = w.conn.recv()
+                if message is not None:
+                    job, w.job = w.job, None
+                    if queue:  # keep the process busy while this result is written
+                        w.give(queue.popleft())
+                    _, result_json, executed = message
+                    on_result(job, SubmissionResult.from_json(result_json), executed)
+                elif w.proc.sentinel in ready or w.conn in ready or (
+                        time.monotonic() - w.started > watchdog):
+                    job = w.job
+                    overdue = w.proc.is_alive()
+                    w.job = None
+                    w.stop(0)
+                    workers[i] = _Worker(ctx, settings, i)
+                    attempts[job.key] += 1
+                    if attempts[job.key] < 2 and not overdue:
+                        log.warning("grading process died on %s/%s; retrying it", *job.key)
+                        queue.appendleft(job)
+                    else:
+                        why = (f"grading took longer than {watchdog:g} s" if overdue
+                               else "the grading process died twice on it")
+                        on_result(job, error_result(job, why), {})
+        clean = True
+    finally:
+        for w in workers:
+            w.stop(5 if clean else 0)
+
+
+# --------------------------------------------------------------------------- the run
+
+class TqdmHandler(logging.Handler):
+    """Log lines that do not break the progress bar."""
+
+    def emit(self, record):
+        from tqdm import tqdm
+
+        tqdm.write(self.format(record), file=sys.stderr)
+
+
+def grade(options: GradeOptions) -> RunSummary:
+    """Grade every submission in ``options.submissions``; see the module docstring.
+
+    Raises CourseError / IntakeError (bad input: nothing graded) before any grading starts.
+    """
+    start = time.perf_counter()
+    course = load_course(options.source)
+    out = Path(options.out)
+    out.mkdir(parents=True, exist_ok=True)
+    root = open_submissions(Path(options.submissions), out / "intake")
+    extracted = not Path(options.submissions).is_dir()
+    intake = discover(root, course)
+    for note in intake.notes:
+        log.info("%s", note)
+    outputs = Outputs(out, course, feedback=options.feedback)
+    summary = RunSummary(out=out)
+    if outputs.ledger.damaged_lines:
+        log.warning("ledger: %d damaged line(s) ignored (an interrupted write); those "
+                    "submissions are graded again", outputs.ledger.damaged_lines)
+
+    for row in intake.rows:
+        if options.force or not outputs.ledger.is_current(row.key, row.content_hash, ""):
+            outputs.record(row, {})
+            summary.graded += 1
+        else:
+            summary.skipped += 1
+    todo = []
+    for job in intake.jobs:
+        if options.force or not outputs.ledger.is_current(job.key, job.content_hash,
+                                                          job.source_hash):
+            todo.append(job)
+        else:
+            summary.skipped += 1
+            outputs.feedback_if_missing(outputs.ledger.results[job.key])
+    write_csv(outputs.ledger.sorted_results(), outputs.csv)
+    log.info("found %d submission(s) in %s: %d to grade, %d unchanged since the last run",
+             intake.count, root, len(todo) + summary.graded, summary.skipped)
+
+    settings = WorkerSettings(timeout=options.timeout,
+                              max_output_chars=options.max_output_chars,
+                              kernel=KernelSettings(memory_mb=options.memory_mb))
+    done_keys: set[tuple[str, str]] = {r.key for r in intake.rows}
+    bar = _progress(len(todo), options.progress)
+    statuses: Counter = Counter()
+
+    def on_result(job: Job, result: SubmissionResult, executed: dict[str, str]) -> None:
+        outputs.record(result, executed)
+        done_keys.add(result.key)
+        summary.graded += 1
+        statuses[result.status.value] += 1
+        if bar is not None:
+            bar.set_postfix({k: v for k, v in sorted(statuses.items())}, refresh=False)
+            bar.update(1)
+
+    previous = signal.getsignal(signal.SIGTERM)
+    with contextlib.suppress(ValueError):  # not the main thread
+        signal.signal(signal.SIGTERM, _raise_interrupt)
+    try:
+        run_jobs(todo, settings, max(1, options.jobs), on_result)
+    except KeyboardInterrupt:
+        summary.interrupted = True
+        summary.lost = len([j for j in todo if j.key not in done_keys])
+        log.warning("interrupted: %d submission(s) not graded; run the same command again "
+                    "to grade them (finished ones are kept)", summary.lost)
+    finally:
+        if bar is not None:
+            bar.close()
+        with contextlib.suppress(ValueError, TypeError):
+            signal.signal(signal.SIGTERM, previous)
+
+    found = [*intake.rows, *intake.jobs]
+    summary.results = [outputs.ledger.results[x.key] for x in found
+                       if x.key in outputs.ledger.results]
+    summary.paths = {"grades": outputs.csv, "ledger": outputs.ledger.path,
+                     "autograded": outputs.autograded}
+    if options.gradebook:
+        _gradebook(out, course, outputs, done_keys, summary)
+    if outputs.feedback_dir.exists():
+        summary.paths["feedback"] = outputs.feedback_dir
+    if options.report and not summary.interrupted:
+        _report(out, outputs, summary)
+    summary.failures.extend(outputs.failures)
+    if extracted:
+        shutil.rmtree(out / "intake", ignore_errors=True)
+    summary.seconds = time.perf_counter() - start
+    return summary
+
+
+def _raise_interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
+def _progress(total: int, enabled: bool):
+    if not enabled or total == 0:
+        return None
+    from tqdm import tqdm
+
+    return tqdm(total=total, file=sys.stderr, unit="submission", dynamic_ncols=True,
+                desc="grading", smoothing=0.1)
+
+
+def _gradebook(out: Path, course: Course, outputs: Outputs, graded_now: set,
+               summary: RunSummary) -> None:
+    from autograder.gradebook import write_gradebook
+
+    path = out / "gradebook.db"
+    try:
+        write_gradebook(path, course, outputs.ledger.sorted_results(), only=graded_now)
+        summary.paths["gradebook"] = path
+    except Exception as exc:  # noqa: BLE001 - the CSV and ledger are already safe
+        msg = f"writing the gradebook {path} failed: {exc!r}"
+        log.error(msg)
+        summary.failures.append(msg)
+
+
+def _report(out: Path, outputs: Outputs, summary: RunSummary) -> None:
+    write_report = _optional("report", "write_report")
+    if write_report is None:
+        return
+    try:
+        summary.paths["report"] = Path(write_report(outputs.ledger.sorted_results(),
+                                                    out / "report"))
+    except Exception as exc:  # noqa: BLE001
+        msg = f"the class report failed: {exc!r}"
+        log.error(msg)
+        summary.failures.append(msg)
+

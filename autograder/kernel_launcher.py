@@ -1,0 +1,54 @@
+"""Start an IPython kernel under the grader's limits: ``python -m autograder.kernel_launcher
+--memory-mb N -f CONNECTION_FILE``.
+
+Before the kernel starts it caps its address space (``RLIMIT_AS``: an allocation past the limit
+raises MemoryError in the student's cell instead of taking the machine down), forbids core
+dumps, and asks Linux to kill it when the grading worker that started it dies.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import signal
+import sys
+
+
+def _limit_memory(megabytes: int) -> None:
+    if megabytes > 0:
+        limit = megabytes * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+
+
+def _die_with_parent() -> None:
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        parent = os.getppid()
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        if os.getppid() != parent:  # the parent died before prctl
+            os._exit(1)
+    except OSError:
+        pass
+
+
+def main(argv: list[str] | None = None) -> None:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    megabytes = 0
+    if len(argv) >= 2 and argv[0] == "--memory-mb":
+        megabytes = int(argv[1])
+        argv = argv[2:]
+    _die_with_parent()
+    _limit_memory(megabytes)
+    from ipykernel.kernelapp import launch_new_instance
+
+    sys.argv = [sys.argv[0], *argv]
+    launch_new_instance()
+
+
+if __name__ == "__main__":
+    main()

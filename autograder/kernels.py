@@ -1,0 +1,210 @@
+"""Fresh kernels for grading, one per notebook, started ahead of time.
+
+Each kernel is a new process (no state can leak from one student to the next) running in its
+own empty temporary folder, under a memory limit (:mod:`autograder.kernel_launcher`), with
+one BLAS thread (grading workers already use every core) and nbgrader's
+``NBGRADER_EXECUTION=autograde``. :class:`KernelPool` keeps a spare kernel starting while the
+current notebook runs, so a notebook waits for its kernel only when notebooks run faster than
+a kernel starts; the spare also imports the heavy modules the notebooks use (``numpy``) so
+that this cost is paid while another notebook runs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from queue import Empty
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from jupyter_client import AsyncKernelManager
+from jupyter_client.kernelspec import KernelSpec, KernelSpecManager
+from jupyter_core.utils import ensure_async
+
+KERNEL_NAME = "autograder-python"
+STARTUP_TIMEOUT = 60.0
+
+
+@dataclass(frozen=True)
+class KernelSettings:
+    """How grading kernels are started."""
+
+    memory_mb: int = 4096
+    warmup: tuple[str, ...] = ("numpy",)
+    env: tuple[tuple[str, str], ...] = ()
+    tmp_root: str | None = None
+
+
+class _SpecManager(KernelSpecManager):
+    """Serves the one kernel spec the grader uses: the current interpreter's ipykernel,
+    through the limit-setting launcher."""
+
+    def __init__(self, settings: KernelSettings, **kw):
+        super().__init__(**kw)
+        self._settings = settings
+
+    def get_kernel_spec(self, kernel_name: str) -> KernelSpec:
+        return KernelSpec(
+            argv=[sys.executable, "-m", "autograder.kernel_launcher", "--memory-mb",
+                  str(self._settings.memory_mb), "-f", "{connection_file}",
+                  "--HistoryManager.hist_file=:memory:"],
+            display_name="Python 3 (autograder)", language="python", name=KERNEL_NAME)
+
+
+def kernel_env(settings: KernelSettings) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update({
+        "NBGRADER_EXECUTION": "autograde",
+        "MPLBACKEND": "module://matplotlib_inline.backend_inline",
+        "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+        "PYDEVD_DISABLE_FILE_VALIDATION": "1",
+        "PYTHONWARNINGS": "",
+    })
+    env.pop("JPY_SESSION_NAME", None)
+    env.update(dict(settings.env))
+    return env
+
+
+@dataclass
+class Kernel:
+    """A started, ready kernel and the folder it runs in."""
+
+    km: AsyncKernelManager
+    kc: object  # AsyncKernelClient
+    cwd: Path
+    warmup_error: str = ""
+    used: bool = field(default=False)
+
+    @property
+    def pid(self) -> int | None:
+        provisioner = getattr(self.km, "provisioner", None)
+        process = getattr(provisioner, "process", None)
+        return getattr(process, "pid", None)
+
+
+async def start_kernel(settings: KernelSettings) -> Kernel:
+    """Start a kernel in a new empty folder and wait until it answers (and has warmed up)."""
+    cwd = Path(tempfile.mkdtemp(prefix="grade-", dir=settings.tmp_root))
+    # local sockets (no TCP port to collide on or to expose), next to the folder, not in it
+    km = AsyncKernelManager(kernel_name=KERNEL_NAME, kernel_spec_manager=_SpecManager(settings),
+                            transport="ipc", ip=f"{cwd}-ipc")
+    log = open(f"{cwd}.log", "wb")  # the kernel's own stderr: a crash report, if any
+    try:
+        await km.start_kernel(cwd=str(cwd), env=kernel_env(settings),
+                              stdout=subprocess.DEVNULL, stderr=log)
+        kc = km.client()
+        await ensure_async(kc.start_channels())
+        await kc.wait_for_ready(timeout=STARTUP_TIMEOUT)
+    except BaseException:
+        with contextlib.suppress(Exception):
+            await km.shutdown_kernel(now=True)
+        _remove(cwd)
+        raise
+    finally:
+        log.close()
+    kernel = Kernel(km, kc, cwd)
+    if settings.warmup:
+        kernel.warmup_error = await _warm_up(kernel, settings.warmup)
+    return kernel
+
+
+async def _warm_up(kernel: Kernel, modules: tuple[str, ...]) -> str:
+    """Import ``modules`` silently (no name is bound in the user namespace); "" if it worked."""
+    code = ";".join(f"__import__({m!r})" for m in modules)
+    msg_id = await ensure_async(kernel.kc.execute(code, silent=True, store_history=False))
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + STARTUP_TIMEOUT
+    while loop.time() < deadline:
+        try:
+            reply = await kernel.kc.get_shell_msg(timeout=0.5)
+        except Empty:
+            if not await kernel.km.is_alive():
+                return "the kernel died while importing " + ", ".join(modules)
+            continue
+        if reply["parent_header"].get("msg_id") == msg_id:
+            content = reply["content"]
+            return "" if content.get("status") == "ok" else content.get("ename", "error")
+    return "warm-up timed out"
+
+
+async def stop_kernel(kernel: Kernel) -> None:
+    """Kill the kernel at once (it is never reused) and delete its folder."""
+    with contextlib.suppress(Exception):
+        kernel.kc.stop_channels()
+    with contextlib.suppress(Exception):
+        await kernel.km.shutdown_kernel(now=True)
+    with contextlib.suppress(Exception):
+        await kernel.km.cleanup_resources()
+    _remove(kernel.cwd)
+
+
+def _remove(cwd: Path) -> None:
+    shutil.rmtree(cwd, ignore_errors=True)
+    for leftover in cwd.parent.glob(f"{cwd.name}-ipc-*"):
+        with contextlib.suppress(OSError):
+            leftover.unlink()
+    with contextlib.suppress(OSError):
+        Path(f"{cwd}.log").unlink()
+
+
+def crash_report(kernel: Kernel, lines: int = 3) -> str:
+    """The last lines the kernel process wrote to its stderr (e.g. "Fatal Python error")."""
+    try:
+        text = Path(f"{kernel.cwd}.log").read_text(errors="replace")
+    except OSError:
+        return ""
+    kept = [ln for ln in text.splitlines() if ln.strip() and "WARNING |" not in ln]
+    return "\n".join(kept[-lines:])
+
+
+class KernelPool:
+    """Hands out fresh kernels; keeps ``spares`` more starting in the background."""
+
+    def __init__(self, settings: KernelSettings, spares: int = 1):
+        self.settings = settings
+        self.spares = max(0, spares)
+        self._starting: list[asyncio.Task] = []
+        self._stopping: set[asyncio.Task] = set()
+
+    def _top_up(self) -> None:
+        while len(self._starting) < self.spares:
+            self._starting.append(asyncio.ensure_future(start_kernel(self.settings)))
+
+    def prime(self) -> None:
+        """Start the spare kernels now (call from inside the event loop)."""
+        self._top_up()
+
+    async def acquire(self) -> Kernel:
+        """A ready kernel nobody has used. Starts the next spare before returning."""
+        if self._starting:
+            task = self._starting.pop(0)
+            self._top_up()
+            try:
+                return await task
+            except Exception:
+                # a spare that failed to start: try once more, directly
+                return await start_kernel(self.settings)
+        self._top_up()
+        return await start_kernel(self.settings)
+
+    def release(self, kernel: Kernel) -> None:
+        """Dispose of a used kernel in the background."""
+        task = asyncio.ensure_future(stop_kernel(kernel))
+        self._stopping.add(task)
+        task.add_done_callback(self._stopping.discard)
+
+    async def close(self) -> None:
+        for task in self._starting:
+            task.cancel()
+        for task in self._starting:
+            with contextlib.suppress(BaseException):
+                kernel = await task
+                await stop_kernel(kernel)
+        self._starting.clear()
+        if self._stopping:
+            await asyncio.gather(*self._stopping, return_exceptions=True)

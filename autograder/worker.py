@@ -1,0 +1,219 @@
+"""Grade one submission: the work a grading process does, and the process's main loop.
+
+A :class:`Job` names the submitted files and the source notebooks; :func:`grade_submission`
+reads, sanitizes, executes (one fresh kernel per notebook, in a folder holding only this
+submission's files and the assignment's own files) and scores each notebook, and returns the
+:class:`~autograder.results.SubmissionResult` with the executed notebooks. Workers write
+nothing but their kernels' temporary folders: the coordinator (:mod:`autograder.engine`) does
+all the writing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import signal
+import time
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+
+from autograder.execute import DEAD, TIMEOUT, execute_notebook
+from autograder.kernels import KernelPool, KernelSettings
+from autograder.reference import Reference, cached_reference
+from autograder.results import NotebookResult, Status, SubmissionResult
+from autograder.sanitize import InvalidNotebook, read_notebook, sanitize
+from autograder.scoring import apply_output_policy, score_cells
+
+#: When a submission has several problems, the row shows the most serious one.
+SEVERITY = [Status.ERROR, Status.KERNEL_DIED, Status.TIMEOUT, Status.INVALID_NOTEBOOK,
+            Status.MISSING_NOTEBOOK, Status.UNKNOWN_ASSIGNMENT, Status.GRADED]
+MAX_MESSAGE = 600
+
+
+@dataclass
+class NotebookJob:
+    name: str                  # the assignment's notebook (file stem)
+    source: str                # the source notebook's path
+    path: str | None = None    # the submitted file graded as this notebook; None: missing
+    note: str = ""             # e.g. how a renamed file was matched
+
+
+@dataclass
+class Job:
+    student_id: str
+    assignment: str
+    notebooks: list[NotebookJob]
+    files: dict[str, str] = field(default_factory=dict)     # other submitted files
+    support: dict[str, str] = field(default_factory=dict)   # the assignment's own files
+    content_hash: str = ""
+    source_hash: str = ""
+    notes: list[str] = field(default_factory=list)
+    flags: list[str] = field(default_factory=list)
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.student_id, self.assignment)
+
+
+@dataclass(frozen=True)
+class WorkerSettings:
+    timeout: float = 30.0
+    max_output_chars: int = 10_000
+    kernel: KernelSettings = KernelSettings()
+
+
+def worst(statuses: list[Status]) -> Status:
+    return min(statuses, key=SEVERITY.index) if statuses else Status.GRADED
+
+
+def join_message(parts: list[str]) -> str:
+    text = "; ".join(p.strip() for p in parts if p and p.strip())
+    return text if len(text) <= MAX_MESSAGE else text[:MAX_MESSAGE - 4] + " ..."
+
+
+def _populate(folder: Path, job: Job, nb_job: NotebookJob) -> None:
+    """The kernel's folder: the student's files, the assignment's files over them (as
+    nbgrader does), and the notebook under its expected name."""
+    for rel, src in [*job.files.items(), *job.support.items()]:
+        dest = folder / rel
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            shutil.copyfile(src, dest, follow_symlinks=False)
+        except OSError:
+            continue
+    if nb_job.path:
+        shutil.copyfile(nb_job.path, folder / f"{nb_job.name}.ipynb")
+
+
+async def grade_notebook(job: Job, nb_job: NotebookJob, ref: Reference, pool: KernelPool,
+                         settings: WorkerSettings) -> tuple[NotebookResult, str | None]:
+    """Grade one notebook; returns its result and the executed notebook (JSON) if it ran."""
+    result = NotebookResult(name=nb_job.name)
+    if nb_job.note:
+        result.warnings.append(nb_job.note)
+    try:
+        nb = read_notebook(nb_job.path)
+    except InvalidNotebook as exc:
+        missing = nb_job.path is None
+        result.status = Status.MISSING_NOTEBOOK if missing else Status.INVALID_NOTEBOOK
+        result.message = (f"{nb_job.name}.ipynb was not submitted" if missing
+                          else f"{Path(nb_job.path).name}: {exc}")
+        result.cells = score_cells(nbformat.v4.new_notebook(), ref, None,
+                                   "not graded: " + ("notebook missing" if missing
+                                                     else "the notebook could not be read"))
+        return result, None
+    clean = sanitize(nb, ref)
+    result.warnings.extend(clean.notes)
+    for flag in clean.flags:
+        if flag not in job.flags:
+            job.flags.append(flag)
+    kernel = await pool.acquire()
+    try:
+        if not await kernel.km.is_alive():
+            pool.release(kernel)
+            kernel = await pool.acquire()
+        _populate(kernel.cwd, job, nb_job)
+        execution = await execute_notebook(clean.notebook, kernel, settings.timeout,
+                                           settings.max_output_chars)
+    finally:
+        pool.release(kernel)
+    apply_output_policy(clean.notebook)
+    result.cells = score_cells(clean.notebook, ref, execution)
+    result.seconds = round(execution.seconds, 3)
+    messages = []
+    if execution.status == TIMEOUT:
+        result.status = Status.TIMEOUT
+        messages.append(execution.message)
+    elif execution.status == DEAD:
+        result.status = Status.KERNEL_DIED
+        messages.append(execution.message)
+    if execution.memory_error:
+        messages.append(f"ran out of memory (MemoryError; the limit is "
+                        f"{pool.settings.memory_mb} MB)")
+    if execution.truncated:
+        messages.append(f"output of {len(execution.truncated)} cell(s) truncated")
+    if clean.todo:
+        result.warnings.append("still raising NotImplementedError: " + ", ".join(clean.todo))
+    result.message = join_message(messages)
+    return result, nbformat.writes(clean.notebook)
+
+
+async def grade_submission(job: Job, pool: KernelPool, settings: WorkerSettings
+                           ) -> tuple[SubmissionResult, dict[str, str]]:
+    """Grade every notebook of ``job``; executed notebooks are returned as JSON text."""
+    start = time.perf_counter()
+    result = SubmissionResult(student_id=job.student_id, assignment=job.assignment,
+                              status=Status.GRADED, content_hash=job.content_hash,
+                              source_hash=job.source_hash, flags=job.flags)
+    executed: dict[str, str] = {}
+    for nb_job in job.notebooks:
+        ref = cached_reference(nb_job.source, job.assignment)
+        result.max_score += ref.max_score
+        nb_result, text = await grade_notebook(job, nb_job, ref, pool, settings)
+        result.notebooks.append(nb_result)
+        if text is not None:
+            executed[nb_job.name] = text
+    result.status = worst([nb.status for nb in result.notebooks])
+    parts = []
+    for nb in result.notebooks:
+        if nb.message:
+            parts.append(nb.message if len(result.notebooks) == 1
+                         else f"{nb.name}: {nb.message}")
+    parts.extend(job.notes)
+    for nb in result.notebooks:
+        parts.extend(nb.warnings)
+    result.message = join_message(parts)
+    result.seconds = round(time.perf_counter() - start, 3)
+    return result, executed
+
+
+def error_result(job: Job, error: str) -> SubmissionResult:
+    """The row of a submission the tool itself failed on."""
+    refs = []
+    for nb_job in job.notebooks:
+        try:
+            refs.append(cached_reference(nb_job.source, job.assignment))
+        except Exception:  # noqa: BLE001 - the error being reported may be this one
+            pass
+    return SubmissionResult(
+        student_id=job.student_id, assignment=job.assignment, status=Status.ERROR,
+        message=join_message([f"the grader failed on this submission: {error}"]),
+        max_score=sum(r.max_score for r in refs), content_hash=job.content_hash,
+        source_hash=job.source_hash, flags=list(job.flags))
+
+
+# ----------------------------------------------------------------- the worker process
+
+def worker_main(conn, settings: WorkerSettings) -> None:
+    """Entry point of a grading process: receive Jobs on ``conn``, send back
+    ``("result", result_json, {notebook: executed_json})``; ``None`` or EOF ends it."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the coordinator handles Ctrl-C
+    asyncio.run(_serve(conn, settings))
+
+
+async def _serve(conn, settings: WorkerSettings) -> None:
+    loop = asyncio.get_running_loop()
+    pool = KernelPool(settings.kernel, spares=1)
+    pool.prime()
+    try:
+        while True:
+            try:
+                job = await loop.run_in_executor(None, conn.recv)
+            except (EOFError, OSError):
+                break
+            if job is None:
+                break
+            try:
+                result, executed = await grade_submission(job, pool, settings)
+            except Exception as exc:  # noqa: BLE001 - one submission must not stop the run
+                detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+                result, executed = error_result(job, detail), {}
+            try:
+                conn.send(("result", result.to_json(), executed))
+            except (BrokenPipeError, OSError):
+                break
+    finally:
+        await pool.close()

@@ -1,0 +1,220 @@
+"""How fast the autograder grades a class, against plain nbgrader and the notebooks' own time.
+
+One run builds a synthetic class (at least 24 gradeable submissions per assignment: complete,
+partially wrong and unfinished notebooks, from the release and ``autograder.sample_class``)
+and grades it three ways:
+
+1. ``python -m autograder grade -j 1``  (the engine, one grading process)
+2. ``python -m autograder grade -j 2``  (two grading processes)
+3. the plain nbgrader command line, one ``nbgrader autograde ASSIGNMENT --student ID`` per
+   submission from a course folder: the loop an instructor would script today (the course
+   folder, its database and the released assignment are set up first, outside the timing).
+
+It also measures the floor: the same executed notebooks' code cells run one after another in a
+single warm kernel (started once, namespace reset between notebooks), which is the time the
+students' code and the tests take with no grading machinery around them.
+
+Prints seconds per notebook for each, and the ratios against the targets:
+``-j 2`` at least 1.7x faster than ``-j 1``; at least 3x faster than the nbgrader loop;
+per-notebook time at most 1.3x the floor.
+
+Usage::
+
+    PATH=.venv/bin:$PATH python bench/grade_throughput.py            # 24 per assignment
+    PATH=.venv/bin:$PATH python bench/grade_throughput.py --quick    # 4 per assignment
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import nbformat
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from autograder import sample_class  # noqa: E402
+from autograder.results import Status  # noqa: E402
+
+CONFIG = REPO / "autograder" / "nbgrader_config.py"
+TARGET_PARALLEL = 1.7
+TARGET_VS_NBGRADER = 3.0
+TARGET_VS_FLOOR = 1.3
+
+
+def _env() -> dict[str, str]:
+    """The venv's bin first on PATH (nbgrader shells out to alembic; kernels come from it)."""
+    env = dict(os.environ)
+    bindir = str(Path(sys.executable).parent)
+    env["PATH"] = bindir + os.pathsep + env.get("PATH", "")
+    env.setdefault("MPLBACKEND", "Agg")
+    env.setdefault("PYTHONHASHSEED", "0")
+    return env
+
+
+def _notebooks(folder: Path) -> list[Path]:
+    return sorted(folder.rglob("*.ipynb"))
+
+
+# --------------------------------------------------------------------------- the engine
+
+def grade_with_engine(submissions: Path, out: Path, jobs: int) -> float:
+    """Wall seconds of ``python -m autograder grade`` (a fresh process, as an instructor runs
+    it: imports and kernel start-up included)."""
+    if out.exists():
+        shutil.rmtree(out)
+    cmd = [sys.executable, "-m", "autograder", "grade", str(submissions), "--out", str(out),
+           "-j", str(jobs), "--force"]
+    start = time.perf_counter()
+    done = subprocess.run(cmd, cwd=REPO, env=_env(), capture_output=True, text=True)
+    seconds = time.perf_counter() - start
+    if done.returncode not in (0, 1):   # 1: some submission did not score full marks
+        raise SystemExit(f"{' '.join(cmd)} failed ({done.returncode}):\n{done.stderr[-3000:]}")
+    return seconds
+
+
+# --------------------------------------------------------------------------- plain nbgrader
+
+def nbgrader_course(root: Path, releases: dict[str, Path], submissions: Path) -> list[tuple]:
+    """An nbgrader course folder under ``root`` with the assignments generated and the
+    submissions in ``submitted/``; returns the (assignment, student) pairs to grade."""
+    source = root / "source"
+    for assignment in releases:
+        shutil.copytree(sample_class.SOURCE / assignment, source / assignment,
+                        ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+        run_nbgrader(root, ["generate_assignment", assignment, "--force"])
+    shutil.copytree(submissions, root / "submitted")
+    return sorted((a.name, s.name) for s in (root / "submitted").iterdir()
+                  for a in s.iterdir() if a.is_dir())
+
+
+def run_nbgrader(root: Path, args: list[str]) -> None:
+    cmd = [str(Path(sys.executable).parent / "nbgrader"), *args,
+           f"--JupyterApp.config_file={CONFIG}", f"--CourseDirectory.root={root}"]
+    done = subprocess.run(cmd, cwd=root, env=_env(), capture_output=True, text=True)
+    if done.returncode != 0 and args[0] != "autograde":
+        raise SystemExit(f"{' '.join(cmd)} failed:\n{done.stderr[-3000:]}")
+
+
+def grade_with_nbgrader(root: Path, pairs: list[tuple[str, str]]) -> float:
+    start = time.perf_counter()
+    for assignment, student in pairs:
+        run_nbgrader(root, ["autograde", assignment, "--student", student, "--force"])
+    return time.perf_counter() - start
+
+
+# --------------------------------------------------------------------------- the floor
+
+def floor_seconds(graded: list[Path], submissions: Path) -> float:
+    """Seconds to run the code cells of the graded notebooks in one warm kernel."""
+    from jupyter_client.manager import start_new_kernel
+
+    km, kc = start_new_kernel(kernel_name="python3", env=_env())
+    total = 0.0
+    try:
+        kc.execute_interactive("import numpy, matplotlib", timeout=60)
+        for path in graded:
+            nb = nbformat.read(path, as_version=4)
+            student, assignment = path.parent.parent.name, path.parent.name
+            folder = submissions / student / assignment
+            kc.execute_interactive(f"%reset -f\nimport os\nos.chdir({str(folder)!r})",
+                                   timeout=60)
+            start = time.perf_counter()
+            for cell in nb.cells:
+                if cell.cell_type == "code" and cell.source.strip():
+                    kc.execute_interactive(cell.source, timeout=120,
+                                           output_hook=lambda msg: None)
+            total += time.perf_counter() - start
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
+    return total
+
+
+# --------------------------------------------------------------------------- main
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="4 submissions per assignment")
+    parser.add_argument("--per-assignment", type=int, default=None,
+                        help="submissions per assignment (default 24, --quick 4)")
+    parser.add_argument("--keep", type=Path, default=None,
+                        help="work in this folder and keep it (default: a temporary one)")
+    args = parser.parse_args(argv)
+    per = args.per_assignment or (4 if args.quick else 24)
+    os.environ.update(_env())
+
+    from autograder.release import release
+
+    work = args.keep or Path(tempfile.mkdtemp(prefix="grade_throughput_"))
+    if work.exists() and args.keep:
+        shutil.rmtree(work)
+    work.mkdir(parents=True, exist_ok=True)
+    try:
+        releases = release(work / "release")
+        submissions = work / "submitted"
+        samples = sample_class.synthetic_class(releases, submissions, per)
+        n = len(_notebooks(submissions))
+        print(f"class: {len(samples)} submissions, {n} notebooks, "
+              f"{len(releases)} assignments ({per} each); {os.cpu_count()} cores", flush=True)
+
+        j1 = grade_with_engine(submissions, work / "graded_j1", 1)
+        print(f"  grade -j 1        {j1:7.1f} s", flush=True)
+        j2 = grade_with_engine(submissions, work / "graded_j2", 2)
+        print(f"  grade -j 2        {j2:7.1f} s", flush=True)
+        graded = _notebooks(work / "graded_j1" / "autograded")
+        if len(graded) != n:
+            raise SystemExit(f"expected {n} graded notebooks, found {len(graded)}")
+        _check_statuses(work / "graded_j1")
+
+        pairs = nbgrader_course(work / "nbgrader_course", releases, submissions)
+        loop = grade_with_nbgrader(work / "nbgrader_course", pairs)
+        print(f"  nbgrader loop     {loop:7.1f} s  ({len(pairs)} autograde commands)",
+              flush=True)
+        floor = floor_seconds(graded, submissions)
+        print(f"  floor (warm)      {floor:7.1f} s", flush=True)
+    finally:
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+
+    rows = [("grade -j 1", j1), ("grade -j 2", j2), ("nbgrader autograde loop", loop),
+            ("floor: cells in one warm kernel", floor)]
+    print(f"\n{'way':34s} {'total s':>9s} {'s / notebook':>13s}")
+    for name, seconds in rows:
+        print(f"{name:34s} {seconds:9.1f} {seconds / n:13.3f}")
+    checks = [
+        ("-j 2 vs -j 1 (speed-up)", j1 / j2, TARGET_PARALLEL, ">="),
+        ("-j 2 vs nbgrader loop (speed-up)", loop / j2, TARGET_VS_NBGRADER, ">="),
+        ("-j 1 vs nbgrader loop (speed-up)", loop / j1, TARGET_VS_NBGRADER, ">="),
+        ("-j 1 per notebook / floor", j1 / floor, TARGET_VS_FLOOR, "<="),
+        ("-j 2 per notebook / floor", j2 / floor, TARGET_VS_FLOOR, "<="),
+    ]
+    print(f"\n{'ratio':34s} {'measured':>9s} {'target':>9s}")
+    for name, value, target, op in checks:
+        ok = value >= target if op == ">=" else value <= target
+        print(f"{name:34s} {value:9.2f} {op + ' ' + format(target, 'g'):>9s}  "
+              f"{'ok' if ok else 'MISSED'}")
+    return 0
+
+
+def _check_statuses(out: Path) -> None:
+    """The synthetic class has no broken submission: every row must be graded."""
+    import csv
+
+    with open(out / "grades.csv", newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    bad = [r for r in rows if r.get("status") not in (None, Status.GRADED.value)]
+    if bad:
+        raise SystemExit(f"{len(bad)} submissions of the synthetic class were not graded: "
+                         f"{bad[:3]}")
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,101 @@
+"""course_lib.diagnosis: a failing test names the catalogued mistake the student made."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from course_lib.checks import check_close
+from course_lib.diagnosis import explain_mistakes, matching_mistake, same_output
+from course_lib.mistakes import Mistake
+
+CORRECT = "def mean_grad(X):\n    return X.sum(axis=1, keepdims=True) / X.shape[1]\n"
+MISTAKES = [
+    Mistake("00_demo", "mean_grad", "missing_1_over_m", "m times too large: divide by m",
+            "def mean_grad(X):\n    return X.sum(axis=1, keepdims=True)\n"),
+    Mistake("00_demo", "mean_grad", "no_keepdims", "shape (n,): use keepdims=True",
+            "def mean_grad(X):\n    return X.sum(axis=1) / X.shape[1]\n"),
+    Mistake("00_demo", "mean_grad", "mutates", "never change your inputs",
+            "def mean_grad(X):\n    X *= 2\n"
+            "    return X.sum(axis=1, keepdims=True) / X.shape[1] / 2\n"),
+]
+
+
+def _namespace(source: str) -> dict:
+    scope = {"np": np}
+    exec(source, scope)
+    return scope
+
+
+def _reference():
+    return _namespace(CORRECT)["mean_grad"]
+
+
+X = np.arange(6.0).reshape(2, 3)
+
+
+def test_same_output_compares_structure_and_numbers():
+    assert same_output((np.ones((2, 1)), 1.0), (np.ones((2, 1)) + 1e-12, 1.0))
+    assert not same_output(np.ones((2, 1)), np.ones(2))
+    assert not same_output({"a": 1.0}, {"b": 1.0})
+    assert not same_output([1.0, 2.0], [1.0])
+    assert same_output("x", "x")
+
+
+@pytest.mark.parametrize("mistake", MISTAKES[:2], ids=lambda m: m.name)
+def test_a_matching_mistake_is_named(mistake):
+    ns = _namespace(mistake.source)
+    found = matching_mistake(ns, "mean_grad", lambda f: f(X.copy()), reference=_reference(),
+                             mistakes=MISTAKES)
+    assert found == mistake
+
+
+def test_a_mistake_that_agrees_with_the_reference_is_never_named():
+    # "mutates" returns the right value: it cannot be told apart by the output
+    ns = _namespace(CORRECT)
+    assert matching_mistake(ns, "mean_grad", lambda f: f(X.copy()), reference=_reference(),
+                            mistakes=MISTAKES) is None
+
+
+def test_explain_mistakes_adds_the_hint(monkeypatch):
+    import course_lib.diagnosis as diagnosis
+
+    monkeypatch.setattr(diagnosis, "catalogue", lambda: MISTAKES)
+    ns = _namespace(MISTAKES[0].source)
+    with pytest.raises(AssertionError) as err:
+        with explain_mistakes(ns, "mean_grad", X, reference=_reference()):
+            check_close(ns["mean_grad"](X), _reference()(X), "mean_grad(X)")
+    text = str(err.value)
+    assert "3.0 times the expected" in text
+    assert "known mistake (missing_1_over_m): m times too large" in text
+
+
+def test_explain_mistakes_leaves_an_unknown_failure_alone(monkeypatch):
+    import course_lib.diagnosis as diagnosis
+
+    monkeypatch.setattr(diagnosis, "catalogue", lambda: MISTAKES)
+    ns = _namespace("def mean_grad(X):\n    return X[:, :1] * 0\n")
+    with pytest.raises(AssertionError) as err:
+        with explain_mistakes(ns, "mean_grad", X, reference=_reference()):
+            check_close(ns["mean_grad"](X), _reference()(X), "mean_grad(X)")
+    assert "known mistake" not in str(err.value)
+
+
+def test_inputs_are_frozen_when_the_block_starts(monkeypatch):
+    import course_lib.diagnosis as diagnosis
+
+    monkeypatch.setattr(diagnosis, "catalogue", lambda: MISTAKES)
+    ns = _namespace(MISTAKES[0].source)
+    data = X.copy()
+    with pytest.raises(AssertionError) as err:
+        with explain_mistakes(ns, "mean_grad", data, reference=_reference()):
+            got = ns["mean_grad"](data)
+            data *= 100  # the test (or the student's code) changes the input afterwards
+            check_close(got, _reference()(X), "mean_grad(X)")
+    assert "missing_1_over_m" in str(err.value)
+
+
+def test_passing_tests_are_untouched():
+    ns = _namespace(CORRECT)
+    with explain_mistakes(ns, "mean_grad", X):
+        check_close(ns["mean_grad"](X), _reference()(X), "mean_grad(X)")

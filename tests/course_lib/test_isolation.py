@@ -1,0 +1,122 @@
+"""course_lib.isolation: reference_for swaps names in and out; quiet keeps stderr empty."""
+
+from __future__ import annotations
+
+import io
+import types
+import warnings
+
+import numpy as np
+import pytest
+
+from course_lib import isolation
+from course_lib.isolation import quiet, reference_for, resolve_module, warning_note
+
+# A stand-in reference module, so these tests do not depend on the other course modules.
+REF = types.ModuleType("course_lib_fake_reference")
+exec(
+    "def propagate(x):\n    return 'reference propagate'\n"
+    "def sigmoid(z):\n    return 'reference sigmoid'\n"
+    "NOT_CALLABLE = 3\n",
+    REF.__dict__,
+)
+REF.propagate.__module__ = REF.sigmoid.__module__ = REF.__name__
+
+
+def student_propagate(x):
+    return "student propagate"
+
+
+def test_reference_is_visible_inside_and_student_restored_after():
+    ns = {"propagate": student_propagate}
+    # a function defined in the notebook looks names up in the same globals dict
+    exec("def optimize():\n    return propagate(1)\n", ns)
+    assert ns["optimize"]() == "student propagate"
+    with reference_for(ns, "propagate", module=REF):
+        assert ns["optimize"]() == "reference propagate"
+    assert ns["optimize"]() == "student propagate"
+    assert ns["propagate"] is student_propagate
+
+
+def test_several_names_and_a_name_the_student_never_defined():
+    ns = {"propagate": student_propagate}
+    with reference_for(ns, "propagate", "sigmoid", module=REF):
+        assert ns["sigmoid"] is REF.sigmoid and ns["propagate"] is REF.propagate
+    assert "sigmoid" not in ns
+    assert ns["propagate"] is student_propagate
+
+
+def test_student_name_restored_when_the_test_body_fails():
+    ns = {"propagate": student_propagate}
+    with pytest.raises(AssertionError), reference_for(ns, "propagate", module=REF):
+        raise AssertionError("the tested function was wrong")
+    assert ns["propagate"] is student_propagate
+
+
+def test_unknown_name_is_refused_before_touching_the_namespace():
+    ns = {"propagate": student_propagate}
+    with pytest.raises(ValueError, match=r"no reference for \['propogate'\].*propagate"):
+        with reference_for(ns, "propagate", "propogate", module=REF):
+            pass
+    assert ns == {"propagate": student_propagate}
+    with pytest.raises(ValueError, match="NOT_CALLABLE"):
+        with reference_for(ns, "NOT_CALLABLE", module=REF):
+            pass
+
+
+def test_needs_a_name():
+    with pytest.raises(ValueError, match="at least one name"):
+        with reference_for({}, module=REF):
+            pass
+
+
+def test_module_by_name():
+    assert resolve_module("isolation") is isolation
+    assert resolve_module("course_lib.isolation") is isolation
+    with pytest.raises(ValueError, match="course_lib.no_such_module"):
+        resolve_module("no_such_module")
+    with pytest.raises(TypeError):
+        resolve_module(3)
+
+
+def test_quiet_captures_numpy_overflow_and_prints_one_note_on_stdout(capsys):
+    with quiet() as caught:
+        out = 1 / (1 + np.exp(-np.array([-1000.0, 0.0])))
+        np.log(np.zeros(2))
+    np.testing.assert_array_equal(out, [0.0, 0.5])
+    assert len(caught) == 2
+    captured = capsys.readouterr()
+    assert captured.err == ""
+    lines = captured.out.splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith("Note: your code raised RuntimeWarning: overflow encountered in exp")
+    assert "did not cost points" in lines[0] and "1 other kind" in lines[0]
+
+
+def test_quiet_overrides_errstate_raise():
+    with np.errstate(all="raise"), quiet(out=io.StringIO()) as caught:
+        np.exp(np.array([1000.0]))
+    assert caught and issubclass(caught[0].category, RuntimeWarning)
+
+
+def test_quiet_catches_python_warnings_and_still_notes_when_the_body_raises():
+    buf = io.StringIO()
+    with pytest.raises(ZeroDivisionError), quiet(out=buf):
+        warnings.warn("old API", DeprecationWarning, stacklevel=1)
+        1 / 0  # noqa: B018
+    assert buf.getvalue().startswith("Note: your code raised DeprecationWarning: old API")
+
+
+def test_quiet_says_nothing_when_nothing_happened(capsys):
+    with quiet() as caught:
+        np.exp(np.array([1.0]))
+    assert caught == []
+    assert capsys.readouterr() == ("", "")
+    assert warning_note([]) == ""
+
+
+def test_quiet_restores_numpy_error_state():
+    before = np.geterr()
+    with quiet(out=io.StringIO()):
+        pass
+    assert np.geterr() == before
