@@ -8,7 +8,7 @@ moment, and the next run grades only what is missing or changed (``force`` regra
 everything). At the end the nbgrader gradebook is brought up to date and the class report is
 written.
 
-Grading processes are started with ``spawn`` (no state shared with the coordinator); each
+Grading processes are fresh interpreters (no state shared with the coordinator); each
 keeps a kernel starting while it grades (:class:`autograder.kernels.KernelPool`). A process
 that dies takes only its current submission with it: that one is retried once in a new
 process, then recorded as ``error``.
@@ -19,16 +19,18 @@ from __future__ import annotations
 import contextlib
 import importlib
 import logging
-import multiprocessing
 import multiprocessing.connection
 import os
 import shutil
 import signal
+import socket
+import subprocess
 import sys
 import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
 from pathlib import Path
 
 import nbformat
@@ -39,7 +41,7 @@ from autograder.intake import discover, open_submissions
 from autograder.kernels import KernelSettings
 from autograder.ledger import Ledger, write_atomic, write_csv
 from autograder.results import Status, SubmissionResult
-from autograder.worker import Job, WorkerSettings, error_result, worker_main
+from autograder.worker import Job, WorkerSettings, error_result
 
 log = logging.getLogger("autograder")
 
@@ -165,29 +167,46 @@ def _optional(module: str, attr: str) -> Callable | None:
 # --------------------------------------------------------------------------- processes
 
 class _Worker:
-    def __init__(self, ctx, settings: WorkerSettings, number: int):
-        self.conn, child = ctx.Pipe()
-        self.proc = ctx.Process(target=worker_main, args=(child, settings), daemon=True,
-                                name=f"autograder-worker-{number}")
-        self.proc.start()
-        child.close()
+    """A grading process (``autograder.worker.serve_fd``) and the socket to talk to it.
+
+    Started with ``subprocess`` rather than ``multiprocessing`` so nothing of the caller's
+    ``__main__`` is re-imported, in its own session so a Ctrl-C in the terminal reaches only
+    the coordinator, and set to die with the coordinator."""
+
+    def __init__(self, settings: WorkerSettings, number: int):
+        ours, theirs = socket.socketpair()
+        fd = theirs.fileno()
+        self.proc = subprocess.Popen(
+            [sys.executable, "-c", f"from autograder.worker import serve_fd; serve_fd({fd})"],
+            pass_fds=(fd,), start_new_session=True, stdin=subprocess.DEVNULL)
+        theirs.close()
+        self.conn = Connection(ours.detach())
+        self.number = number
         self.job: Job | None = None
         self.started = 0.0
+        self.conn.send(settings)
 
-    def give(self, job: Job) -> None:
+    def give(self, job: Job) -> bool:
+        """Send ``job``; False if the process is gone."""
         self.job, self.started = job, time.monotonic()
-        self.conn.send(job)
+        try:
+            self.conn.send(job)
+        except OSError:
+            return False
+        return True
 
     def stop(self, wait: float) -> None:
         with contextlib.suppress(Exception):
             self.conn.send(None)
-        self.proc.join(wait)
-        if self.proc.is_alive():
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.proc.wait(wait)
+        if self.proc.poll() is None:
             self.proc.terminate()
-            self.proc.join(2)
-        if self.proc.is_alive():
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.proc.wait(2)
+        if self.proc.poll() is None:
             self.proc.kill()
-            self.proc.join(1)
+            self.proc.wait()
         with contextlib.suppress(Exception):
             self.conn.close()
 
@@ -195,55 +214,57 @@ class _Worker:
 def run_jobs(jobs: Iterable[Job], settings: WorkerSettings, processes: int,
              on_result: Callable[[Job, SubmissionResult, dict[str, str]], None],
              watchdog: float | None = None) -> None:
-    """Grade ``jobs`` in ``processes`` spawned processes, calling ``on_result`` in this process
-    as each finishes. A job whose process dies is retried once, then reported as ``error``."""
+    """Grade ``jobs`` in ``processes`` grading processes, calling ``on_result`` in this
+    process as each finishes. A job whose process dies is retried once in a new process, then
+    reported as ``error``; one that runs past ``watchdog`` seconds is reported as ``error``."""
     queue = deque(jobs)
     if not queue:
         return
-    ctx = multiprocessing.get_context("spawn")
-    count = min(processes, len(queue))
-    workers = [_Worker(ctx, settings, i) for i in range(count)]
+    workers = [_Worker(settings, i) for i in range(min(processes, len(queue)))]
     attempts: Counter = Counter()
     watchdog = watchdog or max(600.0, 40 * settings.timeout)
     clean = False
+
+    def lost(i: int, overdue: bool) -> None:
+        w = workers[i]
+        job, w.job = w.job, None
+        w.stop(0)
+        workers[i] = _Worker(settings, i)
+        attempts[job.key] += 1
+        if attempts[job.key] < 2 and not overdue:
+            log.warning("grading process died on %s/%s; retrying it", *job.key)
+            queue.appendleft(job)
+        else:
+            why = (f"grading took longer than {watchdog:g} s" if overdue
+                   else "the grading process died twice on it")
+            on_result(job, error_result(job, why), {})
+
     try:
         while True:
-            for w in workers:
-                if w.job is None and queue:
-                    w.give(queue.popleft())
+            for i, w in enumerate(workers):
+                if w.job is None and queue and not w.give(queue.popleft()):
+                    lost(i, overdue=False)
             busy = [w for w in workers if w.job is not None]
             if not busy:
                 break
-            waitables = [w.conn for w in busy] + [w.proc.sentinel for w in busy]
-            ready = multiprocessing.connection.wait(waitables, timeout=1.0)
+            ready = multiprocessing.connection.wait([w.conn for w in busy], timeout=1.0)
             for i, w in enumerate(workers):
                 if w.job is None:
                     continue
-                message = None
-                if w.conn in ready:
-                    with contextlib.suppress(EOFError, OSError):
-                        message = w.conn.recv()
-                if message is not None:
-                    job, w.job = w.job, None
-                    if queue:  # keep the process busy while this result is written
-                        w.give(queue.popleft())
-                    _, result_json, executed = message
-                    on_result(job, SubmissionResult.from_json(result_json), executed)
-                elif w.proc.sentinel in ready or w.conn in ready or (
-                        time.monotonic() - w.started > watchdog):
-                    job = w.job
-                    overdue = w.proc.is_alive()
-                    w.job = None
-                    w.stop(0)
-                    workers[i] = _Worker(ctx, settings, i)
-                    attempts[job.key] += 1
-                    if attempts[job.key] < 2 and not overdue:
-                        log.warning("grading process died on %s/%s; retrying it", *job.key)
-                        queue.appendleft(job)
-                    else:
-                        why = (f"grading took longer than {watchdog:g} s" if overdue
-                               else "the grading process died twice on it")
-                        on_result(job, error_result(job, why), {})
+                if w.conn not in ready:
+                    if time.monotonic() - w.started > watchdog:
+                        lost(i, overdue=True)
+                    continue
+                try:
+                    message = w.conn.recv()
+                except (EOFError, OSError):
+                    lost(i, overdue=False)
+                    continue
+                job, w.job = w.job, None
+                if queue and not w.give(queue.popleft()):  # keep it busy while we write
+                    lost(i, overdue=False)
+                _, result_json, executed = message
+                on_result(job, SubmissionResult.from_json(result_json), executed)
         clean = True
     finally:
         for w in workers:

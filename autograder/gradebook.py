@@ -11,6 +11,7 @@ with the migration head that nbgrader expects.
 from __future__ import annotations
 
 import json
+import warnings
 from pathlib import Path
 
 from autograder.course import Course
@@ -102,9 +103,17 @@ def write_gradebook(path: Path, course: Course, results: list[SubmissionResult],
                     only: set[tuple[str, str]] | None = None) -> int:
     """Record ``results`` (those whose key is in ``only``, plus any the database does not
     have yet) in the gradebook at ``path``; returns how many were written."""
+    create_database(path)
+    with warnings.catch_warnings():
+        # nbgrader's own queries trigger SQLAlchemy "not in session" warnings (harmless)
+        warnings.simplefilter("ignore")
+        return _write(path, course, results, only)
+
+
+def _write(path: Path, course: Course, results: list[SubmissionResult],
+           only: set[tuple[str, str]] | None) -> int:
     from nbgrader.api import Gradebook, SubmittedAssignment
 
-    create_database(path)
     gradable = [r for r in results if r.assignment in course.assignments
                 and r.status != Status.UNKNOWN_ASSIGNMENT]
     written = 0

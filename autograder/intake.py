@@ -231,13 +231,18 @@ def _make_job(student: str, assignment: str, course: Course, files: dict[str, Pa
 def _student_folder(folder: Path, course: Course, intake: Intake) -> None:
     student = folder.name
     loose: dict[str, Path] = {}
+    folders: list[Path] = []
     for child in _children(folder):
         if child.is_symlink():
             intake.notes.append(f"{student}: skipped symbolic link {child.name}")
-            continue
-        if not child.is_dir() or child.name.endswith(".ipynb"):
+        elif child.is_dir() and not child.name.endswith(".ipynb"):
+            folders.append(child)
+        else:
             loose[child.name] = child
-            continue
+    taken: set[str] = set()
+    # assignment folders first, then folders with another name, then loose files
+    folders.sort(key=lambda p: (p.name not in course.assignments, p.name))
+    for child in folders:
         files = _files_under(child)
         top_notebooks = {rel: p for rel, p in files.items()
                          if "/" not in rel and rel.endswith(".ipynb")}
@@ -246,7 +251,7 @@ def _student_folder(folder: Path, course: Course, intake: Intake) -> None:
         if assignment not in course.assignments:
             owners = {course.notebook_named(n).assignment for n in top_notebooks
                       if course.notebook_named(n)}
-            if len(owners) == 1:
+            if len(owners) == 1 and not owners & taken:
                 assignment = owners.pop()
                 notes.append(f"folder '{child.name}' graded as assignment '{assignment}'")
             else:
@@ -255,7 +260,7 @@ def _student_folder(folder: Path, course: Course, intake: Intake) -> None:
                     f"course (assignments: {', '.join(course.assignments)})", files))
                 continue
         intake.jobs.append(_make_job(student, assignment, course, files, top_notebooks, notes))
-    taken = {j.assignment for j in intake.jobs if j.student_id == student}
+        taken.add(assignment)
     for name, path in loose.items():
         nb = course.notebook_named(name) if name.endswith(".ipynb") else None
         if nb is None:

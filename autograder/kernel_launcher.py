@@ -21,7 +21,8 @@ def _limit_memory(megabytes: int) -> None:
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
 
 
-def _die_with_parent() -> None:
+def die_with_parent() -> None:
+    """Ask Linux to SIGKILL this process when its parent dies (no-op elsewhere)."""
     if not sys.platform.startswith("linux"):
         return
     import ctypes
@@ -42,7 +43,7 @@ def main(argv: list[str] | None = None) -> None:
     if len(argv) >= 2 and argv[0] == "--memory-mb":
         megabytes = int(argv[1])
         argv = argv[2:]
-    _die_with_parent()
+    die_with_parent()
     _limit_memory(megabytes)
     from ipykernel.kernelapp import launch_new_instance
 

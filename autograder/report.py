@@ -392,10 +392,13 @@ def write_report(results: list[SubmissionResult], out_dir: Path,
     """Write ``out_dir/report.html`` and its PNG plots; return the page's path.
 
     results: every graded submission of the class (any statuses, any assignments).
-    feedback_dir: where :func:`autograder.feedback.write_feedback` wrote the pages; when
-        given, student names link to their feedback (relative links).
+    feedback_dir: where :func:`autograder.feedback.write_feedback` wrote the pages (default:
+        a ``feedback`` folder beside ``out_dir``, the grading run's layout, if there is one);
+        student names and scores link to their feedback (relative links).
     """
     out_dir = Path(out_dir)
+    if feedback_dir is None and (out_dir.parent / "feedback").is_dir():
+        feedback_dir = out_dir.parent / "feedback"
     out_dir.mkdir(parents=True, exist_ok=True)
     results = sorted(results, key=lambda r: (r.assignment, r.student_id))
     plots = ""

@@ -187,10 +187,22 @@ def error_result(job: Job, error: str) -> SubmissionResult:
 
 # ----------------------------------------------------------------- the worker process
 
-def worker_main(conn, settings: WorkerSettings) -> None:
-    """Entry point of a grading process: receive Jobs on ``conn``, send back
-    ``("result", result_json, {notebook: executed_json})``; ``None`` or EOF ends it."""
+def serve_fd(fd: int) -> None:
+    """Entry point of a grading process (``python -c "...serve_fd(N)"``, started by the
+    coordinator with one end of a socket pair as file descriptor ``fd``): receive the
+    WorkerSettings, then Jobs, send back ``("result", result_json, {notebook: executed_json})``
+    for each; ``None`` or the coordinator going away ends it."""
+    from multiprocessing.connection import Connection
+
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the coordinator handles Ctrl-C
+    from autograder.kernel_launcher import die_with_parent
+
+    die_with_parent()
+    conn = Connection(fd)
+    try:
+        settings = conn.recv()
+    except (EOFError, OSError):
+        return
     asyncio.run(_serve(conn, settings))
 
 

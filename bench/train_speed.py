@@ -9,8 +9,10 @@ sklearn / course_lib and torch / course_lib (above 1 means course_lib is faster)
 best of ``--repeats`` timings measured in this one run.
 
 Run: ``make bench`` or ``python bench/train_speed.py [--iterations N] [--repeats R]
-[--threads T]``. ``--threads 1`` pins BLAS (and torch) to one thread: on a small shared
-machine, multithreaded BLAS on these small matrices mostly measures contention.
+[--threads T]``. By default BLAS (and torch) run on one thread, the same for all three: on a
+small shared machine, multithreaded BLAS on matrices this small mostly measures contention
+with other processes, and varies tenfold from run to run. ``--threads 0`` leaves every
+library's own default instead.
 """
 
 from __future__ import annotations
@@ -136,8 +138,8 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--iterations", type=int, default=2000)
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--threads", type=int, default=None,
-                        help="limit BLAS and torch threads (default: the libraries' own)")
+    parser.add_argument("--threads", type=int, default=1,
+                        help="BLAS and torch threads; 0 keeps each library's default")
     args = parser.parse_args(argv)
 
     timers: dict[str, Callable[[Case, int], float]] = {

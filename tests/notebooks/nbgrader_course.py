@@ -127,7 +127,8 @@ class NbgraderCourse:
         if assignment not in self._released:
             result = self._api().generate_assignment(assignment, force=True)
             if not result["success"]:
-                raise RuntimeError(f"generate_assignment failed:\n{result['error']}\n{result['log']}")
+                raise RuntimeError(
+                    f"generate_assignment failed:\n{result['error']}\n{result['log']}")
             self._released.add(assignment)
         folder = self.root / "release" / assignment
         return {p.stem: nbformat.read(p, as_version=4) for p in sorted(folder.glob("*.ipynb"))}

@@ -1,0 +1,221 @@
+"""``python -m autograder`` (or ``autograder``): release, grade, validate, demo.
+
+    autograder release [--out DIR] [--source DIR]
+    autograder grade SUBMISSIONS [--out DIR] [-j N] [--timeout S] [--force] [--source DIR]
+    autograder validate NOTEBOOK [--source DIR]
+    autograder demo [--out DIR]
+
+Exit status: 0 when the command did its job (``grade``: every submission found has a row,
+broken submissions included), 1 when the tool itself failed, 2 for bad arguments or input it
+cannot read, 130 when interrupted. ``validate`` exits 1 when a test fails.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections import Counter
+from pathlib import Path
+
+from autograder import nbgrader_config
+from autograder.course import DEFAULT_SOURCE, CourseError
+
+log = logging.getLogger("autograder")
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be more than 0, got {text}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from autograder.engine import DEFAULT_OUT, default_jobs
+    from autograder.release import DEFAULT_RELEASE
+
+    parser = argparse.ArgumentParser(
+        prog="autograder", description="Release, grade and check the course's notebooks "
+        "(nbgrader underneath).")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+    source_help = f"the instructor's source notebooks (default: {DEFAULT_SOURCE})"
+
+    p = sub.add_parser("release", help="make the student versions of every notebook")
+    p.add_argument("--out", type=Path, default=DEFAULT_RELEASE,
+                   help=f"where to put them (default: {DEFAULT_RELEASE})")
+    p.add_argument("--source", type=Path, default=DEFAULT_SOURCE, help=source_help)
+
+    p = sub.add_parser("grade", help="grade a folder or zip of submissions")
+    p.add_argument("submissions", type=Path, metavar="SUBMISSIONS",
+                   help="<student_id>/<assignment>/<notebook>.ipynb folders, or LMS downloads "
+                        "named <student_id>_<anything>_<notebook>.ipynb; a folder or a .zip")
+    p.add_argument("--out", type=Path, default=DEFAULT_OUT,
+                   help=f"where results go (default: {DEFAULT_OUT})")
+    p.add_argument("-j", "--jobs", type=_positive_int, default=default_jobs(),
+                   help="grading processes (default: the number of cores)")
+    p.add_argument("--timeout", type=_positive_float,
+                   default=float(nbgrader_config.CELL_TIMEOUT),
+                   help=f"seconds a cell may run (default: {nbgrader_config.CELL_TIMEOUT})")
+    p.add_argument("--memory", type=_positive_int, default=nbgrader_config.MEMORY_LIMIT_MB,
+                   metavar="MB", help="memory limit of each notebook's kernel "
+                   f"(default: {nbgrader_config.MEMORY_LIMIT_MB})")
+    p.add_argument("--force", action="store_true",
+                   help="regrade everything, even submissions graded before and unchanged")
+    p.add_argument("--source", type=Path, default=DEFAULT_SOURCE, help=source_help)
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+    p = sub.add_parser("validate", help="check your notebook against the tests")
+    p.add_argument("notebook", type=Path, metavar="NOTEBOOK")
+    p.add_argument("--source", type=Path, default=DEFAULT_SOURCE, help=source_help)
+    p.add_argument("--timeout", type=_positive_float,
+                   default=float(nbgrader_config.CELL_TIMEOUT), help="seconds a cell may run")
+
+    p = sub.add_parser("demo", help="release, grade a sample class, show the results")
+    p.add_argument("--out", type=Path, default=Path("build/demo"),
+                   help="where the demo writes (default: build/demo)")
+    return parser
+
+
+def _setup_logging(verbose: bool = True) -> None:
+    from autograder.engine import TqdmHandler
+
+    handler = TqdmHandler()
+    handler.setFormatter(logging.Formatter("[autograder] %(message)s"))
+    log.handlers[:] = [handler]
+    log.setLevel(logging.INFO if verbose else logging.WARNING)
+    log.propagate = False
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    _setup_logging()
+    try:
+        return COMMANDS[args.command](args, parser)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+def cmd_release(args, parser) -> int:
+    from autograder.release import ReleaseError, release
+
+    try:
+        released = release(args.out, args.source)
+    except (CourseError, ValueError) as exc:
+        parser.error(str(exc))
+    except ReleaseError as exc:
+        print(f"autograder release: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    print(f"Released {len(released)} assignment(s) to {released.out}:")
+    for assignment in released:
+        names = ", ".join(p.name for p in released.notebooks(assignment))
+        print(f"  {assignment}: {names}  (zip: {released.zips[assignment]})")
+    return EXIT_OK
+
+
+def cmd_grade(args, parser) -> int:
+    from autograder.engine import GradeOptions, grade
+    from autograder.intake import IntakeError
+
+    options = GradeOptions(submissions=args.submissions, out=args.out, jobs=args.jobs,
+                           timeout=args.timeout, force=args.force, source=args.source,
+                           memory_mb=args.memory, progress=not args.no_progress)
+    try:
+        summary = grade(options)
+    except (CourseError, IntakeError) as exc:
+        parser.error(str(exc))
+    print(format_summary(summary))
+    if summary.interrupted:
+        return EXIT_INTERRUPTED
+    return EXIT_OK if summary.ok else EXIT_FAILED
+
+
+def format_summary(summary) -> str:
+    from autograder.ledger import format_score
+    from autograder.results import Status
+
+    results = summary.results
+    counts = Counter(r.status.value for r in results)
+    lines = [f"Graded {summary.graded} submission(s) in {summary.seconds:.1f} s"
+             + (f", {summary.skipped} unchanged since the last run (use --force to regrade)"
+                if summary.skipped else "") + "."]
+    if summary.interrupted:
+        lines.append(f"Interrupted: {summary.lost} submission(s) still to grade; run the same "
+                     "command again to finish (nothing graded is lost).")
+    if results:
+        lines.append(f"{len(results)} submission(s) found: " + ", ".join(
+            f"{n} {s}" for s, n in sorted(counts.items(), key=lambda kv: -kv[1])))
+        graded = [r for r in results if r.max_score > 0]
+        if graded:
+            mean = sum(r.score / r.max_score for r in graded) / len(graded)
+            lines.append(f"Mean score: {100 * mean:.0f}% of the points")
+        problems = [r for r in results if r.status != Status.GRADED]
+        if problems:
+            lines.append("Needs a look:")
+            for r in problems[:20]:
+                lines.append(f"  {r.student_id} / {r.assignment}: {r.status.value} "
+                             f"({format_score(r.score)}/{format_score(r.max_score)}) "
+                             f"{r.message[:150]}")
+            if len(problems) > 20:
+                lines.append(f"  ... and {len(problems) - 20} more in grades.csv")
+    for failure in summary.failures:
+        lines.append(f"Tool failure: {failure}")
+    if any(r.status == Status.ERROR for r in results):
+        lines.append("The grader failed on some submissions (status error): see their "
+                     "message; exit status 1.")
+    lines.append("Results:")
+    labels = {"grades": "grades (CSV)", "gradebook": "nbgrader gradebook",
+              "autograded": "graded notebooks", "feedback": "feedback pages",
+              "report": "class report", "ledger": "ledger"}
+    for key, label in labels.items():
+        if key in summary.paths:
+            lines.append(f"  {label + ':':20} {summary.paths[key]}")
+    return "\n".join(lines)
+
+
+def cmd_validate(args, parser) -> int:
+    from autograder.validate import ValidateError, report, validate
+
+    try:
+        outcome = validate(args.notebook, args.source, args.timeout,
+                           nbgrader_config.MEMORY_LIMIT_MB)
+    except (CourseError, ValidateError) as exc:
+        parser.error(str(exc))
+    print(report(outcome))
+    return EXIT_OK if outcome.passed else EXIT_FAILED
+
+
+def cmd_demo(args, parser) -> int:
+    from autograder.engine import _optional
+
+    run = _optional("demo", "run")
+    if run is None:
+        print("autograder demo: autograder/demo.py is not available yet", file=sys.stderr)
+        return EXIT_FAILED
+    return int(run(args.out) or 0)
+
+
+COMMANDS = {"release": cmd_release, "grade": cmd_grade, "validate": cmd_validate,
+            "demo": cmd_demo}
+
+
+if __name__ == "__main__":
+    sys.exit(main())

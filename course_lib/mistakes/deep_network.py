@@ -1,0 +1,339 @@
+"""Mistakes students really make in assignment 03_deep_network (an L-layer network)."""
+
+from textwrap import dedent, indent
+
+from course_lib.mistakes import Mistake
+
+ASSIGNMENT = "03_deep_network"
+
+#: The given part of each solution cell: the def line and the docstring, as in the notebook.
+_HEADERS = {
+    "initialize_parameters_deep": '''\
+def initialize_parameters_deep(layer_dims):
+    """Random weights and zero biases for every layer of the network.
+
+    layer_dims: list of the layer sizes [n0, n1, ..., nL]; n0 is the number of input features.
+    Returns parameters: dict with keys "W1", "b1", ..., "WL", "bL", where
+        W{l} has shape (layer_dims[l], layer_dims[l-1]): np.random.randn(...) * 0.01
+        b{l} has shape (layer_dims[l], 1): zeros
+    Calls np.random.seed(3) first, then draws W1, W2, ... in order.
+    """
+''',
+    "linear_forward": '''\
+def linear_forward(A, W, b):
+    """The linear step of one layer: Z = W A + b.
+
+    A: activations of the layer below, shape (n[l-1], m)
+    W: weights, shape (n[l], n[l-1])
+    b: biases, shape (n[l], 1)
+    Returns (Z, cache): Z of shape (n[l], m), and cache = (A, W, b) for the backward pass.
+    """
+''',
+    "linear_activation_forward": '''\
+def linear_activation_forward(A_prev, W, b, activation):
+    """One layer: the linear step, then the activation.
+
+    A_prev: activations of the layer below, shape (n[l-1], m)
+    W: weights, shape (n[l], n[l-1]); b: biases, shape (n[l], 1)
+    activation: "sigmoid" or "relu"
+    Returns (A, cache): A of shape (n[l], m) and cache = ((A_prev, W, b), Z).
+    """
+''',
+    "L_model_forward": '''\
+def L_model_forward(X, parameters):
+    """The forward pass: [LINEAR -> RELU] * (L-1) -> LINEAR -> SIGMOID.
+
+    X: input, shape (n[0], m)
+    parameters: dict with "W1", "b1", ..., "WL", "bL" as made by initialize_parameters_deep
+    Returns (AL, caches): AL, the output probabilities of shape (n[L], m), and caches, the list
+        of the L caches of linear_activation_forward, layer 1 first.
+    """
+''',
+    "compute_cost": '''\
+def compute_cost(AL, Y):
+    """Cross-entropy cost of the predictions.
+
+    AL: predicted probabilities, shape (1, m); Y: true labels 0/1, shape (1, m)
+    Returns cost: a number, the mean cross-entropy over the m examples.
+    """
+''',
+    "linear_backward": '''\
+def linear_backward(dZ, cache):
+    """Backward pass of the linear step Z = W A_prev + b of one layer.
+
+    dZ: gradient with respect to Z, shape (n[l], m), one column per example
+    cache: (A_prev, W, b) from linear_forward
+    Returns (dA_prev, dW, db):
+        dA_prev = W.T dZ, shape (n[l-1], m)
+        dW = dZ A_prev.T / m, shape (n[l], n[l-1])
+        db = sum of dZ over the examples / m, shape (n[l], 1)
+    """
+''',
+    "linear_activation_backward": '''\
+def linear_activation_backward(dA, cache, activation):
+    """Backward pass of one layer (activation, then linear step).
+
+    dA: gradient with respect to this layer's output A, shape (n[l], m)
+    cache: ((A_prev, W, b), Z) from linear_activation_forward
+    activation: the activation used in the forward pass, "sigmoid" or "relu"
+    Returns (dA_prev, dW, db) as linear_backward does.
+    """
+''',
+    "L_model_backward": '''\
+def L_model_backward(AL, Y, caches):
+    """The backward pass of L_model_forward.
+
+    AL: output of L_model_forward, shape (1, m); Y: true labels, shape (1, m)
+    caches: the list of L caches returned by L_model_forward
+    Returns grads: dict with
+        "dW1", "db1", ..., "dWL", "dbL": the gradients of the cost
+        "dA0", ..., "dA{L-1}": dA{l} is the gradient with respect to A[l] (dA0: w.r.t. X)
+    """
+''',
+    "update_parameters": '''\
+def update_parameters(parameters, grads, learning_rate):
+    """One gradient-descent step on every layer's parameters.
+
+    parameters: dict "W1", "b1", ..., "WL", "bL"
+    grads: dict with (at least) "dW1", "db1", ..., "dWL", "dbL", of the same shapes
+    learning_rate: the step size alpha
+    Returns the updated parameters, a dict with the same keys and shapes.
+    """
+''',
+    "L_layer_model": '''\
+def L_layer_model(X, Y, layers_dims, learning_rate=0.0075, num_iterations=3000, print_cost=False):
+    """Train an L-layer network [LINEAR -> RELU] * (L-1) -> LINEAR -> SIGMOID by gradient descent.
+
+    X: inputs, shape (n[0], m); Y: labels 0/1, shape (1, m)
+    layers_dims: list of the layer sizes [n[0], n[1], ..., 1]
+    learning_rate: the step size; num_iterations: number of gradient-descent steps
+    print_cost: if True, print the cost every 100 iterations
+    Returns (parameters, costs): the trained parameters and the costs recorded at
+        iterations 0, 100, 200, ... (before the update of that iteration).
+    """
+''',
+}
+
+
+def _mistake(cell: str, name: str, hint: str, body: str) -> Mistake:
+    """A Mistake whose source is the cell's given header followed by the wrong ``body``."""
+    source = _HEADERS[cell] + indent(dedent(body).strip("\n"), "    ") + "\n"
+    return Mistake(assignment=ASSIGNMENT, cell=cell, name=name, hint=hint, source=source)
+
+
+MISTAKES = [
+    _mistake(
+        "initialize_parameters_deep",
+        "no_seed",
+        "Your weights have the right shapes and size but not the article's values, and they "
+        "change from run to run: call np.random.seed(3) as the first line of the function.",
+        """
+        parameters = {}
+        L = len(layer_dims)
+        for l in range(1, L):
+            parameters["W" + str(l)] = np.random.randn(layer_dims[l], layer_dims[l - 1]) * 0.01
+            parameters["b" + str(l)] = np.zeros((layer_dims[l], 1))
+        return parameters
+        """,
+    ),
+    _mistake(
+        "initialize_parameters_deep",
+        "transposed_shape",
+        "W1 comes out transposed: its shape must be (units of this layer, units of the layer "
+        "below), np.random.randn(layer_dims[l], layer_dims[l - 1]), so that W @ A_prev works.",
+        """
+        np.random.seed(3)
+        parameters = {}
+        L = len(layer_dims)
+        for l in range(1, L):
+            parameters["W" + str(l)] = np.random.randn(layer_dims[l - 1], layer_dims[l]) * 0.01
+            parameters["b" + str(l)] = np.zeros((layer_dims[l], 1))
+        return parameters
+        """,
+    ),
+    _mistake(
+        "linear_forward",
+        "elementwise_product",
+        "W * A multiplies entry by entry (and fails or broadcasts when the shapes differ); "
+        "the linear step is a matrix product: np.dot(W, A) + b or W @ A + b.",
+        """
+        Z = W * A + b
+        cache = (A, W, b)
+        return Z, cache
+        """,
+    ),
+    _mistake(
+        "linear_activation_forward",
+        "cache_order_swapped",
+        "The layer's cache must be (linear_cache, activation_cache) = ((A_prev, W, b), Z), in "
+        "that order: the backward pass unpacks it that way.",
+        """
+        Z, linear_cache = linear_forward(A_prev, W, b)
+        if activation == "sigmoid":
+            A, activation_cache = sigmoid(Z)
+        else:
+            A, activation_cache = relu(Z)
+        cache = (activation_cache, linear_cache)
+        return A, cache
+        """,
+    ),
+    _mistake(
+        "L_model_forward",
+        "loop_skips_a_layer",
+        "range(1, L - 1) stops one layer too early, so layer L-1 is never applied: the hidden "
+        "layers are range(1, L) (1 up to L-1 included), then layer L is the sigmoid layer.",
+        """
+        caches = []
+        A = X
+        L = len(parameters) // 2
+        for l in range(1, L - 1):
+            A, cache = linear_activation_forward(A, parameters["W" + str(l)],
+                                                 parameters["b" + str(l)], "relu")
+            caches.append(cache)
+        AL, cache = linear_activation_forward(A, parameters["W" + str(L)],
+                                              parameters["b" + str(L)], "sigmoid")
+        caches.append(cache)
+        return AL, caches
+        """,
+    ),
+    _mistake(
+        "L_model_forward",
+        "relu_on_last_layer",
+        "Your last layer uses the ReLU, so AL is not a probability (it can exceed 1 or be "
+        "exactly 0): the output layer L must use 'sigmoid', only layers 1..L-1 use 'relu'.",
+        """
+        caches = []
+        A = X
+        L = len(parameters) // 2
+        for l in range(1, L + 1):
+            A, cache = linear_activation_forward(A, parameters["W" + str(l)],
+                                                 parameters["b" + str(l)], "relu")
+            caches.append(cache)
+        return A, caches
+        """,
+    ),
+    _mistake(
+        "compute_cost",
+        "missing_1_over_m",
+        "Your cost is m times too large (the ratio to the expected value is the number of "
+        "examples): the cross-entropy is the mean over the examples, divide the sum by m.",
+        """
+        cost = -np.sum(Y * np.log(AL) + (1 - Y) * np.log(1 - AL))
+        return float(cost)
+        """,
+    ),
+    _mistake(
+        "linear_backward",
+        "db_without_keepdims",
+        "db has shape (n,) instead of (n, 1): sum with np.sum(dZ, axis=1, keepdims=True). "
+        "A flat db would broadcast b - learning_rate * db into an (n, n) matrix.",
+        """
+        A_prev, W, b = cache
+        m = A_prev.shape[1]
+        dW = np.dot(dZ, A_prev.T) / m
+        db = np.sum(dZ, axis=1) / m
+        dA_prev = np.dot(W.T, dZ)
+        return dA_prev, dW, db
+        """,
+    ),
+    _mistake(
+        "linear_backward",
+        "dW_transposed",
+        "dW has the shape of W transposed: dW must have W's shape (n[l], n[l-1]), which only "
+        "np.dot(dZ, A_prev.T) gives.",
+        """
+        A_prev, W, b = cache
+        m = A_prev.shape[1]
+        dW = np.dot(A_prev, dZ.T) / m
+        db = np.sum(dZ, axis=1, keepdims=True) / m
+        dA_prev = np.dot(W.T, dZ)
+        return dA_prev, dW, db
+        """,
+    ),
+    _mistake(
+        "linear_activation_backward",
+        "relu_mask_from_dA",
+        "The ReLU passes the gradient where its input Z was positive in the forward pass, "
+        "whatever the sign of dA: use relu_backward(dA, Z) with the cached Z, not a mask "
+        "made from dA.",
+        """
+        linear_cache, activation_cache = cache
+        if activation == "relu":
+            dZ = np.where(dA > 0, dA, 0.0)
+        else:
+            dZ = sigmoid_backward(dA, activation_cache)
+        return linear_backward(dZ, linear_cache)
+        """,
+    ),
+    _mistake(
+        "L_model_backward",
+        "article_key_numbering",
+        "grads has keys dA1..dAL but must have dA0..dA{L-1}: store the dA_prev returned by "
+        "layer l under 'dA' + str(l - 1), the number of the activation it differentiates "
+        "(the article's numbering is shifted by one).",
+        """
+        grads = {}
+        L = len(caches)
+        Y = Y.reshape(AL.shape)
+        dAL = -(np.divide(Y, AL) - np.divide(1 - Y, 1 - AL))
+        grads["dA" + str(L)], grads["dW" + str(L)], grads["db" + str(L)] = \\
+            linear_activation_backward(dAL, caches[L - 1], "sigmoid")
+        for l in reversed(range(L - 1)):
+            dA_prev, dW, db = linear_activation_backward(grads["dA" + str(l + 2)], caches[l],
+                                                         "relu")
+            grads["dA" + str(l + 1)] = dA_prev
+            grads["dW" + str(l + 1)] = dW
+            grads["db" + str(l + 1)] = db
+        return grads
+        """,
+    ),
+    _mistake(
+        "L_model_backward",
+        "relu_on_output_layer",
+        "The output layer was a sigmoid layer in the forward pass, so its backward step must "
+        "use 'sigmoid' too: only layers 1..L-1 are 'relu'.",
+        """
+        grads = {}
+        L = len(caches)
+        Y = Y.reshape(AL.shape)
+        dA = -(np.divide(Y, AL) - np.divide(1 - Y, 1 - AL))
+        for l in reversed(range(1, L + 1)):
+            dA, dW, db = linear_activation_backward(dA, caches[l - 1], "relu")
+            grads["dA" + str(l - 1)] = dA
+            grads["dW" + str(l)] = dW
+            grads["db" + str(l)] = db
+        return grads
+        """,
+    ),
+    _mistake(
+        "update_parameters",
+        "plus_instead_of_minus",
+        "The gradient points uphill: subtract it, W - learning_rate * dW. With + every "
+        "entry moves the wrong way and the cost grows.",
+        """
+        L = len(parameters) // 2
+        updated = {}
+        for l in range(1, L + 1):
+            updated["W" + str(l)] = parameters["W" + str(l)] + learning_rate * grads["dW" + str(l)]
+            updated["b" + str(l)] = parameters["b" + str(l)] + learning_rate * grads["db" + str(l)]
+        return updated
+        """,
+    ),
+    _mistake(
+        "L_layer_model",
+        "update_result_discarded",
+        "The cost never changes: update_parameters returns the new parameters, assign them "
+        "(parameters = update_parameters(parameters, grads, learning_rate)).",
+        """
+        costs = []
+        parameters = initialize_parameters_deep(layers_dims)
+        for i in range(num_iterations):
+            AL, caches = L_model_forward(X, parameters)
+            if i % 100 == 0:
+                costs.append(compute_cost(AL, Y))
+            grads = L_model_backward(AL, Y, caches)
+            update_parameters(parameters, grads, learning_rate)
+        return parameters, costs
+        """,
+    ),
+]

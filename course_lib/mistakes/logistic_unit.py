@@ -1,0 +1,369 @@
+"""Mistakes students really make in assignment 01_logistic_unit (one neuron)."""
+
+from course_lib.mistakes import Mistake
+
+ASSIGNMENT = "01_logistic_unit"
+
+MISTAKES = [
+    Mistake(
+        assignment=ASSIGNMENT,
+        cell="sigmoid",
+        name="missing_minus_in_exponent",
+        hint=(
+            "sigmoid(2) comes out as 0.12 instead of 0.88: your function computes sigmoid(-z). "
+            "The exponent is e^(-z): write np.exp(-z)."
+        ),
+        source='''\
+def sigmoid(z):
+    """The logistic function 1 / (1 + exp(-z)), element by element.
+
+    z: a number or a numpy array of any shape.
+    Returns: an array of the same shape as z (a number for a number), values in (0, 1).
+    """
+    s = 1 / (1 + np.exp(z))
+    return s
+''',
+    ),
+    Mistake(
+        assignment=ASSIGNMENT,
+        cell="sigmoid",
+        name="operator_precedence",
+        hint=(
+            "Division binds tighter than addition: 1 / 1 + np.exp(-z) means (1 / 1) + e^(-z). Put "
+            "the whole denominator in parentheses: 1 / (1 + np.exp(-z))."
+        ),
+        source='''\
+def sigmoid(z):
+    """The logistic function 1 / (1 + exp(-z)), element by element.
+
+    z: a number or a numpy array of any shape.
+    Returns: an array of the same shape as z (a number for a number), values in (0, 1).
+    """
+    s = 1 / 1 + np.exp(-z)
+    return s
+''',
+    ),
+    Mistake(
+        assignment=ASSIGNMENT,
+        cell="initialize_with_zeros",
+        name="w_without_second_axis",
+        hint=(
+            "w has shape (dim,) but must be (dim, 1): np.zeros(dim) makes a 1-D array. Pass the "
+            "shape as a tuple, np.zeros((dim, 1))."
+        ),
+        source='''\
+def initialize_with_zeros(dim):
+    """Zero parameters for a neuron with dim inputs.
+
+    dim: the number of input features n.
+    Returns: (w, b) with w a numpy array of zeros of shape (dim, 1) and b = 0.0.
+    """
+    w = np.zeros(dim)
+    b = 0.0
+    return w, b
+''',
+    ),
+    Mistake(
+        assignment=ASSIGNMENT,
+        cell="propagate",
+        name="missing_1_over_m",
+        hint=(
+            "dw and db are m times too large (the checks report a constant ratio equal to m). The "
+            "cost is an average over the m examples, so its gradient is an average too: divide by "
+            "m."
+        ),
+        source='''\
+def propagate(w, b, X, Y):
+    """Cost of the neuron (w, b) on the data (X, Y) and its gradient.
+
+    w: weights, shape (n, 1);  b: bias, a number
+    X: data, shape (n, m), one example per column;  Y: labels 0/1, shape (1, m)
+    Returns: (grads, cost) with grads = {"dw": array of shape (n, 1), "db": a number}
+             and cost the cross-entropy J, a number.
+    """
+    m = X.shape[1]
+    A = sigmoid(w.T @ X + b)
+    cost = -np.sum(Y * np.log(A) + (1 - Y) * np.log(1 - A)) / m
+    dZ = A - Y
+    dw = X @ dZ.T
+    db = np.sum(dZ)
+    grads = {"dw": dw, "db": float(db)}
+    return grads, float(cost)
+''',
+    ),
+    Mistake(
+        assignment=ASSIGNMENT,
+        cell="propagate",
+        name="cost_missing_minus",
+        hint=(
+            "The cost has the opposite sign (ratio -1.0). Logs of probabilities are negative, so "
+            "the cross-entropy needs a minus sign in front of the sum to be positive."
+        ),
+        source='''\
+def propagate(w, b, X, Y):
+    """Cost of the neuron (w, b) on the data (X, Y) and its gradient.
+
+    w: weights, shape (n, 1);  b: bias, a number
+    X: data, shape (n, m), one example per column;  Y: labels 0/1, shape (1, m)
+    Returns: (grads, cost) with grads = {"dw": array of shape (n, 1), "db": a number}
+             and cost the cross-entropy J, a number.
+    """
+    m = X.shape[1]
+    A = sigmoid(w.T @ X + b)
+    cost = np.sum(Y * np.log(A) + (1 - Y) * np.log(1 - A)) / m
+    dZ = A - Y
+    dw = X @ dZ.T / m
+    db = np.sum(dZ) / m
+    grads = {"dw": dw, "db": float(db)}
+    return grads, float(cost)
+''',
+    ),
+    Mistake(
+        assignment=ASSIGNMENT,
+        cell="propagate",
+        name="dw_transposed",
+        hint=(
+            "dw has shape (1, n) but w is (n, 1): the product is in the wrong order. X is (n, m) "
+            "and (A - Y).T is (m, 1), so dw = X @ (A - Y).T / m."
+        ),
+        source='''\
+def propagate(w, b, X, Y):
+    """Cost of the neuron (w, b) on the data (X, Y) and its gradient.
+
+    w: weights, shape (n, 1);  b: bias, a number
+    X: data, shape (n, m), one example per column;  Y: labels 0/1, shape (1, m)
+    Returns: (grads, cost) with grads = {"dw": array of shape (n, 1), "db": a number}
+             and cost the cross-entropy J, a number.
+    """
+    m = X.shape[1]
+    A = sigmoid(w.T @ X + b)
+    cost = -np.sum(Y * np.log(A) + (1 - Y) * np.log(1 - A)) / m
+    dZ = A - Y
+    dw = dZ @ X.T / m
+    db = np.sum(dZ) / m
+    grads = {"dw": dw, "db": float(db)}
+    return grads, float(cost)
+''',
+    ),
+    Mistake(
+        assignment=ASSIGNMENT,
+        cell="propagate",
+        name="sum_without_axis",
+        hint=(
+            "np.sum(w * X) adds up the weighted sums of ALL examples into a single number, so "
+            "every example gets the same z. Use the matrix product w.T @ X, which gives one z per "
+            "example (shape (1, m))."
+        ),
+        source='''\
+def propagate(w, b, X, Y):
+    """Cost of the neuron (w, b) on the data (X, Y) and its gradient.
+
+    w: weights, shape (n, 1);  b: bias, a number
+    X: data, shape (n, m), one example per column;  Y: labels 0/1, shape (1, m)
+    Returns: (grads, cost) with grads = {"dw": array of shape (n, 1), "db": a number}
+             and cost the cross-entropy J, a number.
+    """
+    m = X.shape[1]
+    A = sigmoid(np.sum(w * X) + b)
+    cost = -np.sum(Y * np.log(A) + (1 - Y) * np.log(1 - A)) / m
+    dZ = A - Y
+    dw = X @ dZ.T / m
+    db = np.sum(dZ) / m
+    grads = {"dw": dw, "db": float(db)}
+    return grads, float(cost)
+''',
+    ),
+    Mistake(
+        assignment=ASSIGNMENT,
+        cell="optimize",
+        name="updates_inputs_in_place",
+        hint=(
+            "w -= ... changes the caller's array in place: after optimize returns, the w that was "
+            "passed in has changed too. Write w = w - learning_rate * grads['dw'], which makes a "
+            "new array."
+        ),
+        source='''\
+def optimize(w, b, X, Y, num_iterations=100, learning_rate=0.009, print_cost=False):
+    """Gradient descent on the neuron's parameters.
+
+    w: initial weights, shape (n, 1);  b: initial bias, a number
+    X: data, shape (n, m);  Y: labels 0/1, shape (1, m)
+    num_iterations: number of gradient steps;  learning_rate: the step size alpha
+    print_cost: print the cost every 100 steps
+    Returns: (params, grads, costs) with params = {"w": ..., "b": ...} after the last step,
+             grads = {"dw": ..., "db": ...} computed at the last step, and costs the list
+             of costs at steps 0, 100, 200, ... (before those steps' updates).
+    The arrays passed in are not modified.
+    """
+    costs = []
+    for i in range(num_iterations):
+        grads, cost = propagate(w, b, X, Y)
+        w -= learning_rate * grads["dw"]
+        b -= learning_rate * grads["db"]
+        if i % 100 == 0:
+            costs.append(cost)
+            if print_cost:
+                print(f"Cost after iteration {i}: {cost:f}")
+    params = {"w": w, "b": b}
+    return params, grads, costs
+''',
+    ),
+    Mistake(
+        assignment=ASSIGNMENT,
+        cell="optimize",
+        name="records_every_cost",
+        hint=(
+            "costs must hold the cost of steps 0, 100, 200, ... only (one entry per 100 steps); "
+            "yours has one entry per step. Append inside `if i % 100 == 0:`."
+        ),
+        source='''\
+def optimize(w, b, X, Y, num_iterations=100, learning_rate=0.009, print_cost=False):
+    """Gradient descent on the neuron's parameters.
+
+    w: initial weights, shape (n, 1);  b: initial bias, a number
+    X: data, shape (n, m);  Y: labels 0/1, shape (1, m)
+    num_iterations: number of gradient steps;  learning_rate: the step size alpha
+    print_cost: print the cost every 100 steps
+    Returns: (params, grads, costs) with params = {"w": ..., "b": ...} after the last step,
+             grads = {"dw": ..., "db": ...} computed at the last step, and costs the list
+             of costs at steps 0, 100, 200, ... (before those steps' updates).
+    The arrays passed in are not modified.
+    """
+    costs = []
+    for i in range(num_iterations):
+        grads, cost = propagate(w, b, X, Y)
+        w = w - learning_rate * grads["dw"]
+        b = b - learning_rate * grads["db"]
+        costs.append(cost)
+        if print_cost and i % 100 == 0:
+            print(f"Cost after iteration {i}: {cost:f}")
+    params = {"w": w, "b": b}
+    return params, grads, costs
+''',
+    ),
+    Mistake(
+        assignment=ASSIGNMENT,
+        cell="optimize",
+        name="trains_on_notebook_globals",
+        hint=(
+            "optimize trains on X_train and Y_train, the notebook's variables, instead of its "
+            "arguments X and Y. A function must use only its arguments: call propagate(w, b, X, "
+            "Y)."
+        ),
+        source='''\
+def optimize(w, b, X, Y, num_iterations=100, learning_rate=0.009, print_cost=False):
+    """Gradient descent on the neuron's parameters.
+
+    w: initial weights, shape (n, 1);  b: initial bias, a number
+    X: data, shape (n, m);  Y: labels 0/1, shape (1, m)
+    num_iterations: number of gradient steps;  learning_rate: the step size alpha
+    print_cost: print the cost every 100 steps
+    Returns: (params, grads, costs) with params = {"w": ..., "b": ...} after the last step,
+             grads = {"dw": ..., "db": ...} computed at the last step, and costs the list
+             of costs at steps 0, 100, 200, ... (before those steps' updates).
+    The arrays passed in are not modified.
+    """
+    costs = []
+    for i in range(num_iterations):
+        grads, cost = propagate(w, b, X_train, Y_train)
+        w = w - learning_rate * grads["dw"]
+        b = b - learning_rate * grads["db"]
+        if i % 100 == 0:
+            costs.append(cost)
+            if print_cost:
+                print(f"Cost after iteration {i}: {cost:f}")
+    params = {"w": w, "b": b}
+    return params, grads, costs
+''',
+    ),
+    Mistake(
+        assignment=ASSIGNMENT,
+        cell="predict",
+        name="threshold_at_zero",
+        hint=(
+            "A is a probability, always above 0, so A > 0 answers 1 for every example. Threshold "
+            "the probability at 0.5 (or, equivalently, z = w.T @ X + b at 0)."
+        ),
+        source='''\
+def predict(w, b, X):
+    """The neuron's answers (0 or 1) for the examples in X.
+
+    w: weights, shape (n, 1);  b: bias, a number;  X: data, shape (n, m)
+    Returns: a float array of shape (1, m) holding 1.0 where sigmoid(w.T X + b) > 0.5
+             and 0.0 elsewhere.
+    """
+    A = sigmoid(w.T @ X + b)
+    Y_prediction = (A > 0).astype(float)
+    return Y_prediction
+''',
+    ),
+    Mistake(
+        assignment=ASSIGNMENT,
+        cell="model",
+        name="ignores_its_arguments",
+        hint=(
+            "model calls optimize with 2000 steps and learning rate 0.5 whatever it is given, so "
+            "model(..., num_iterations=300, learning_rate=0.1) trains differently than asked. "
+            "Pass num_iterations and learning_rate on to optimize."
+        ),
+        source='''\
+def model(X_train, Y_train, X_test, Y_test, num_iterations=2000, learning_rate=0.5,
+          print_cost=False):
+    """Train a neuron from zero parameters on (X_train, Y_train) and evaluate it.
+
+    X_train: shape (n, m_train);  Y_train: shape (1, m_train)
+    X_test: shape (n, m_test);  Y_test: shape (1, m_test)
+    Returns: a dict with keys
+      "costs" (from optimize), "w" (n, 1), "b", "Y_prediction_train" (1, m_train),
+      "Y_prediction_test" (1, m_test), "train_accuracy" and "test_accuracy" (fractions
+      between 0 and 1), "learning_rate", "num_iterations".
+    """
+    w, b = initialize_with_zeros(X_train.shape[0])
+    params, grads, costs = optimize(w, b, X_train, Y_train, 2000, 0.5, print_cost)
+    w, b = params["w"], params["b"]
+    Y_prediction_train = predict(w, b, X_train)
+    Y_prediction_test = predict(w, b, X_test)
+    train_accuracy = float(np.mean(Y_prediction_train == Y_train))
+    test_accuracy = float(np.mean(Y_prediction_test == Y_test))
+    return {"costs": costs, "w": w, "b": b,
+            "Y_prediction_train": Y_prediction_train, "Y_prediction_test": Y_prediction_test,
+            "train_accuracy": train_accuracy, "test_accuracy": test_accuracy,
+            "learning_rate": learning_rate, "num_iterations": num_iterations}
+''',
+    ),
+    Mistake(
+        assignment=ASSIGNMENT,
+        cell="model",
+        name="accuracy_in_percent",
+        hint=(
+            "The accuracies must be fractions between 0 and 1 (0.9 for 90 %), as the docstring "
+            "says; yours are percentages. Use np.mean(Y_prediction_test == Y_test) without the * "
+            "100."
+        ),
+        source='''\
+def model(X_train, Y_train, X_test, Y_test, num_iterations=2000, learning_rate=0.5,
+          print_cost=False):
+    """Train a neuron from zero parameters on (X_train, Y_train) and evaluate it.
+
+    X_train: shape (n, m_train);  Y_train: shape (1, m_train)
+    X_test: shape (n, m_test);  Y_test: shape (1, m_test)
+    Returns: a dict with keys
+      "costs" (from optimize), "w" (n, 1), "b", "Y_prediction_train" (1, m_train),
+      "Y_prediction_test" (1, m_test), "train_accuracy" and "test_accuracy" (fractions
+      between 0 and 1), "learning_rate", "num_iterations".
+    """
+    w, b = initialize_with_zeros(X_train.shape[0])
+    params, grads, costs = optimize(w, b, X_train, Y_train, num_iterations, learning_rate,
+                                    print_cost)
+    w, b = params["w"], params["b"]
+    Y_prediction_train = predict(w, b, X_train)
+    Y_prediction_test = predict(w, b, X_test)
+    train_accuracy = 100 - np.mean(np.abs(Y_prediction_train - Y_train)) * 100
+    test_accuracy = 100 - np.mean(np.abs(Y_prediction_test - Y_test)) * 100
+    return {"costs": costs, "w": w, "b": b,
+            "Y_prediction_train": Y_prediction_train, "Y_prediction_test": Y_prediction_test,
+            "train_accuracy": train_accuracy, "test_accuracy": test_accuracy,
+            "learning_rate": learning_rate, "num_iterations": num_iterations}
+''',
+    ),
+]
