@@ -90,16 +90,21 @@ def summary_table(samples: list[Sample], results: dict[tuple[str, str], Submissi
 
 
 def run(out: Path = Path("build"), timeout: float = DEMO_TIMEOUT,
-        jobs: int | None = None, progress: bool = True) -> int:
+        jobs: int | None = None, progress: bool = True,
+        assignments: list[str] | None = None) -> int:
     """Release, build the sample class, grade it, print the summary; 0 if all went as
-    expected. Everything is written under ``out``."""
+    expected. Everything is written under ``out``.
+
+    timeout: seconds a cell may run; jobs: grading processes (default: one per core);
+    assignments: only these (default: every assignment of the course).
+    """
     from autograder import sample_class
     from autograder.engine import GradeOptions, default_jobs, grade
     from autograder.release import release
 
     out = Path(out)
     print(f"1. Releasing the course into {out / 'release'} ...", flush=True)
-    releases = release(out / "release", course_root=out / "course")
+    releases = release(out / "release", course_root=out / "course", assignments=assignments)
     print(f"2. Building the sample class in {out / 'submitted'} ...", flush=True)
     samples = sample_class.build(releases, out / "submitted")
     jobs = jobs or default_jobs()

@@ -26,6 +26,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterable
@@ -296,6 +297,8 @@ def grade(options: GradeOptions) -> RunSummary:
     intake = discover(root, course)
     for note in intake.notes:
         log.info("%s", note)
+    warm = threading.Thread(target=_warm_up, args=(out, options), daemon=True)
+    warm.start()
     outputs = Outputs(out, course, feedback=options.feedback)
     summary = RunSummary(out=out)
     if outputs.ledger.damaged_lines:
@@ -357,6 +360,7 @@ def grade(options: GradeOptions) -> RunSummary:
                        if x.key in outputs.ledger.results]
     summary.paths = {"grades": outputs.csv, "ledger": outputs.ledger.path,
                      "autograded": outputs.autograded}
+    warm.join()
     if options.gradebook:
         _gradebook(out, course, outputs, done_keys, summary)
     if outputs.feedback_dir.exists():
@@ -368,6 +372,24 @@ def grade(options: GradeOptions) -> RunSummary:
         shutil.rmtree(out / "intake", ignore_errors=True)
     summary.seconds = time.perf_counter() - start
     return summary
+
+
+def _warm_up(out: Path, options: GradeOptions) -> None:
+    """Imports and set-up that the end of the run needs, done while the workers start (the
+    coordinator is idle then): the gradebook's database, nbconvert, matplotlib."""
+    try:
+        if options.gradebook:
+            from autograder.gradebook import create_database
+
+            create_database(out / "gradebook.db")
+            importlib.import_module("nbgrader.api")
+        if options.feedback:
+            importlib.import_module("nbconvert")
+        if options.report:
+            with contextlib.suppress(ImportError):
+                importlib.import_module("autograder.report")
+    except Exception:  # noqa: BLE001 - the real calls report any problem later
+        pass
 
 
 def _raise_interrupt(signum, frame):

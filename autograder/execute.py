@@ -55,6 +55,17 @@ class CappedClient(NotebookClient):
         self.rich: dict[int, list[int]] = {}
         self.dropped: dict[int, int] = {}
 
+    async def _async_poll_kernel_alive(self) -> None:
+        # nbclient checks every second; a dead kernel is noticed sooner here
+        while True:
+            await asyncio.sleep(0.1)
+            try:
+                await self._async_check_alive()
+            except DeadKernelError:
+                assert self.task_poll_for_reply is not None
+                self.task_poll_for_reply.cancel()
+                return
+
     def output(self, outs, msg, display_id, cell_index):
         msg_type = msg["msg_type"]
         content = msg["content"]

@@ -23,9 +23,10 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import nbformat
-from jinja2 import DictLoader
+from jinja2 import DictLoader, pass_context
 from nbformat import NotebookNode
 
+from autograder.mathml import UnsupportedTeX, tex_to_mathml
 from autograder.results import CellResult, NotebookResult, Status, SubmissionResult
 
 __all__ = [
@@ -43,6 +44,14 @@ HIDDEN_END = "### END HIDDEN TESTS"
 
 #: Cell metadata key the template reads to draw a test cell's badge.
 _BADGE_KEY = "autograder_feedback"
+
+#: Cell metadata key marking the cell where a timeout or a dead kernel stopped the run.
+_STOPPED_KEY = "autograder_stopped"
+
+#: Error names the grading engine gives the cell it stopped at.
+_STOP_ERRORS = {"TimeoutError": "this cell ran past the time limit",
+                "CellTimeoutError": "this cell ran past the time limit",
+                "DeadKernelError": "the kernel died while running this cell"}
 
 #: Page name used when a submission has no notebook result at all.
 _SUBMISSION_PAGE = "submission"
@@ -226,7 +235,11 @@ def _grade_id(cell: NotebookNode) -> str | None:
 _TEMPLATE = r"""
 {%- extends 'classic/base.html.j2' -%}
 {% block any_cell %}
-{%- set fb = cell.metadata.get('""" + _BADGE_KEY + r"""') -%}
+{%- set stopped = cell.metadata.get('@STOPPED@') -%}
+{%- if stopped -%}
+<div class="stopped" id="stopped">&#9632; The grader stopped here: {{ stopped | escape_html }}</div>
+{%- endif -%}
+{%- set fb = cell.metadata.get('@BADGE@') -%}
 {%- if fb -%}
 <section class="graded {{ fb.state }}" id="cell-{{ fb.grade_id | escape_html }}">
 <div class="badge-row"><span class="badge {{ fb.state }}">{{ fb.label }}</span>
@@ -241,15 +254,67 @@ _TEMPLATE = r"""
 {{ super() }}
 {%- endif -%}
 {% endblock any_cell %}
-"""
+{% block input %}
+<div class="inner_cell"><div class="input_area">
+{{ cell.source | highlight_code(metadata=cell.metadata) }}
+</div></div>
+{%- endblock input %}
+""".replace("@STOPPED@", _STOPPED_KEY).replace("@BADGE@", _BADGE_KEY)
+
+
+def _math_html(tex: str, display: bool) -> str:
+    """MathML for a formula of a markdown cell, or its TeX source when it cannot be drawn."""
+    try:
+        return tex_to_mathml(tex, display)
+    except UnsupportedTeX:
+        delim = "$$" if display else "$"
+        tag = "div" if display else "code"
+        return f'<{tag} class="tex">{html.escape(delim + tex + delim)}</{tag}>'
 
 
 @functools.lru_cache(maxsize=1)
 def _exporter():
-    """The HTML exporter with the feedback template (built once: it takes ~0.3 s)."""
+    """The HTML exporter with the feedback template (built once: it takes ~0.3 s); markdown
+    maths is drawn as MathML (the browser renders it: no MathJax, nothing to download)."""
     from nbconvert import HTMLExporter
+    from nbconvert.filters.markdown_mistune import IPythonRenderer, MarkdownWithMath
 
-    exporter = HTMLExporter(
+    class MathMLRenderer(IPythonRenderer):
+        def inline_math(self, body: str) -> str:
+            return _math_html(body, display=False)
+
+        def block_math(self, body: str) -> str:
+            return _math_html(body, display=True)
+
+        def latex_environment(self, name: str, body: str) -> str:
+            return _math_html(f"\\begin{{{name}}}{body}\\end{{{name}}}", display=True)
+
+    class FeedbackExporter(HTMLExporter):
+        @pass_context
+        def markdown2html(self, context, source):
+            cell = context.get("cell", {})
+            renderer = MathMLRenderer(
+                escape=False, attachments=cell.get("attachments", {}),
+                embed_images=self.embed_images, path="",
+                anchor_link_text=self.anchor_link_text,
+                exclude_anchor_links=self.exclude_anchor_links, **self.lexer_options)
+            return MarkdownWithMath(renderer=renderer).render(source)
+
+        def from_notebook_node(self, nb, resources=None, **kw):
+            # HTMLExporter's own version re-parses the whole page with BeautifulSoup to add
+            # alt texts and tab stops: a second per page that these pages do not need.
+            from nbconvert.exporters.templateexporter import TemplateExporter
+            from nbconvert.filters.highlight import Highlight2HTML
+            from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
+
+            resources = self._init_resources(resources)
+            self.register_filter("highlight_code", self.filters.get(
+                "highlight_code", Highlight2HTML(pygments_lexer="ipython3", parent=self)))
+            self.register_filter("filter_data_type", WidgetsDataTypeFilter(
+                notebook_metadata=self._nb_metadata, parent=self, resources=resources))
+            return TemplateExporter.from_notebook_node(self, nb, resources, **kw)
+
+    exporter = FeedbackExporter(
         template_name="basic",
         extra_loaders=[DictLoader({"autograder_feedback.html.j2": _TEMPLATE})],
         template_file="autograder_feedback.html.j2",
@@ -260,8 +325,13 @@ def _exporter():
 
 
 def _annotate(nb: NotebookNode, cells: dict[str, CellResult]) -> NotebookNode:
-    """Attach each graded test cell's badge data to its metadata (for the template)."""
+    """Attach each graded test cell's badge data to its metadata (for the template), and mark
+    the cell where the run was stopped (a timeout, a dead kernel)."""
     for cell in nb.cells:
+        stop = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"
+                and o.get("ename") in _STOP_ERRORS]
+        if stop:
+            cell.metadata[_STOPPED_KEY] = _STOP_ERRORS[stop[0]["ename"]]
         gid = _grade_id(cell)
         if gid is None or gid not in cells:
             continue
@@ -317,7 +387,7 @@ def _flags_html(flags: Iterable[str]) -> str:
     return f'<div class="callout flags"><h2>Flags</h2><ul>{"".join(items)}</ul></div>'
 
 
-def _status_html(status: Status, message: str) -> str:
+def _status_html(status: Status, message: str, stopped: bool = False) -> str:
     title, happened, todo = EXPLANATIONS[status]
     if status is Status.GRADED:
         return ""
@@ -325,7 +395,10 @@ def _status_html(status: Status, message: str) -> str:
     if message:
         parts.append(f'<p class="grader-msg">Grader: <code>{_e(message)}</code></p>')
     parts.append(f"<h3>What happened</h3><p>{happened}</p>")
-    parts.append(f"<h3>What to do</h3><p>{todo}</p></div>")
+    parts.append(f"<h3>What to do</h3><p>{todo}</p>")
+    if stopped:
+        parts.append('<p><a href="#stopped">Go to the cell where the grader stopped</a></p>')
+    parts.append("</div>")
     return "".join(parts)
 
 
@@ -378,7 +451,7 @@ def render_page(result: SubmissionResult, nb_result: NotebookResult,
         title=_e(f"Feedback: {result.assignment} / {title_nb} - {result.student_id}"),
         css=_css(),
         header=header,
-        status=_status_html(status, message),
+        status=_status_html(status, message, stopped='id="stopped"' in body),
         flags=_flags_html(result.flags),
         summary=_summary_table(nb_result, present),
         hidden_note=hidden_note,
@@ -445,6 +518,8 @@ td.num, table.summary td:first-child { white-space: nowrap; }
 .dot.partial { background: var(--partial); }
 .note { color: var(--muted); font-size: 13px; }
 .nb-title { border-top: 2px solid var(--line); padding-top: 14px; margin-top: 24px; }
+.stopped { background: var(--fail); color: #fff; font-weight: 700; padding: 4px 10px;
+           border-radius: 4px; margin: 14px 0 4px; }
 section.graded { border: 2px solid; border-radius: 6px; margin: 14px 0; padding: 6px 10px; }
 section.graded.pass { border-color: var(--pass); }
 section.graded.fail { border-color: var(--fail); }
@@ -471,6 +546,9 @@ section.graded.pass pre.cell-msg { background: #f0fff4; border-color: var(--pass
 .output_error { background: #fff5f5; border-left: 3px solid var(--fail); }
 .output_png img, .output_jpeg img, .output_svg img { max-width: 100%; }
 .text_cell_render { padding: 0 4px; }
+math { font-size: 1.08em; }
+math[display="block"] { margin: 0.6em 0; }
+.tex { font-family: monospace; color: #57606a; }
 .text_cell_render table { border-collapse: collapse; }
 .text_cell_render td, .text_cell_render th { border: 1px solid var(--line); padding: 2px 6px; }
 .ansi-black-fg { color: #3e424d; } .ansi-red-fg { color: #e75c58; }

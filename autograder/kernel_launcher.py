@@ -14,7 +14,8 @@ import signal
 import sys
 
 
-def _limit_memory(megabytes: int) -> None:
+def limit_resources(megabytes: int) -> None:
+    """Cap the address space at ``megabytes`` (0: no cap) and forbid core dumps."""
     if megabytes > 0:
         limit = megabytes * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
@@ -44,7 +45,7 @@ def main(argv: list[str] | None = None) -> None:
         megabytes = int(argv[1])
         argv = argv[2:]
     die_with_parent()
-    _limit_memory(megabytes)
+    limit_resources(megabytes)
     from ipykernel.kernelapp import launch_new_instance
 
     sys.argv = [sys.argv[0], *argv]

@@ -71,7 +71,7 @@ def grade_with_engine(submissions: Path, out: Path, jobs: int) -> float:
     if out.exists():
         shutil.rmtree(out)
     cmd = [sys.executable, "-m", "autograder", "grade", str(submissions), "--out", str(out),
-           "-j", str(jobs), "--force"]
+           "-j", str(jobs), "--force", "--no-progress"]
     start = time.perf_counter()
     done = subprocess.run(cmd, cwd=REPO, env=_env(), capture_output=True, text=True)
     seconds = time.perf_counter() - start

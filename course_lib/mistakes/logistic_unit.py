@@ -26,25 +26,6 @@ def sigmoid(z):
     ),
     Mistake(
         assignment=ASSIGNMENT,
-        cell="sigmoid",
-        name="operator_precedence",
-        hint=(
-            "Division binds tighter than addition: 1 / 1 + np.exp(-z) means (1 / 1) + e^(-z). Put "
-            "the whole denominator in parentheses: 1 / (1 + np.exp(-z))."
-        ),
-        source='''\
-def sigmoid(z):
-    """The logistic function 1 / (1 + exp(-z)), element by element.
-
-    z: a number or a numpy array of any shape.
-    Returns: an array of the same shape as z (a number for a number), values in (0, 1).
-    """
-    s = 1 / 1 + np.exp(-z)
-    return s
-''',
-    ),
-    Mistake(
-        assignment=ASSIGNMENT,
         cell="initialize_with_zeros",
         name="w_without_second_axis",
         hint=(
@@ -211,39 +192,6 @@ def optimize(w, b, X, Y, num_iterations=100, learning_rate=0.009, print_cost=Fal
     Mistake(
         assignment=ASSIGNMENT,
         cell="optimize",
-        name="records_every_cost",
-        hint=(
-            "costs must hold the cost of steps 0, 100, 200, ... only (one entry per 100 steps); "
-            "yours has one entry per step. Append inside `if i % 100 == 0:`."
-        ),
-        source='''\
-def optimize(w, b, X, Y, num_iterations=100, learning_rate=0.009, print_cost=False):
-    """Gradient descent on the neuron's parameters.
-
-    w: initial weights, shape (n, 1);  b: initial bias, a number
-    X: data, shape (n, m);  Y: labels 0/1, shape (1, m)
-    num_iterations: number of gradient steps;  learning_rate: the step size alpha
-    print_cost: print the cost every 100 steps
-    Returns: (params, grads, costs) with params = {"w": ..., "b": ...} after the last step,
-             grads = {"dw": ..., "db": ...} computed at the last step, and costs the list
-             of costs at steps 0, 100, 200, ... (before those steps' updates).
-    The arrays passed in are not modified.
-    """
-    costs = []
-    for i in range(num_iterations):
-        grads, cost = propagate(w, b, X, Y)
-        w = w - learning_rate * grads["dw"]
-        b = b - learning_rate * grads["db"]
-        costs.append(cost)
-        if print_cost and i % 100 == 0:
-            print(f"Cost after iteration {i}: {cost:f}")
-    params = {"w": w, "b": b}
-    return params, grads, costs
-''',
-    ),
-    Mistake(
-        assignment=ASSIGNMENT,
-        cell="optimize",
         name="trains_on_notebook_globals",
         hint=(
             "optimize trains on X_train and Y_train, the notebook's variables, instead of its "
@@ -325,41 +273,6 @@ def model(X_train, Y_train, X_test, Y_test, num_iterations=2000, learning_rate=0
     Y_prediction_test = predict(w, b, X_test)
     train_accuracy = float(np.mean(Y_prediction_train == Y_train))
     test_accuracy = float(np.mean(Y_prediction_test == Y_test))
-    return {"costs": costs, "w": w, "b": b,
-            "Y_prediction_train": Y_prediction_train, "Y_prediction_test": Y_prediction_test,
-            "train_accuracy": train_accuracy, "test_accuracy": test_accuracy,
-            "learning_rate": learning_rate, "num_iterations": num_iterations}
-''',
-    ),
-    Mistake(
-        assignment=ASSIGNMENT,
-        cell="model",
-        name="accuracy_in_percent",
-        hint=(
-            "The accuracies must be fractions between 0 and 1 (0.9 for 90 %), as the docstring "
-            "says; yours are percentages. Use np.mean(Y_prediction_test == Y_test) without the * "
-            "100."
-        ),
-        source='''\
-def model(X_train, Y_train, X_test, Y_test, num_iterations=2000, learning_rate=0.5,
-          print_cost=False):
-    """Train a neuron from zero parameters on (X_train, Y_train) and evaluate it.
-
-    X_train: shape (n, m_train);  Y_train: shape (1, m_train)
-    X_test: shape (n, m_test);  Y_test: shape (1, m_test)
-    Returns: a dict with keys
-      "costs" (from optimize), "w" (n, 1), "b", "Y_prediction_train" (1, m_train),
-      "Y_prediction_test" (1, m_test), "train_accuracy" and "test_accuracy" (fractions
-      between 0 and 1), "learning_rate", "num_iterations".
-    """
-    w, b = initialize_with_zeros(X_train.shape[0])
-    params, grads, costs = optimize(w, b, X_train, Y_train, num_iterations, learning_rate,
-                                    print_cost)
-    w, b = params["w"], params["b"]
-    Y_prediction_train = predict(w, b, X_train)
-    Y_prediction_test = predict(w, b, X_test)
-    train_accuracy = 100 - np.mean(np.abs(Y_prediction_train - Y_train)) * 100
-    test_accuracy = 100 - np.mean(np.abs(Y_prediction_test - Y_test)) * 100
     return {"costs": costs, "w": w, "b": b,
             "Y_prediction_train": Y_prediction_train, "Y_prediction_test": Y_prediction_test,
             "train_accuracy": train_accuracy, "test_accuracy": test_accuracy,

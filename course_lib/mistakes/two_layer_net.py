@@ -32,30 +32,6 @@ def init_parameters(input_size, hidden_size, output_size):
     ),
     Mistake(
         assignment=ASSIGNMENT,
-        cell="init_parameters",
-        name="w1_transposed",
-        hint=(
-            "w1 has shape (n_x, n_h) but must be (n_h, n_x): one row per hidden unit, so that w1 "
-            "@ X is (n_h, m). Draw np.random.rand(hidden_size, input_size)."
-        ),
-        source='''\
-def init_parameters(input_size, hidden_size, output_size):
-    """Random small weights and zero biases for the two-layer network.
-
-    input_size: n_x;  hidden_size: n_h;  output_size: n_y
-    Returns: {"w1": (n_h, n_x), "b1": (n_h, 1), "w2": (n_y, n_h), "b2": (n_y, 1)}, with
-             w1 = np.random.rand(n_h, n_x) * 0.01 drawn first, then w2 likewise; zero biases.
-    """
-    w1 = np.random.rand(input_size, hidden_size) * 0.01
-    b1 = np.zeros((hidden_size, 1))
-    w2 = np.random.rand(output_size, hidden_size) * 0.01
-    b2 = np.zeros((output_size, 1))
-    parameters = {"w1": w1, "b1": b1, "w2": w2, "b2": b2}
-    return parameters
-''',
-    ),
-    Mistake(
-        assignment=ASSIGNMENT,
         cell="forward_propagation",
         name="sigmoid_in_hidden_layer",
         hint=(
@@ -98,26 +74,6 @@ def compute_cost(A2, Y):
     m = Y.shape[1]
     cost = np.sum(Y * np.log(A2) + (1 - Y) * np.log(1 - A2)) / m
     return float(cost)
-''',
-    ),
-    Mistake(
-        assignment=ASSIGNMENT,
-        cell="compute_cost",
-        name="not_a_number",
-        hint=(
-            "np.dot(Y, np.log(A2).T) is a (1, 1) matrix, so your cost is a (1, 1) array, not a "
-            "number. Wrap the result in float(...) or use np.squeeze."
-        ),
-        source='''\
-def compute_cost(A2, Y):
-    """The cross-entropy cost of the predictions A2 for the labels Y.
-
-    A2: output probabilities, shape (1, m);  Y: labels 0/1, shape (1, m)
-    Returns: the cost J, a number.
-    """
-    m = Y.shape[1]
-    cost = -(np.dot(Y, np.log(A2).T) + np.dot(1 - Y, np.log(1 - A2).T)) / m
-    return cost
 ''',
     ),
     Mistake(
@@ -175,64 +131,6 @@ def back_propagation(parameters, cache, X, Y):
     dZ1 = (w2.T @ dZ2) * (1 - A1 ** 2)
     dw1 = dZ1 @ X.T / m
     db1 = np.sum(dZ1, axis=1, keepdims=True) / m
-    grads = {"dw1": dw1, "db1": db1, "dw2": dw2, "db2": db2}
-    return grads
-''',
-    ),
-    Mistake(
-        assignment=ASSIGNMENT,
-        cell="back_propagation",
-        name="sigmoid_derivative_for_tanh",
-        hint=(
-            "A1 * (1 - A1) is the slope of the sigmoid. The hidden layer uses tanh, whose slope "
-            "is 1 - A1 ** 2."
-        ),
-        source='''\
-def back_propagation(parameters, cache, X, Y):
-    """Gradients of the cost with respect to w1, b1, w2, b2.
-
-    parameters: {"w1", "b1", "w2", "b2"};  cache: {"Z1", "A1", "Z2", "A2"} from
-    forward_propagation;  X: shape (n_x, m);  Y: labels 0/1, shape (n_y, m)
-    Returns: {"dw1": (n_h, n_x), "db1": (n_h, 1), "dw2": (n_y, n_h), "db2": (n_y, 1)}.
-    """
-    w2 = parameters["w2"]
-    A1, A2 = cache["A1"], cache["A2"]
-    m = X.shape[1]
-    dZ2 = A2 - Y
-    dw2 = dZ2 @ A1.T / m
-    db2 = np.sum(dZ2, axis=1, keepdims=True) / m
-    dZ1 = (w2.T @ dZ2) * A1 * (1 - A1)
-    dw1 = dZ1 @ X.T / m
-    db1 = np.sum(dZ1, axis=1, keepdims=True) / m
-    grads = {"dw1": dw1, "db1": db1, "dw2": dw2, "db2": db2}
-    return grads
-''',
-    ),
-    Mistake(
-        assignment=ASSIGNMENT,
-        cell="back_propagation",
-        name="db_without_keepdims",
-        hint=(
-            "db1 and db2 have shape (n,) instead of the (n, 1) of the biases: np.sum(..., axis=1) "
-            "drops the summed axis. Add keepdims=True."
-        ),
-        source='''\
-def back_propagation(parameters, cache, X, Y):
-    """Gradients of the cost with respect to w1, b1, w2, b2.
-
-    parameters: {"w1", "b1", "w2", "b2"};  cache: {"Z1", "A1", "Z2", "A2"} from
-    forward_propagation;  X: shape (n_x, m);  Y: labels 0/1, shape (n_y, m)
-    Returns: {"dw1": (n_h, n_x), "db1": (n_h, 1), "dw2": (n_y, n_h), "db2": (n_y, 1)}.
-    """
-    w2 = parameters["w2"]
-    A1, A2 = cache["A1"], cache["A2"]
-    m = X.shape[1]
-    dZ2 = A2 - Y
-    dw2 = dZ2 @ A1.T / m
-    db2 = np.sum(dZ2, axis=1) / m
-    dZ1 = (w2.T @ dZ2) * (1 - A1 ** 2)
-    dw1 = dZ1 @ X.T / m
-    db1 = np.sum(dZ1, axis=1) / m
     grads = {"dw1": dw1, "db1": db1, "dw2": dw2, "db2": db2}
     return grads
 ''',

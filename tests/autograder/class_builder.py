@@ -6,10 +6,27 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
+import zipfile
 from pathlib import Path
 
 import nbformat
 from synthetic_course import bad_json_text, cell, release, solved, write_nb
+
+from autograder.course import venv_on_path
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def run_cli(*args: str, cwd: Path | None = None,
+            timeout: float = 240) -> subprocess.CompletedProcess:
+    """``python -m autograder ARGS`` in a fresh process (as an instructor runs it)."""
+    venv_on_path()
+    env = dict(os.environ, PYTHONHASHSEED="0")
+    return subprocess.run([sys.executable, "-m", "autograder", *args], cwd=cwd or REPO,
+                          env=env, capture_output=True, text=True, timeout=timeout)
 
 WRONG_ADD = "def add(a, b):\n    return a - b"
 
@@ -37,6 +54,10 @@ EXPECTED = {
     ("sam", "01_adder"): ("missing_notebook", 0),   # assignment folder without notebook
     ("sam", "99_unknown"): ("unknown_assignment", 0),
     ("tom", "notes.ipynb"): ("unknown_assignment", 0),  # a loose notebook of no assignment
+    # LMS downloads next to the student folders
+    ("lara", "01_adder"): ("graded", 5),
+    ("lara", "02_text"): ("graded", 2),            # the resubmission (-1) is the one graded
+    ("max", "max_77_notes.txt"): ("unknown_assignment", 0),
 }
 
 
@@ -108,4 +129,22 @@ def build_class(source: Path, out: Path) -> Path:
     (folder("sam") / "readme.txt").write_text("I could not finish")
     put("sam", "99_unknown", release(source, "01_adder", "adder"), name="adder")
     write_nb(solved(source), out / "tom" / "notes.ipynb")
+
+    write_nb(solved(source), out / "lara_1001_adder.ipynb")
+    write_nb(solved(source, "02_text", "text", shout="def shout(s):\n    return s"),
+             out / "lara_1001_text.ipynb")
+    write_nb(solved(source, "02_text", "text"), out / "lara_1001_text-1.ipynb")
+    (out / "max_77_notes.txt").write_text("see my notebook")
     return out
+
+
+def zip_folder(folder: Path, target: Path) -> Path:
+    """Zip ``folder``'s content (a folder named *.ipynb stays a folder)."""
+    with zipfile.ZipFile(target, "w") as archive:
+        for path in sorted(folder.rglob("*")):
+            rel = path.relative_to(folder).as_posix()
+            if path.is_dir():
+                archive.writestr(rel + "/", b"")
+            else:
+                archive.write(path, rel)
+    return target

@@ -10,25 +10,11 @@ from __future__ import annotations
 import fcntl
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from class_builder import run_cli
 from synthetic_course import write_course
-
-from autograder.course import venv_on_path
-
-REPO = Path(__file__).resolve().parents[2]
-
-
-def run_cli(*args: str, cwd: Path | None = None,
-            timeout: float = 240) -> subprocess.CompletedProcess:
-    """``python -m autograder ARGS`` in a fresh process (as an instructor runs it)."""
-    venv_on_path()
-    env = dict(os.environ, PYTHONHASHSEED="0")
-    return subprocess.run([sys.executable, "-m", "autograder", *args], cwd=cwd or REPO,
-                          env=env, capture_output=True, text=True, timeout=timeout)
 
 
 def _shared(tmp_path_factory, name: str, build) -> dict:
@@ -55,16 +41,17 @@ def course_source(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def graded_class(tmp_path_factory, course_source) -> dict:
-    """The bad-input class graded by the CLI: {"submissions", "out", "returncode", "stdout",
-    "stderr"}; see class_builder.build_class for who submitted what."""
-    from class_builder import build_class
+    """The bad-input class, zipped, graded by the CLI: {"submissions", "zip", "out",
+    "returncode", "stdout", "stderr"}; see class_builder for who submitted what."""
+    from class_builder import build_class, zip_folder
 
     def build(folder: Path) -> dict:
         submissions = build_class(course_source, folder / "submissions")
+        archive = zip_folder(submissions, folder / "submissions.zip")
         out = folder / "out"
-        done = run_cli("grade", str(submissions), "--out", str(out), "--source",
+        done = run_cli("grade", str(archive), "--out", str(out), "--source",
                        str(course_source), "-j", "2", "--timeout", "3", "--memory", "1024")
-        return {"submissions": str(submissions), "out": str(out),
+        return {"submissions": str(submissions), "zip": str(archive), "out": str(out),
                 "returncode": done.returncode, "stdout": done.stdout, "stderr": done.stderr}
 
     return _shared(tmp_path_factory, "graded_class", build)

@@ -16,6 +16,7 @@ from autograder.feedback import (
     redact_hidden_tests,
     write_feedback,
 )
+from autograder.mathml import UnsupportedTeX, tex_to_mathml
 from autograder.results import CellResult, NotebookResult, Status, SubmissionResult
 
 VISIBLE_MSG = "double([[1, 2]]) should be [[2, 4]], got [[2. 3.]]"
@@ -167,3 +168,68 @@ def test_ids_that_would_leave_the_folder_are_refused(tmp_path, student):
 def test_format_points():
     assert [format_points(v) for v in (2.0, 1.5, 1 / 3, 0.0, -0.0)] == ["2", "1.5", "0.33",
                                                                      "0", "0"]
+
+
+def test_the_cell_where_grading_stopped_is_marked_and_linked(tmp_path):
+    result = toy_result()
+    result.status = result.notebooks[0].status = Status.TIMEOUT
+    nb = graded_notebook()
+    double = next(c for c in nb.cells if c.metadata["nbgrader"]["grade_id"] == "double")
+    double.outputs = [nbformat.v4.new_output(
+        "error", ename="TimeoutError", evalue="this cell ran longer than 10 s and was stopped",
+        traceback=["TimeoutError: this cell ran longer than 10 s and was stopped"])]
+    [path] = write_feedback(result, {NOTEBOOK: nb}, tmp_path)
+    page = path.read_text(encoding="utf-8")
+    assert page.count('id="stopped"') == 1 and 'href="#stopped"' in page
+    stop = page.index('id="stopped"')
+    assert stop < page.index("return x + 1"[:6], stop)   # the marker sits above the cell
+
+
+# ---------------------------------------------------------------- maths in markdown cells
+
+def test_markdown_maths_becomes_mathml_and_unknown_tex_stays_readable(tmp_path):
+    nb = graded_notebook()
+    nb.cells[0].source = (r"The cost $J = -\frac1m \sum_{i=1}^{m} \mathcal{L}(a^{(i)}, y^{(i)})$"
+                          "\n\n$$\\sigma(z) = \\frac{1}{1 + e^{-z}}$$\n\n"
+                          r"and $\weirdmacro{x}$.")
+    [path] = write_feedback(toy_result(), {NOTEBOOK: nb}, tmp_path)
+    page = path.read_text(encoding="utf-8")
+    assert page.count("<math") == 2 and '<math display="block">' in page
+    assert "<mfrac><mn>1</mn><mi>m</mi></mfrac>" in page and "ℒ" in page
+    assert '<code class="tex">$\\weirdmacro{x}$</code>' in page
+    assert external_urls(page) == []
+
+
+@pytest.mark.parametrize("tex, display, parts", [
+    (r"\frac{\partial J}{\partial w}", False,
+     ["<mfrac><mrow><mi>∂</mi><mi>J</mi></mrow><mrow><mi>∂</mi><mi>w</mi></mrow></mfrac>"]),
+    (r"\sum_{i=1}^{m} x_i", False, ["<msubsup><mrow><mo largeop=\"true\">∑</mo></mrow>"]),
+    (r"\sum_{i=1}^{m} x_i", True, ["<munderover><mrow><mo largeop=\"true\">∑</mo></mrow>"]),
+    (r"W^{[l]} \in \mathbb{R}^{n \times m}", False, ["<msup><mrow><mi>W</mi></mrow>", "ℝ",
+                                                     "<mo>∈</mo>", "<mo>×</mo>"]),
+    (r"\log_2 x", False, ["<msub><mrow><mi>log</mi></mrow><mrow><mn>2</mn></mrow></msub>"
+                          "<mo>&#x2061;</mo>"]),
+    (r"x^12", False, ["<msup><mrow><mi>x</mi></mrow><mrow><mn>1</mn></mrow></msup><mn>2</mn>"]),
+    (r"0.25 + 10", False, ["<mn>0.25</mn>", "<mn>10</mn>"]),
+    (r"\text{if } a < b", False, ["<mtext>if\u00a0</mtext>", "<mo>&lt;</mo>"]),
+    (r"\text{$n_h$ sums}", False, ["<msub><mrow><mi>n</mi></mrow><mrow><mi>h</mi></mrow></msub>",
+                                  "<mtext>\u00a0sums</mtext>"]),
+    (r"\hat{y} - \big(1 - a\big)", False, ['<mover accent="true">', "<mo>−</mo>",
+                                          'minsize="1.2em"']),
+    (r"\left( \frac{a}{b} \right)", False, ['<mo stretchy="true">(</mo>',
+                                            '<mo stretchy="true">)</mo>']),
+    (r"\begin{pmatrix} a & b \\ c & d \end{pmatrix}", True, ["<mtable>", "</mtr><mtr>"]),
+    (r"\sqrt[3]{x}", False, ["<mroot><mrow><mi>x</mi></mrow><mrow><mn>3</mn></mrow></mroot>"]),
+])
+def test_tex_to_mathml(tex, display, parts):
+    out = tex_to_mathml(tex, display)
+    assert out.startswith("<math") and out.endswith("</math>")
+    for part in parts:
+        assert part in out, (part, out)
+
+
+@pytest.mark.parametrize("tex", [r"\unknowncommand", r"\frac{1}", r"x^", r"{a", r"a}",
+                                 r"\begin{tikzpicture}\end{tikzpicture}", r"x_1_2"])
+def test_tex_outside_the_subset_is_refused(tex):
+    with pytest.raises(UnsupportedTeX):
+        tex_to_mathml(tex)

@@ -1,0 +1,74 @@
+"""The command line: arguments, exit statuses, the demo hook."""
+
+from __future__ import annotations
+
+import sys
+import types
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from autograder import __main__ as cli
+from autograder.engine import RunSummary
+from autograder.results import Status, SubmissionResult
+
+
+def _exits_2(argv: list[str], capsys) -> str:
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(argv)
+    assert exit_info.value.code == 2
+    return capsys.readouterr().err
+
+
+@pytest.mark.parametrize("extra, words", [
+    (["-j", "0"], "must be at least 1"),
+    (["-j", "two"], "not a whole number"),
+    (["--timeout", "-3"], "must be more than 0"),
+])
+def test_bad_arguments_exit_2_with_a_message(tmp_path, capsys, extra, words):
+    assert words in _exits_2(["grade", str(tmp_path), *extra], capsys)
+
+
+def test_bad_inputs_exit_2_and_write_nothing(tmp_path, capsys, course_source):
+    out = tmp_path / "out"
+    err = _exits_2(["grade", str(tmp_path / "missing"), "--source", str(course_source),
+                    "--out", str(out)], capsys)
+    assert "does not exist" in err
+    assert "no source notebooks" in _exits_2(
+        ["grade", str(tmp_path), "--source", str(tmp_path), "--out", str(out)], capsys)
+    bad = tmp_path / "bad.zip"
+    with zipfile.ZipFile(bad, "w") as z:
+        z.writestr("../../evil.py", "print('pwned')")
+    err = _exits_2(["grade", str(bad), "--source", str(course_source), "--out", str(out)],
+                   capsys)
+    assert "refusing the zip" in err and "'..'" in err
+    assert not (out / "intake").exists() and not (tmp_path.parent / "evil.py").exists()
+    assert "matches no notebook" in _exits_2(
+        ["validate", str(bad), "--source", str(course_source)], capsys)
+
+
+def test_exit_1_when_the_grader_failed_on_a_submission(monkeypatch, tmp_path, capsys):
+    broken = SubmissionResult("alice", "01_adder", Status.ERROR, "the grader failed: boom")
+    fine = SubmissionResult("bob", "01_adder", Status.TIMEOUT, "slow", max_score=5)
+    monkeypatch.setattr("autograder.engine.grade", lambda options: RunSummary(
+        out=tmp_path, results=[broken, fine], graded=2))
+    assert cli.main(["grade", str(tmp_path)]) == 1
+    printed = capsys.readouterr().out
+    assert "alice / 01_adder: error" in printed and "exit status 1" in printed
+    monkeypatch.setattr("autograder.engine.grade", lambda options: RunSummary(
+        out=tmp_path, results=[fine], graded=1))
+    assert cli.main(["grade", str(tmp_path)]) == 0
+    monkeypatch.setattr("autograder.engine.grade", lambda options: RunSummary(
+        out=tmp_path, results=[fine], graded=1, interrupted=True, lost=3))
+    assert cli.main(["grade", str(tmp_path)]) == 130
+    assert "3 submission(s) still to grade" in capsys.readouterr().out
+
+
+def test_demo_calls_the_demo_module(monkeypatch, tmp_path):
+    calls = []
+    fake = types.ModuleType("autograder.demo")
+    fake.run = lambda out: calls.append(Path(out)) or 0
+    monkeypatch.setitem(sys.modules, "autograder.demo", fake)
+    assert cli.main(["demo", "--out", str(tmp_path)]) == 0
+    assert calls == [tmp_path]

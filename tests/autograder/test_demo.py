@@ -1,0 +1,97 @@
+"""The demo end to end on one real assignment: release, sample class, grading, outputs.
+
+Slow (a real release and ~7 graded notebooks, one of them cut at the time limit), so it is
+the only test that runs the whole pipeline on the course's own notebooks.
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import re
+
+import nbformat
+import pytest
+
+from autograder import demo
+from autograder.course import DEFAULT_SOURCE, load_course
+from autograder.feedback import HIDDEN_BEGIN, HIDDEN_END
+
+
+def hidden_only_lines(notebook_path) -> set[str]:
+    """Lines of the source notebook's hidden tests that appear nowhere else in it."""
+    hidden, visible = set(), set()
+    for cell in nbformat.read(notebook_path, as_version=4).cells:
+        rest = cell.source
+        while HIDDEN_BEGIN in rest:
+            before, after = rest.split(HIDDEN_BEGIN, 1)
+            inside, _, rest = after.partition(HIDDEN_END)
+            visible.update(ln.strip() for ln in before.splitlines())
+            hidden.update(ln.strip() for ln in inside.splitlines() if len(ln.strip()) > 8)
+        visible.update(ln.strip() for ln in rest.splitlines())
+    return hidden - visible
+
+
+def page_lines(path) -> set[str]:
+    text = html.unescape(re.sub(r"<[^>]+>", "", path.read_text(encoding="utf-8")))
+    return {ln.strip() for ln in text.splitlines()}
+
+
+def test_demo_grades_the_sample_class_as_expected(tmp_path, capsys):
+    course = load_course(DEFAULT_SOURCE)
+    assignment = course.assignments[0]
+    code = demo.run(tmp_path, timeout=20, jobs=2, progress=False, assignments=[assignment])
+    printed = capsys.readouterr().out
+    assert code == 0, printed
+    assert "UNEXPECTED" not in printed
+
+    grading = tmp_path / "grading"
+    with open(grading / "grades.csv", encoding="utf-8", newline="") as fh:
+        rows = {r["student_id"]: r for r in csv.DictReader(fh)}
+    assert set(rows) == {"ada_complete", "ben_partial", "cleo_partial", "dev_unfinished",
+                         "eve_broken_file", "finn_infinite_loop", "Zoë Ångström"}
+    assert rows["eve_broken_file"]["status"] == "invalid_notebook"
+    assert rows["finn_infinite_loop"]["status"] == "timeout"
+    assert rows["Zoë Ångström"]["score"] == rows["Zoë Ångström"]["max_score"]
+
+    report = grading / "report" / "report.html"
+    assert str(report) in printed and str(grading / "grades.csv") in printed
+    assert "Not graded normally (2)" in report.read_text(encoding="utf-8")
+
+    secrets = set()
+    for nb in course.notebooks_of(assignment):
+        secrets |= hidden_only_lines(nb.path)
+    assert secrets, "the assignment has hidden tests"
+    pages = sorted((grading / "feedback").rglob("*.html"))
+    assert len(pages) == 7 * len(course.notebooks_of(assignment))
+    for page in pages:
+        leaked = secrets & page_lines(page)
+        assert not leaked, f"{page} shows hidden test lines: {sorted(leaked)[:3]}"
+
+
+@pytest.mark.parametrize("kind, status, score, expected_ok", [
+    ("complete", "graded", 10, True), ("complete", "graded", 9, False),
+    ("partial", "graded", 5, True), ("partial", "graded", 0, False),
+    ("unfinished", "graded", 0, True), ("broken_file", "invalid_notebook", 0, True),
+    ("infinite_loop", "timeout", 3, True), ("infinite_loop", "graded", 10, False),
+])
+def test_expected_outcome(kind, status, score, expected_ok):
+    from autograder.results import CellResult, NotebookResult, Status, SubmissionResult
+    from autograder.sample_class import Sample
+
+    nb = NotebookResult("nb", cells=[CellResult("t", score, 10)])
+    result = SubmissionResult("s", "a", Status(status), max_score=10, notebooks=[nb])
+    assert (demo.expected_outcome(Sample("s", "a", kind), result) == "") is expected_ok
+
+
+def test_summary_table_aligns_non_ascii_ids():
+    from autograder.results import Status, SubmissionResult
+    from autograder.sample_class import Sample
+
+    samples = [Sample("Zoë Ångström", "01_a", "complete"), Sample("ada", "01_a", "complete")]
+    results = {(s.student_id, "01_a"): SubmissionResult(s.student_id, "01_a", Status.GRADED,
+                                                        max_score=0) for s in samples}
+    lines = demo.summary_table(samples, results).splitlines()
+    assert lines[0].startswith("student")
+    assert lines[2].index("01_a") == lines[3].index("01_a") == lines[0].index("assignment")
+    assert "UNEXPECTED" in lines[2]      # max_score 0: a complete one cannot have full marks
