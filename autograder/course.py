@@ -127,6 +127,6 @@ def nbgrader_config_for(root: Path) -> Config:
 def venv_on_path() -> None:
     """Kernels and nbgrader's helpers come from this interpreter's environment: put its bin/
     first on PATH (nbgrader shells out to ``alembic``)."""
-    bindir = str(Path(sys.executable).parent)
+    bindir = str(Path(sys.executable).absolute().parent)
     if not os.environ.get("PATH", "").startswith(bindir + os.pathsep):
         os.environ["PATH"] = bindir + os.pathsep + os.environ.get("PATH", "")

@@ -17,6 +17,7 @@ process, then recorded as ``error``.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import importlib
 import logging
 import multiprocessing.connection
@@ -38,11 +39,11 @@ import nbformat
 
 from autograder import nbgrader_config
 from autograder.course import DEFAULT_BUILD, DEFAULT_SOURCE, Course, load_course
-from autograder.intake import discover, open_submissions
-from autograder.kernels import KernelSettings
+from autograder.intake import IntakeError, check_path, discover, open_submissions
+from autograder.kernels import KernelSettings, settings_json
 from autograder.ledger import Ledger, write_atomic, write_csv
 from autograder.results import Status, SubmissionResult
-from autograder.worker import Job, WorkerSettings, error_result
+from autograder.worker import Job, WorkerSettings, error_result, read_notebook_json
 
 log = logging.getLogger("autograder")
 
@@ -119,8 +120,7 @@ class Outputs:
                 path.unlink()
         self.ledger.append(result)
         write_csv(self.ledger.sorted_results(), self.csv)
-        self.feedback(result, {k: nbformat.reads(v, as_version=4)
-                               for k, v in executed.items()})
+        self.feedback(result, {k: read_notebook_json(v) for k, v in executed.items()})
 
     def feedback(self, result: SubmissionResult, graded: dict) -> None:
         if self._write_feedback is None:
@@ -168,7 +168,7 @@ def _optional(module: str, attr: str) -> Callable | None:
 # --------------------------------------------------------------------------- processes
 
 class _Worker:
-    """A grading process (``autograder.worker.serve_fd``) and the socket to talk to it.
+    """A grading process (:func:`autograder.zygote.boot`) and the socket to talk to it.
 
     Started with ``subprocess`` rather than ``multiprocessing`` so nothing of the caller's
     ``__main__`` is re-imported, in its own session so a Ctrl-C in the terminal reaches only
@@ -177,9 +177,11 @@ class _Worker:
     def __init__(self, settings: WorkerSettings, number: int):
         ours, theirs = socket.socketpair()
         fd = theirs.fileno()
-        self.proc = subprocess.Popen(
-            [sys.executable, "-c", f"from autograder.worker import serve_fd; serve_fd({fd})"],
-            pass_fds=(fd,), start_new_session=True, stdin=subprocess.DEVNULL)
+        boot = (f"from autograder.zygote import boot; "
+                f"boot({fd}, {settings_json(settings.kernel)!r})")
+        self.proc = subprocess.Popen([os.path.abspath(sys.executable), "-c", boot],
+                                     pass_fds=(fd,), start_new_session=True,
+                                     stdin=subprocess.DEVNULL)
         theirs.close()
         self.conn = Connection(ours.detach())
         self.number = number
@@ -214,14 +216,17 @@ class _Worker:
 
 def run_jobs(jobs: Iterable[Job], settings: WorkerSettings, processes: int,
              on_result: Callable[[Job, SubmissionResult, dict[str, str]], None],
-             watchdog: float | None = None) -> None:
+             watchdog: float | None = None, prepare: Callable[[], None] | None = None) -> None:
     """Grade ``jobs`` in ``processes`` grading processes, calling ``on_result`` in this
-    process as each finishes. A job whose process dies is retried once in a new process, then
+    process as each finishes. ``prepare`` runs once the processes are starting, before the
+    first job is sent. A job whose process dies is retried once in a new process, then
     reported as ``error``; one that runs past ``watchdog`` seconds is reported as ``error``."""
     queue = deque(jobs)
     if not queue:
         return
     workers = [_Worker(settings, i) for i in range(min(processes, len(queue)))]
+    if prepare is not None:
+        prepare()
     attempts: Counter = Counter()
     watchdog = watchdog or max(600.0, 40 * settings.timeout)
     clean = False
@@ -230,7 +235,6 @@ def run_jobs(jobs: Iterable[Job], settings: WorkerSettings, processes: int,
         w = workers[i]
         job, w.job = w.job, None
         w.stop(0)
-        workers[i] = _Worker(settings, i)
         attempts[job.key] += 1
         if attempts[job.key] < 2 and not overdue:
             log.warning("grading process died on %s/%s; retrying it", *job.key)
@@ -243,8 +247,11 @@ def run_jobs(jobs: Iterable[Job], settings: WorkerSettings, processes: int,
     try:
         while True:
             for i, w in enumerate(workers):
-                if w.job is None and queue and not w.give(queue.popleft()):
-                    lost(i, overdue=False)
+                if w.job is None and queue:
+                    if w.proc.poll() is not None:  # stopped after a loss: a new one
+                        workers[i] = w = _Worker(settings, i)
+                    if not w.give(queue.popleft()):
+                        lost(i, overdue=False)
             busy = [w for w in workers if w.job is not None]
             if not busy:
                 break
@@ -290,15 +297,34 @@ def grade(options: GradeOptions) -> RunSummary:
     """
     start = time.perf_counter()
     course = load_course(options.source)
+    check_path(Path(options.submissions))
     out = Path(options.out)
     out.mkdir(parents=True, exist_ok=True)
+    lock = _lock(out)
+    try:
+        return _grade(options, course, out, start)
+    finally:
+        lock.close()
+
+
+def _lock(out: Path):
+    """Hold ``out/.lock`` for the run: two runs writing one ledger would lose rows."""
+    handle = open(out / ".lock", "w")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        handle.close()
+        raise IntakeError(f"another grading run is writing to {out}; wait for it to end or "
+                          "choose another --out") from None
+    return handle
+
+
+def _grade(options: GradeOptions, course: Course, out: Path, start: float) -> RunSummary:
     root = open_submissions(Path(options.submissions), out / "intake")
     extracted = not Path(options.submissions).is_dir()
     intake = discover(root, course)
     for note in intake.notes:
         log.info("%s", note)
-    warm = threading.Thread(target=_warm_up, args=(out, options), daemon=True)
-    warm.start()
     outputs = Outputs(out, course, feedback=options.feedback)
     summary = RunSummary(out=out)
     if outputs.ledger.damaged_lines:
@@ -342,8 +368,9 @@ def grade(options: GradeOptions) -> RunSummary:
     previous = signal.getsignal(signal.SIGTERM)
     with contextlib.suppress(ValueError):  # not the main thread
         signal.signal(signal.SIGTERM, _raise_interrupt)
+    background = _Background(course, todo, out, options)
     try:
-        run_jobs(todo, settings, max(1, options.jobs), on_result)
+        run_jobs(todo, settings, max(1, options.jobs), on_result, prepare=background.attach)
     except KeyboardInterrupt:
         summary.interrupted = True
         summary.lost = len([j for j in todo if j.key not in done_keys])
@@ -360,7 +387,7 @@ def grade(options: GradeOptions) -> RunSummary:
                        if x.key in outputs.ledger.results]
     summary.paths = {"grades": outputs.csv, "ledger": outputs.ledger.path,
                      "autograded": outputs.autograded}
-    warm.join()
+    background.thread.join()
     if options.gradebook:
         _gradebook(out, course, outputs, done_keys, summary)
     if outputs.feedback_dir.exists():
@@ -374,22 +401,59 @@ def grade(options: GradeOptions) -> RunSummary:
     return summary
 
 
-def _warm_up(out: Path, options: GradeOptions) -> None:
-    """Imports and set-up that the end of the run needs, done while the workers start (the
-    coordinator is idle then): the gradebook's database, nbconvert, matplotlib."""
-    try:
-        if options.gradebook:
-            from autograder.gradebook import create_database
+class _Background:
+    """Work done in a thread while the grading processes start (the coordinator is idle then):
 
-            create_database(out / "gradebook.db")
-            importlib.import_module("nbgrader.api")
-        if options.feedback:
-            importlib.import_module("nbconvert")
-        if options.report:
-            with contextlib.suppress(ImportError):
-                importlib.import_module("autograder.report")
-    except Exception:  # noqa: BLE001 - the real calls report any problem later
-        pass
+    1. the grading view of the source notebooks (:mod:`autograder.reference`, nbgrader's own
+       preprocessors), sent with each job so that grading processes never import nbgrader;
+    2. imports and set-up the end of the run needs: the gradebook's database, nbconvert for
+       the feedback pages, matplotlib for the report.
+
+    One thread does all of it: nbgrader's modules import each other in a circle, and two
+    threads importing them at once fail."""
+
+    def __init__(self, course: Course, jobs: list[Job], out: Path, options: GradeOptions):
+        self.jobs = jobs
+        self.refs: dict[tuple[str, str], object] = {}
+        self.error: BaseException | None = None
+        self.ready = threading.Event()
+        self.thread = threading.Thread(target=self._run, args=(course, out, options),
+                                       daemon=True)
+        self.thread.start()
+
+    def _run(self, course: Course, out: Path, options: GradeOptions) -> None:
+        from autograder.reference import cached_reference
+
+        try:
+            for assignment in sorted({j.assignment for j in self.jobs}):
+                for nb in course.notebooks_of(assignment):
+                    self.refs[(assignment, nb.name)] = cached_reference(nb.path, assignment)
+        except BaseException as exc:  # noqa: BLE001 - re-raised by attach
+            self.error = exc
+        finally:
+            self.ready.set()
+        try:
+            if options.gradebook:
+                from autograder.gradebook import create_database
+
+                create_database(out / "gradebook.db")
+                importlib.import_module("nbgrader.api")
+            if options.feedback:
+                importlib.import_module("nbconvert")
+            if options.report:
+                with contextlib.suppress(ImportError):
+                    importlib.import_module("autograder.report")
+        except Exception:  # noqa: BLE001 - the real calls report any problem later
+            pass
+
+    def attach(self) -> None:
+        """Wait for the references and put them in the jobs."""
+        self.ready.wait()
+        if self.error is not None:
+            raise self.error
+        for job in self.jobs:
+            for nb_job in job.notebooks:
+                nb_job.reference = self.refs[(job.assignment, nb_job.name)]
 
 
 def _raise_interrupt(signum, frame):

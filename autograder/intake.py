@@ -76,16 +76,24 @@ def check_zip(archive: zipfile.ZipFile) -> None:
         raise IntakeError(f"refusing the zip: it would extract to {total / 1e9:.1f} GB")
 
 
-def open_submissions(path: Path, workdir: Path) -> Path:
-    """The folder to read submissions from: ``path`` itself, or a zip extracted (after
-    :func:`check_zip`) into ``workdir/<zip name>``."""
+def check_path(path: Path) -> None:
+    """Raise IntakeError unless ``path`` is a folder or a zip archive."""
     path = Path(path)
     if path.is_dir():
-        return path
+        return
     if not path.exists():
         raise IntakeError(f"{path} does not exist")
     if not zipfile.is_zipfile(path):
         raise IntakeError(f"{path} is neither a folder nor a zip archive")
+
+
+def open_submissions(path: Path, workdir: Path) -> Path:
+    """The folder to read submissions from: ``path`` itself, or a zip extracted (after
+    :func:`check_zip`) into ``workdir/<zip name>``."""
+    path = Path(path)
+    check_path(path)
+    if path.is_dir():
+        return path
     dest = Path(workdir) / path.stem
     try:
         with zipfile.ZipFile(path) as archive:

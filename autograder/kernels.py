@@ -19,11 +19,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
+import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
+import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,7 +35,10 @@ from queue import Empty
 
 from jupyter_client import AsyncKernelManager
 from jupyter_client.kernelspec import KernelSpec, KernelSpecManager
+from jupyter_client.provisioning.local_provisioner import LocalProvisioner
 from jupyter_core.utils import ensure_async
+
+from autograder.zygote import Zygote, kernel_env
 
 KERNEL_NAME = "autograder-python"
 STARTUP_TIMEOUT = 60.0
@@ -59,26 +66,79 @@ class _SpecManager(KernelSpecManager):
 
     def get_kernel_spec(self, kernel_name: str) -> KernelSpec:
         launcher = (["zygote"] if self._settings.fork else
-                    [sys.executable, "-m", "autograder.kernel_launcher", "--memory-mb",
-                     str(self._settings.memory_mb)])
+                    [os.path.abspath(sys.executable), "-m", "autograder.kernel_launcher",
+                     "--memory-mb", str(self._settings.memory_mb)])
         return KernelSpec(argv=[*launcher, "-f", "{connection_file}",
                                 "--HistoryManager.hist_file=:memory:"],
                           display_name="Python 3 (autograder)", language="python",
                           name=KERNEL_NAME)
 
 
-def kernel_env(settings: KernelSettings) -> dict[str, str]:
-    env = dict(os.environ)
-    env.update({
-        "NBGRADER_EXECUTION": "autograde",
-        "MPLBACKEND": "module://matplotlib_inline.backend_inline",
-        "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
-        "PYDEVD_DISABLE_FILE_VALIDATION": "1",
-    })
-    for key in ("JPY_SESSION_NAME", "JPY_PARENT_PID", "PYTHONWARNINGS"):
-        env.pop(key, None)
-    env.update(dict(settings.env))
-    return env
+def settings_env(settings: KernelSettings) -> dict[str, str]:
+    return kernel_env(dict(settings.env))
+
+
+def settings_json(settings: KernelSettings) -> str:
+    return json.dumps(dataclasses.asdict(settings))
+
+
+class _ForkedProcess:
+    """The part of ``Popen`` that LocalProvisioner uses, for a kernel forked by a zygote."""
+
+    stdin = stdout = stderr = None
+
+    def __init__(self, zygote: Zygote, pid: int):
+        self.zygote = zygote
+        self.pid = pid
+        self.returncode: int | None = None
+
+    def poll(self) -> int | None:
+        if self.returncode is None:
+            self.returncode = self.zygote.returncode(self.pid)
+        return self.returncode
+
+    def wait(self, timeout: float | None = None) -> int:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while self.poll() is None:
+            if deadline is not None and time.monotonic() > deadline:
+                raise subprocess.TimeoutExpired("kernel", timeout)
+            time.sleep(0.01)
+        return self.returncode
+
+    def send_signal(self, signum: int) -> None:
+        if self.poll() is None:
+            os.kill(self.pid, signum)
+
+    def kill(self) -> None:
+        self.send_signal(signal.SIGKILL)
+
+    def terminate(self) -> None:
+        self.send_signal(signal.SIGTERM)
+
+
+class ZygoteProvisioner(LocalProvisioner):
+    """Starts the kernel by asking the zygote to fork; the rest is LocalProvisioner's."""
+
+    zygote: Zygote | None = None
+
+    async def launch_kernel(self, cmd: list[str], **kwargs):
+        assert self.zygote is not None
+        cwd = str(kwargs.get("cwd") or os.getcwd())
+        log = str(kwargs.get("log") or os.devnull)
+        pid = await self.zygote.fork(list(cmd[1:]), cwd, log)
+        self.process = _ForkedProcess(self.zygote, pid)
+        self.pid = self.pgid = pid
+        self.cwd = cwd
+        return self.connection_info
+
+    async def wait(self) -> int | None:
+        ret = 0
+        if self.process:
+            while await self.poll() is None:
+                await asyncio.sleep(0.02)
+            ret = self.process.returncode
+            self.process = None
+        return ret
 
 
 @dataclass
@@ -99,8 +159,6 @@ async def start_kernel(settings: KernelSettings, zygote=None) -> Kernel:
                             transport="ipc", ip=f"{cwd}-ipc")
     try:
         if zygote is not None:
-            from autograder.zygote import ZygoteProvisioner
-
             km.kernel_id = str(uuid.uuid4())
             provisioner = ZygoteProvisioner(kernel_id=km.kernel_id, kernel_spec=km.kernel_spec,
                                             parent=km)
@@ -109,7 +167,7 @@ async def start_kernel(settings: KernelSettings, zygote=None) -> Kernel:
             await km.start_kernel(cwd=str(cwd), log=log)
         else:
             with open(log, "wb") as stderr:
-                await km.start_kernel(cwd=str(cwd), env=kernel_env(settings),
+                await km.start_kernel(cwd=str(cwd), env=settings_env(settings),
                                       stdout=subprocess.DEVNULL, stderr=stderr)
         kc = km.client()
         await ensure_async(kc.start_channels())
@@ -178,23 +236,21 @@ def crash_report(kernel: Kernel, lines: int = 3) -> str:
 class KernelPool:
     """Hands out fresh kernels; keeps ``spares`` more starting in the background."""
 
-    def __init__(self, settings: KernelSettings, spares: int = 1):
+    def __init__(self, settings: KernelSettings, spares: int = 1, zygote: Zygote | None = None):
         self.settings = settings
         self.spares = max(0, spares)
         self._starting: list[asyncio.Task] = []
         self._stopping: set[asyncio.Task] = set()
-        self._zygote = None
+        self._zygote = zygote
 
     def _zygote_handle(self):
         if not self.settings.fork:
             return None
         if self._zygote is None or not self._zygote.alive():
-            from autograder.zygote import Zygote
-
             if self._zygote is not None:
                 self._zygote.close()
             self._zygote = Zygote(self.settings.memory_mb, self.settings.warmup,
-                                  kernel_env(self.settings))
+                                  settings_env(self.settings))
         return self._zygote
 
     def _start(self) -> asyncio.Task:

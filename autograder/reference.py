@@ -19,6 +19,7 @@ from nbformat import NotebookNode
 from traitlets.config import Config
 
 from autograder import nbgrader_config
+from autograder.course import CourseError
 
 HIDDEN_BEGIN = "BEGIN HIDDEN TESTS"
 
@@ -86,7 +87,7 @@ def _config() -> Config:
 
 
 def build_reference(path: Path | str, assignment: str) -> Reference:
-    """The grading view of the source notebook at ``path``; ValueError if it is malformed."""
+    """The grading view of the source notebook at ``path``; CourseError if it is malformed."""
     from nbgrader.preprocessors import (
         CheckCellMetadata,
         ClearOutput,
@@ -103,7 +104,7 @@ def build_reference(path: Path | str, assignment: str) -> Reference:
         for pp in (LockCells, ClearSolutions, ClearOutput, CheckCellMetadata, ComputeChecksums):
             nb, resources = pp(config=_config()).preprocess(nb, resources)
     except Exception as exc:  # nbgrader raises RuntimeError/ValidationError for bad metadata
-        raise ValueError(f"source notebook {path} is not a valid nbgrader notebook: {exc}") \
+        raise CourseError(f"source notebook {path} is not a valid nbgrader notebook: {exc}") \
             from exc
     from nbgrader import utils
 
@@ -113,9 +114,10 @@ def build_reference(path: Path | str, assignment: str) -> Reference:
             grade_cells.append(GradeCell(
                 grade_id=grade_id_of(cell), points=float(nbgrader_meta(cell)["points"]),
                 hidden=HIDDEN_BEGIN in cell.source, cell_type=cell.cell_type))
-    return Reference(assignment=assignment, name=path.stem, notebook=nb,
-                     grade_cells=grade_cells,
-                     source_hash=hashlib.sha256(raw).hexdigest()[:16])
+    ref = Reference(assignment=assignment, name=path.stem, notebook=nb,
+                    grade_cells=grade_cells, source_hash=hashlib.sha256(raw).hexdigest()[:16])
+    ref.release_sources()  # now, so that grading processes never need nbgrader
+    return ref
 
 
 _CACHE: dict[tuple[str, str, int, int], Reference] = {}

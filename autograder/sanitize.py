@@ -31,6 +31,7 @@ from nbformat import NotebookNode
 from nbformat.corpus.words import generate_corpus_id
 
 from autograder.reference import Reference, grade_id_of, nbgrader_meta
+from autograder.rules import is_locked
 
 MAX_NOTEBOOK_BYTES = 50_000_000
 
@@ -148,11 +149,6 @@ def _deduplicate(nb: NotebookNode, out: Sanitized) -> None:
         seen.add(gid)
 
 
-def _is_locked(cell: NotebookNode) -> bool:
-    from nbgrader import utils
-    return utils.is_locked(cell)
-
-
 def _set_type(cell: NotebookNode, cell_type: str) -> None:
     cell.cell_type = cell_type
     if cell_type == "code":
@@ -185,7 +181,7 @@ def _overwrite(nb: NotebookNode, ref: Reference, out: Sanitized) -> None:
         for key in ("editable", "deletable"):
             if key in source_cell.metadata:
                 cell.metadata[key] = source_cell.metadata[key]
-        if _is_locked(source_cell) and cell.source != source_cell.source:
+        if is_locked(source_cell) and cell.source != source_cell.source:
             edited = cell.source != ref.release_sources().get(gid)
             cell.source = source_cell.source
             if not edited:  # as released: only the hidden tests come back
@@ -204,7 +200,7 @@ def _add_missing(nb: NotebookNode, ref: Reference, out: Sanitized) -> None:
     known = ref.cells_by_id()
     for pos, gid in enumerate(order):
         source_cell = known[gid]
-        if gid in present or not _is_locked(source_cell):
+        if gid in present or not is_locked(source_cell):
             continue
         new = copy.deepcopy(source_cell)
         new["id"] = generate_corpus_id()
@@ -242,7 +238,7 @@ def suspicious_code(nb: NotebookNode) -> list[str]:
     (``np.allclose = lambda *a, **k: True`` would make every test pass)."""
     notes = []
     for i, cell in enumerate(nb.cells):
-        if cell.cell_type != "code" or _is_locked(cell):
+        if cell.cell_type != "code" or is_locked(cell):
             continue
         try:
             tree = ast.parse(cell.source)

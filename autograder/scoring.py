@@ -1,9 +1,10 @@
 """Points and messages for the test cells of an executed notebook.
 
-Scores follow nbgrader exactly (:func:`nbgrader.utils.determine_grade`: an error or any
-stderr output scores 0, a float as the last expression is partial credit, anything else full
-marks), after the course's output policy (nbgrader's ``IgnorePattern`` drops RuntimeWarning
-stderr, ``LimitOutput`` trims long output). What nbgrader gets wrong is fixed here: a test
+Scores follow nbgrader exactly (:func:`autograder.rules.determine_grade`, nbgrader's
+``determine_grade``: an error or any stderr output scores 0, a float as the last expression
+is partial credit, anything else full marks), after the course's output policy
+(:func:`autograder.rules.apply_output_policy`: RuntimeWarning stderr dropped, long output
+trimmed). What nbgrader gets wrong is fixed here: a test
 cell that never ran (an earlier cell timed out or killed the kernel) scores 0 instead of full
 marks. Each cell gets a short message for the student built from its *outputs* (the exception
 line, what was written to stderr, the last lines printed), never from its source, so a
@@ -15,27 +16,15 @@ from __future__ import annotations
 import re
 
 from nbformat import NotebookNode
-from traitlets.config import Config
 
-from autograder import nbgrader_config
 from autograder.execute import DEAD, TIMEOUT, Execution
 from autograder.reference import Reference, grade_id_of
 from autograder.results import CellResult
+from autograder.rules import determine_grade
 
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 MESSAGE_LINES = 8
 MESSAGE_CHARS = 600
-
-
-def apply_output_policy(nb: NotebookNode) -> None:
-    """nbgrader's IgnorePattern and LimitOutput with the course configuration, in place."""
-    from nbgrader.preprocessors import IgnorePattern, LimitOutput
-
-    config = nbgrader_config.apply(Config())
-    resources: dict = {}
-    if config.IgnorePattern.enabled:
-        nb, resources = IgnorePattern(config=config).preprocess(nb, resources)
-    LimitOutput(config=config).preprocess(nb, resources)
 
 
 def _clip(text: str) -> str:
@@ -80,8 +69,6 @@ def score_cells(nb: NotebookNode, ref: Reference, execution: Execution | None,
 
     ``execution`` None means nothing ran (every cell scores 0 with ``not_run_message``).
     """
-    from nbgrader.utils import determine_grade
-
     index_of = {gid: i for i, c in enumerate(nb.cells) if (gid := grade_id_of(c))}
     results = []
     for grade in ref.grade_cells:

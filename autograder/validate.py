@@ -76,7 +76,9 @@ def validate(path: Path, source: Path, timeout: float, memory_mb: int) -> Valida
               notebooks=[NotebookJob(nb_source.name, str(nb_source.path), str(path), note)],
               support={rel: str(p) for rel, p in
                        course.support_files(nb_source.assignment).items()})
-    settings = WorkerSettings(timeout=timeout, kernel=KernelSettings(memory_mb=memory_mb))
+    # one notebook: nothing to overlap a zygote's start-up with, so start the kernel directly
+    settings = WorkerSettings(timeout=timeout, kernel=KernelSettings(
+        memory_mb=memory_mb, fork=False, warmup=()))
 
     async def run() -> SubmissionResult:
         pool = KernelPool(settings.kernel, spares=0)

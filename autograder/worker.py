@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import shutil
-import signal
 import time
 import traceback
 from dataclasses import dataclass, field
@@ -24,8 +23,9 @@ from autograder.execute import DEAD, TIMEOUT, execute_notebook
 from autograder.kernels import KernelPool, KernelSettings
 from autograder.reference import Reference, cached_reference
 from autograder.results import NotebookResult, Status, SubmissionResult
+from autograder.rules import apply_output_policy
 from autograder.sanitize import InvalidNotebook, read_notebook, sanitize
-from autograder.scoring import apply_output_policy, score_cells
+from autograder.scoring import score_cells
 
 #: When a submission has several problems, the row shows the most serious one.
 SEVERITY = [Status.ERROR, Status.KERNEL_DIED, Status.TIMEOUT, Status.INVALID_NOTEBOOK,
@@ -39,6 +39,12 @@ class NotebookJob:
     source: str                # the source notebook's path
     path: str | None = None    # the submitted file graded as this notebook; None: missing
     note: str = ""             # e.g. how a renamed file was matched
+    reference: Reference | None = None   # built by the coordinator (else here, on demand)
+
+    def ref(self, assignment: str) -> Reference:
+        if self.reference is None:
+            self.reference = cached_reference(self.source, assignment)
+        return self.reference
 
 
 @dataclass
@@ -63,6 +69,21 @@ class WorkerSettings:
     timeout: float = 30.0
     max_output_chars: int = 10_000
     kernel: KernelSettings = KernelSettings()
+
+
+def notebook_json(nb) -> str:
+    """The notebook in the .ipynb text format, without nbformat's full schema validation
+    (the grader built it; validating costs more than writing)."""
+    from nbformat.v4.nbjson import writes
+
+    return writes(nb)
+
+
+def read_notebook_json(text: str):
+    """The inverse of :func:`notebook_json`, also without validation."""
+    from nbformat.v4.nbjson import reads
+
+    return reads(text)
 
 
 def worst(statuses: list[Status]) -> Status:
@@ -138,7 +159,7 @@ async def grade_notebook(job: Job, nb_job: NotebookJob, ref: Reference, pool: Ke
     if clean.todo:
         result.warnings.append("still raising NotImplementedError: " + ", ".join(clean.todo))
     result.message = join_message(messages)
-    return result, nbformat.writes(clean.notebook)
+    return result, notebook_json(clean.notebook)
 
 
 async def grade_submission(job: Job, pool: KernelPool, settings: WorkerSettings
@@ -150,7 +171,7 @@ async def grade_submission(job: Job, pool: KernelPool, settings: WorkerSettings
                               source_hash=job.source_hash, flags=job.flags)
     executed: dict[str, str] = {}
     for nb_job in job.notebooks:
-        ref = cached_reference(nb_job.source, job.assignment)
+        ref = nb_job.ref(job.assignment)
         result.max_score += ref.max_score
         nb_result, text = await grade_notebook(job, nb_job, ref, pool, settings)
         result.notebooks.append(nb_result)
@@ -175,7 +196,7 @@ def error_result(job: Job, error: str) -> SubmissionResult:
     refs = []
     for nb_job in job.notebooks:
         try:
-            refs.append(cached_reference(nb_job.source, job.assignment))
+            refs.append(nb_job.ref(job.assignment))
         except Exception:  # noqa: BLE001 - the error being reported may be this one
             pass
     return SubmissionResult(
@@ -187,28 +208,24 @@ def error_result(job: Job, error: str) -> SubmissionResult:
 
 # ----------------------------------------------------------------- the worker process
 
-def serve_fd(fd: int) -> None:
-    """Entry point of a grading process (``python -c "...serve_fd(N)"``, started by the
-    coordinator with one end of a socket pair as file descriptor ``fd``): receive the
-    WorkerSettings, then Jobs, send back ``("result", result_json, {notebook: executed_json})``
-    for each; ``None`` or the coordinator going away ends it."""
+def serve_fd(fd: int, zygote=None) -> None:
+    """Serve jobs on the socket ``fd`` (see :func:`autograder.zygote.boot`, which starts
+    grading processes): receive the WorkerSettings, then Jobs, and send back
+    ``("result", result_json, {notebook: executed_json})`` for each; ``None`` or the
+    coordinator going away ends it."""
     from multiprocessing.connection import Connection
 
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the coordinator handles Ctrl-C
-    from autograder.kernel_launcher import die_with_parent
-
-    die_with_parent()
     conn = Connection(fd)
     try:
         settings = conn.recv()
     except (EOFError, OSError):
         return
-    asyncio.run(_serve(conn, settings))
+    asyncio.run(_serve(conn, settings, zygote))
 
 
-async def _serve(conn, settings: WorkerSettings) -> None:
+async def _serve(conn, settings: WorkerSettings, zygote=None) -> None:
     loop = asyncio.get_running_loop()
-    pool = KernelPool(settings.kernel, spares=1)
+    pool = KernelPool(settings.kernel, spares=1, zygote=zygote)
     pool.prime()
     try:
         while True:

@@ -12,12 +12,15 @@ folder as its working directory, its memory limit, fresh random seeds (``random`
 numpy's legacy global generator, as a new interpreter would have), ``/dev/null`` as stdin and
 stdout, a log file as stderr, and is killed if the zygote dies (which dies with its worker).
 
+This module imports only the standard library, so a grading process can start its zygote
+before it imports anything heavy (:func:`boot`).
+
 Protocol (JSON lines): the worker writes ``{"id", "argv", "cwd", "log"}`` to the zygote's
 stdin; the zygote answers ``{"forked": id, "pid": pid}`` and, when a kernel exits,
 ``{"exited": pid, "code": returncode}`` (negative: killed by that signal), like ``Popen``.
 
-:class:`ZygoteProvisioner` lets jupyter_client's kernel manager drive such a kernel (poll,
-signal, kill, wait) as if it had started it.
+:class:`autograder.kernels.ZygoteProvisioner` lets jupyter_client's kernel manager drive
+such a kernel (poll, signal, kill, wait) as if it had started it.
 """
 
 from __future__ import annotations
@@ -33,9 +36,24 @@ import subprocess
 import sys
 import time
 
-from jupyter_client.provisioning.local_provisioner import LocalProvisioner
-
 FORK_TIMEOUT = 30.0
+
+
+def kernel_env(overrides: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment of grading kernels: this one, with one BLAS thread (grading processes
+    already use every core), matplotlib's inline backend (figures reach the feedback) and
+    nbgrader's ``NBGRADER_EXECUTION=autograde``."""
+    env = dict(os.environ)
+    env.update({
+        "NBGRADER_EXECUTION": "autograde",
+        "MPLBACKEND": "module://matplotlib_inline.backend_inline",
+        "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+        "PYDEVD_DISABLE_FILE_VALIDATION": "1",
+    })
+    for key in ("JPY_SESSION_NAME", "JPY_PARENT_PID", "PYTHONWARNINGS"):
+        env.pop(key, None)
+    env.update(overrides or {})
+    return env
 
 
 # --------------------------------------------------------------------------- the zygote
@@ -142,7 +160,8 @@ class Zygote:
 
     def __init__(self, memory_mb: int, modules: tuple[str, ...], env: dict[str, str]):
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "autograder.zygote", str(memory_mb), ",".join(modules)],
+            [os.path.abspath(sys.executable), "-m", "autograder.zygote", str(memory_mb),
+             ",".join(modules)],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, start_new_session=True)
         os.set_blocking(self.proc.stdout.fileno(), False)
         self._buffer = b""
@@ -222,63 +241,24 @@ class Zygote:
             self.proc.stdout.close()
 
 
-class _ForkedProcess:
-    """The part of ``Popen`` that LocalProvisioner uses, for a kernel forked by a zygote."""
+def boot(fd: int, kernel_settings: str) -> None:
+    """Entry point of a grading process (started by the coordinator with one end of a socket
+    pair as file descriptor ``fd`` and its KernelSettings as JSON): start the zygote first, so
+    that its imports run while this process imports the grading code, then serve jobs."""
+    import signal as _signal
 
-    stdin = stdout = stderr = None
+    from autograder.kernel_launcher import die_with_parent
 
-    def __init__(self, zygote: Zygote, pid: int):
-        self.zygote = zygote
-        self.pid = pid
-        self.returncode: int | None = None
+    _signal.signal(_signal.SIGINT, _signal.SIG_IGN)  # the coordinator handles Ctrl-C
+    die_with_parent()
+    settings = json.loads(kernel_settings)
+    zygote = None
+    if settings.get("fork"):
+        zygote = Zygote(settings["memory_mb"], tuple(settings["warmup"]),
+                        kernel_env(dict(settings.get("env") or ())))
+    from autograder.worker import serve_fd
 
-    def poll(self) -> int | None:
-        if self.returncode is None:
-            self.returncode = self.zygote.returncode(self.pid)
-        return self.returncode
-
-    def wait(self, timeout: float | None = None) -> int:
-        deadline = None if timeout is None else time.monotonic() + timeout
-        while self.poll() is None:
-            if deadline is not None and time.monotonic() > deadline:
-                raise subprocess.TimeoutExpired("kernel", timeout)
-            time.sleep(0.01)
-        return self.returncode
-
-    def send_signal(self, signum: int) -> None:
-        if self.poll() is None:
-            os.kill(self.pid, signum)
-
-    def kill(self) -> None:
-        self.send_signal(signal.SIGKILL)
-
-    def terminate(self) -> None:
-        self.send_signal(signal.SIGTERM)
-
-
-class ZygoteProvisioner(LocalProvisioner):
-    """Starts the kernel by asking the zygote to fork; the rest is LocalProvisioner's."""
-
-    zygote: Zygote | None = None
-
-    async def launch_kernel(self, cmd: list[str], **kwargs):
-        assert self.zygote is not None
-        cwd = str(kwargs.get("cwd") or os.getcwd())
-        log = str(kwargs.get("log") or os.devnull)
-        pid = await self.zygote.fork(list(cmd[1:]), cwd, log)
-        self.process = _ForkedProcess(self.zygote, pid)
-        self.pid = self.pgid = pid
-        self.cwd = cwd
-        return self.connection_info
-
-    async def wait(self) -> int | None:
-        ret = 0
-        if self.process:
-            while await self.poll() is None:
-                await asyncio.sleep(0.02)
-            ret = self.process.returncode
-            self.process = None
-        return ret
+    serve_fd(fd, zygote)
 
 
 if __name__ == "__main__":

@@ -44,6 +44,10 @@ from autograder import sample_class  # noqa: E402
 from autograder.results import Status  # noqa: E402
 
 CONFIG = REPO / "autograder" / "nbgrader_config.py"
+#: The venv's interpreter and bin/ as absolute paths (``python`` may have been found on a
+#: relative PATH entry such as ``.venv/bin``, and the nbgrader loop runs in another folder).
+PYTHON = os.path.abspath(sys.executable)
+BIN = os.path.dirname(PYTHON)
 TARGET_PARALLEL = 1.7
 TARGET_VS_NBGRADER = 3.0
 TARGET_VS_FLOOR = 1.3
@@ -52,8 +56,7 @@ TARGET_VS_FLOOR = 1.3
 def _env() -> dict[str, str]:
     """The venv's bin first on PATH (nbgrader shells out to alembic; kernels come from it)."""
     env = dict(os.environ)
-    bindir = str(Path(sys.executable).parent)
-    env["PATH"] = bindir + os.pathsep + env.get("PATH", "")
+    env["PATH"] = BIN + os.pathsep + env.get("PATH", "")
     env.setdefault("MPLBACKEND", "Agg")
     env.setdefault("PYTHONHASHSEED", "0")
     return env
@@ -70,7 +73,7 @@ def grade_with_engine(submissions: Path, out: Path, jobs: int) -> float:
     it: imports and kernel start-up included)."""
     if out.exists():
         shutil.rmtree(out)
-    cmd = [sys.executable, "-m", "autograder", "grade", str(submissions), "--out", str(out),
+    cmd = [PYTHON, "-m", "autograder", "grade", str(submissions), "--out", str(out),
            "-j", str(jobs), "--force", "--no-progress"]
     start = time.perf_counter()
     done = subprocess.run(cmd, cwd=REPO, env=_env(), capture_output=True, text=True)
@@ -96,7 +99,7 @@ def nbgrader_course(root: Path, releases: dict[str, Path], submissions: Path) ->
 
 
 def run_nbgrader(root: Path, args: list[str]) -> None:
-    cmd = [str(Path(sys.executable).parent / "nbgrader"), *args,
+    cmd = [os.path.join(BIN, "nbgrader"), *args,
            f"--JupyterApp.config_file={CONFIG}", f"--CourseDirectory.root={root}"]
     done = subprocess.run(cmd, cwd=root, env=_env(), capture_output=True, text=True)
     if done.returncode != 0 and args[0] != "autograde":
@@ -129,7 +132,7 @@ def floor_seconds(graded: list[Path], submissions: Path) -> float:
             start = time.perf_counter()
             for cell in nb.cells:
                 if cell.cell_type == "code" and cell.source.strip():
-                    kc.execute_interactive(cell.source, timeout=120,
+                    kc.execute_interactive(cell.source, timeout=600,
                                            output_hook=lambda msg: None)
             total += time.perf_counter() - start
     finally:
@@ -145,6 +148,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="4 submissions per assignment")
     parser.add_argument("--per-assignment", type=int, default=None,
                         help="submissions per assignment (default 24, --quick 4)")
+    parser.add_argument("--assignments", nargs="+", default=None, metavar="NAME",
+                        help="only these assignments (default: all)")
     parser.add_argument("--keep", type=Path, default=None,
                         help="work in this folder and keep it (default: a temporary one)")
     args = parser.parse_args(argv)
@@ -158,7 +163,8 @@ def main(argv: list[str] | None = None) -> int:
         shutil.rmtree(work)
     work.mkdir(parents=True, exist_ok=True)
     try:
-        releases = release(work / "release")
+        releases = release(work / "release", course_root=work / "release_course",
+                           assignments=args.assignments)
         submissions = work / "submitted"
         samples = sample_class.synthetic_class(releases, submissions, per)
         n = len(_notebooks(submissions))

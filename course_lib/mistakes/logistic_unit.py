@@ -68,6 +68,7 @@ def propagate(w, b, X, Y):
     dZ = A - Y
     dw = X @ dZ.T
     db = np.sum(dZ)
+    assert np.shape(dw) == np.shape(w), f"dw has shape {np.shape(dw)} but w has {np.shape(w)}"
     grads = {"dw": dw, "db": float(db)}
     return grads, float(cost)
 ''',
@@ -95,6 +96,7 @@ def propagate(w, b, X, Y):
     dZ = A - Y
     dw = X @ dZ.T / m
     db = np.sum(dZ) / m
+    assert np.shape(dw) == np.shape(w), f"dw has shape {np.shape(dw)} but w has {np.shape(w)}"
     grads = {"dw": dw, "db": float(db)}
     return grads, float(cost)
 ''',
@@ -122,6 +124,7 @@ def propagate(w, b, X, Y):
     dZ = A - Y
     dw = dZ @ X.T / m
     db = np.sum(dZ) / m
+    assert np.shape(dw) == np.shape(w), f"dw has shape {np.shape(dw)} but w has {np.shape(w)}"
     grads = {"dw": dw, "db": float(db)}
     return grads, float(cost)
 ''',
@@ -150,6 +153,7 @@ def propagate(w, b, X, Y):
     dZ = A - Y
     dw = X @ dZ.T / m
     db = np.sum(dZ) / m
+    assert np.shape(dw) == np.shape(w), f"dw has shape {np.shape(dw)} but w has {np.shape(w)}"
     grads = {"dw": dw, "db": float(db)}
     return grads, float(cost)
 ''',

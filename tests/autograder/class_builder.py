@@ -118,8 +118,8 @@ def build_class(source: Path, out: Path) -> Path:
 
     put("noah", "01_adder", solved(source, mul="def mul(a, b):\n    while True:\n        pass"))
     put("olga", "01_adder", solved(source, mul="import os\nos._exit(1)"))
-    put("pete", "01_adder", solved(source, add="def add(a, b):\n    for i in range(30000):\n"
-                                               "        print('debug line', i)\n"
+    put("pete", "01_adder", solved(source, add="def add(a, b):\n    for i in range(3000):\n"
+                                               "        print('debug line', i, '.' * 50)\n"
                                                "    return a + b"))
     put("quin", "01_adder", solved(source, add="def add(a, b):\n"
                                                "    grow = bytearray(8 * 1024 ** 3)\n"

@@ -25,9 +25,12 @@ from autograder.reference import build_reference, grade_id_of
 ADDER_MAX = 5.0
 TEXT_MAX = 2.0
 
+#: Only in the hidden tests' source (a comment): no message may ever contain it.
+SECRET = "SECRET_HIDDEN_MARKER"
 HIDDEN_ADD = ("# hidden tests: other inputs\n### BEGIN HIDDEN TESTS\n"
+              f"# {SECRET}: students never see this line\n"
               "assert add(-1, 1) == 0, 'add(-1, 1) should be 0'\n"
-              "assert add(10, 5) == 15, 'add(10, 5) should be 15 SECRET_HIDDEN_MARKER'\n"
+              "assert add(10, 5) == 15, 'add(10, 5) should be 15'\n"
               "### END HIDDEN TESTS")
 
 

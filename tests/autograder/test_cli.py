@@ -34,7 +34,7 @@ def test_bad_inputs_exit_2_and_write_nothing(tmp_path, capsys, course_source):
     out = tmp_path / "out"
     err = _exits_2(["grade", str(tmp_path / "missing"), "--source", str(course_source),
                     "--out", str(out)], capsys)
-    assert "does not exist" in err
+    assert "does not exist" in err and not out.exists()
     assert "no source notebooks" in _exits_2(
         ["grade", str(tmp_path), "--source", str(tmp_path), "--out", str(out)], capsys)
     bad = tmp_path / "bad.zip"

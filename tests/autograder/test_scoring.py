@@ -8,8 +8,9 @@ from synthetic_course import cell, solved
 
 from autograder.execute import DEAD, OK, TIMEOUT, Execution, describe_exit
 from autograder.reference import build_reference
+from autograder.rules import apply_output_policy
 from autograder.sanitize import sanitize
-from autograder.scoring import apply_output_policy, cell_message, score_cells
+from autograder.scoring import cell_message, score_cells
 
 
 @pytest.fixture()

@@ -27,7 +27,7 @@ def test_a_renamed_complete_notebook_passes(course_source, tmp_path, capsys):
     assert "checked as adder.ipynb" in printed
     assert "passed  test_add " in printed
     assert "FAILED  test_add_hidden  0/2 (hidden)" in printed
-    assert "add(-1, 1) should be 0" in printed and "SECRET_HIDDEN_MARKER" not in printed
+    assert "add(10, 5) should be 15" in printed and "SECRET_HIDDEN_MARKER" not in printed
 
     path = write_nb(solved(course_source), tmp_path / "adder.ipynb")
     assert main(["validate", str(path), "--source", str(course_source)]) == 0

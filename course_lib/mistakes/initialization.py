@@ -1,0 +1,220 @@
+"""Mistakes students really make in assignment 04_initialization (FC layer, initializers)."""
+
+from textwrap import dedent, indent
+
+from course_lib.mistakes import Mistake
+
+ASSIGNMENT = "04_initialization"
+
+_FC_HEADER = '''\
+class FC:
+    """A fully connected layer with a sigmoid output, weights stored as in the article.
+
+    w: weights, shape (in_num, out_num), one column per output unit
+    b: biases, shape (out_num, 1)
+    forward(x): x (in_num, m) -> y = sigmoid(w.T @ x + b), shape (out_num, m)
+    backward(residual): dLoss/dy (out_num, m) -> dLoss/dx (in_num, m); one gradient step
+        on w and b with step size lr (gradients summed over the examples, not divided by m)
+    """
+
+    def __init__(self, in_num, out_num, lr=0.1, rng=None):
+        rng = np.random.default_rng(0) if rng is None else rng
+        self.in_num = in_num
+        self.out_num = out_num
+        self.lr = lr
+        self.w = rng.standard_normal((in_num, out_num))
+        self.b = np.zeros((out_num, 1))
+        self.x = None   # the input of the last forward pass, (in_num, m)
+        self.y = None   # the output of the last forward pass, (out_num, m)
+
+    def forward(self, x):
+        """x (in_num, m) -> y = sigmoid(w.T @ x + b), shape (out_num, m). Stores x and y."""
+'''
+
+_FC_BACKWARD_HEADER = '''
+    def backward(self, residual):
+        """residual = dLoss/dy (out_num, m) -> returns dLoss/dx (in_num, m).
+
+        Also updates w and b: w -= lr * grad_w, b -= lr * grad_b, where grad_w (in_num, out_num)
+        and grad_b (out_num, 1) are summed over the m examples (not divided by m).
+        """
+'''
+
+_FORWARD = """
+self.x = x
+self.y = sigmoid(self.w.T @ x + self.b)
+return self.y
+"""
+
+_BACKWARD = """
+residual_z = residual * self.y * (1 - self.y)
+grad_w = self.x @ residual_z.T
+grad_b = np.sum(residual_z, axis=1, keepdims=True)
+residual_x = self.w @ residual_z
+self.w = self.w - self.lr * grad_w
+self.b = self.b - self.lr * grad_b
+return residual_x
+"""
+
+
+def _body(code: str) -> str:
+    return indent(dedent(code).strip("\n"), " " * 8) + "\n"
+
+
+def _fc(name: str, hint: str, forward: str = _FORWARD, backward: str = _BACKWARD) -> Mistake:
+    source = _FC_HEADER + _body(forward) + _FC_BACKWARD_HEADER + _body(backward)
+    return Mistake(assignment=ASSIGNMENT, cell="FC", name=name, hint=hint, source=source)
+
+
+def _init_header(name: str, signature: str, summary: str, weights: str) -> str:
+    return f'''\
+def {name}({signature}):
+    """{summary}
+
+    layers_dims: list of the layer sizes [n0, n1, ..., nL]
+    Returns parameters: dict "W1", "b1", ..., "WL", "bL" with W{{l}} of shape
+        (layers_dims[l], layers_dims[l-1]) {weights} and b{{l}} zeros of shape (layers_dims[l], 1).
+    Calls np.random.seed(3) first.
+    """
+'''
+
+
+_INIT_HEADERS = {
+    "initialize_parameters_zeros": _init_header(
+        "initialize_parameters_zeros", "layers_dims", "Every weight and every bias zero.",
+        "all zeros"),
+    "initialize_parameters_constant": _init_header(
+        "initialize_parameters_constant", "layers_dims, value=1.0",
+        "Every weight equal to value, every bias zero.", "all equal to value"),
+    "initialize_parameters_random": _init_header(
+        "initialize_parameters_random", "layers_dims",
+        "Large random weights (standard normal times 10), zero biases.",
+        "np.random.randn(...) * 10"),
+    "initialize_parameters_he": _init_header(
+        "initialize_parameters_he", "layers_dims",
+        "He initialization: random weights scaled by sqrt(2 / n[l-1]), zero biases.",
+        "np.random.randn(...) * np.sqrt(2 / layers_dims[l-1])"),
+}
+
+
+def _init(cell: str, name: str, hint: str, weight: str, bias: str = "np.zeros((layers_dims[l], 1))",
+          seed: bool = True) -> Mistake:
+    """An initializer whose loop draws W{l} = ``weight`` and b{l} = ``bias``."""
+    lines = ["np.random.seed(3)"] if seed else []
+    lines += [
+        "parameters = {}",
+        "for l in range(1, len(layers_dims)):",
+        f'    parameters["W" + str(l)] = {weight}',
+        f'    parameters["b" + str(l)] = {bias}',
+        "return parameters",
+    ]
+    source = _INIT_HEADERS[cell] + indent("\n".join(lines), "    ") + "\n"
+    return Mistake(assignment=ASSIGNMENT, cell=cell, name=name, hint=hint, source=source)
+
+
+MISTAKES = [
+    _fc(
+        "bias_summed_over_everything",
+        "All your biases get the same update: np.sum(residual_z) adds up every unit and every "
+        "example. Each unit's bias gradient is the sum of its own row only: "
+        "np.sum(residual_z, axis=1, keepdims=True). (The article makes this mistake.)",
+        backward="""
+        residual_z = residual * self.y * (1 - self.y)
+        grad_w = self.x @ residual_z.T
+        grad_b = np.sum(residual_z)
+        residual_x = self.w @ residual_z
+        self.w = self.w - self.lr * grad_w
+        self.b = self.b - self.lr * grad_b
+        return residual_x
+        """,
+    ),
+    _fc(
+        "update_before_residual",
+        "The residual you return was computed with the weights you had just updated: compute "
+        "residual_x = self.w @ residual_z first, with the weights the forward pass used, then "
+        "update w and b. (The article makes this mistake.)",
+        backward="""
+        residual_z = residual * self.y * (1 - self.y)
+        grad_w = self.x @ residual_z.T
+        grad_b = np.sum(residual_z, axis=1, keepdims=True)
+        self.w = self.w - self.lr * grad_w
+        self.b = self.b - self.lr * grad_b
+        residual_x = self.w @ residual_z
+        return residual_x
+        """,
+    ),
+    _fc(
+        "forward_without_transpose",
+        "w has shape (in_num, out_num), one column per output unit, so the layer computes "
+        "w.T @ x + b: without the transpose the shapes only fit when in_num == out_num.",
+        forward="""
+        self.x = x
+        self.y = sigmoid(self.w @ x + self.b)
+        return self.y
+        """,
+    ),
+    _fc(
+        "missing_sigmoid_derivative",
+        "The residual reaching z must go through the sigmoid's derivative first: "
+        "residual_z = residual * y * (1 - y), with the output y stored by forward.",
+        backward="""
+        residual_z = residual
+        grad_w = self.x @ residual_z.T
+        grad_b = np.sum(residual_z, axis=1, keepdims=True)
+        residual_x = self.w @ residual_z
+        self.w = self.w - self.lr * grad_w
+        self.b = self.b - self.lr * grad_b
+        return residual_x
+        """,
+    ),
+    _init(
+        "initialize_parameters_zeros",
+        "shape_not_a_tuple",
+        "np.zeros(a, b) reads b as a data type: pass the shape as one tuple, "
+        "np.zeros((layers_dims[l], layers_dims[l - 1])).",
+        "np.zeros(layers_dims[l], layers_dims[l - 1])",
+    ),
+    _init(
+        "initialize_parameters_constant",
+        "value_ignored",
+        "Your weights are all 1 whatever value is passed: fill them with the argument, "
+        "np.full(shape, value).",
+        "np.ones((layers_dims[l], layers_dims[l - 1]))",
+    ),
+    _init(
+        "initialize_parameters_constant",
+        "bias_filled_too",
+        "Only the weights take the constant; the biases start at zero, "
+        "np.zeros((layers_dims[l], 1)).",
+        "np.full((layers_dims[l], layers_dims[l - 1]), value)",
+        bias="np.full((layers_dims[l], 1), value)",
+    ),
+    _init(
+        "initialize_parameters_random",
+        "not_scaled_by_10",
+        "Your weights are 10 times too small (a constant ratio of 0.1): this initializer "
+        "multiplies the standard normal draws by 10.",
+        "np.random.randn(layers_dims[l], layers_dims[l - 1])",
+    ),
+    _init(
+        "initialize_parameters_random",
+        "no_seed",
+        "Your weights differ from run to run: call np.random.seed(3) first, before drawing.",
+        "np.random.randn(layers_dims[l], layers_dims[l - 1]) * 10",
+        seed=False,
+    ),
+    _init(
+        "initialize_parameters_he",
+        "sqrt_1_over_n",
+        "He initialization uses sqrt(2 / n[l-1]); sqrt(1 / n[l-1]) (Xavier's choice for tanh) "
+        "is sqrt(2) times too small for ReLU layers.",
+        "np.random.randn(layers_dims[l], layers_dims[l - 1]) * np.sqrt(1 / layers_dims[l - 1])",
+    ),
+    _init(
+        "initialize_parameters_he",
+        "wrong_n",
+        "The scale must use the number of inputs of the layer, layers_dims[l - 1], not its "
+        "number of units layers_dims[l].",
+        "np.random.randn(layers_dims[l], layers_dims[l - 1]) * np.sqrt(2 / layers_dims[l])",
+    ),
+]
