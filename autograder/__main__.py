@@ -47,8 +47,8 @@ def _positive_float(text: str) -> float:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from autograder.course import DEFAULT_RELEASE
     from autograder.engine import DEFAULT_OUT, default_jobs
-    from autograder.release import DEFAULT_RELEASE
 
     parser = argparse.ArgumentParser(
         prog="autograder", description="Release, grade and check the course's notebooks "
@@ -88,8 +88,8 @@ def build_parser() -> argparse.ArgumentParser:
                    default=float(nbgrader_config.CELL_TIMEOUT), help="seconds a cell may run")
 
     p = sub.add_parser("demo", help="release, grade a sample class, show the results")
-    p.add_argument("--out", type=Path, default=Path("build/demo"),
-                   help="where the demo writes (default: build/demo)")
+    p.add_argument("--out", type=Path, default=None,
+                   help="where the demo writes (default: the demo's, build/)")
     return parser
 
 
@@ -159,7 +159,8 @@ def format_summary(summary) -> str:
                 if summary.skipped else "") + "."]
     if summary.interrupted:
         lines.append(f"Interrupted: {summary.lost} submission(s) still to grade; run the same "
-                     "command again to finish (nothing graded is lost).")
+                     "command again to finish (nothing graded is lost; the gradebook and the "
+                     "report are brought up to date then).")
     if results:
         lines.append(f"{len(results)} submission(s) found: " + ", ".join(
             f"{n} {s}" for s, n in sorted(counts.items(), key=lambda kv: -kv[1])))
@@ -210,7 +211,7 @@ def cmd_demo(args, parser) -> int:
     if run is None:
         print("autograder demo: autograder/demo.py is not available yet", file=sys.stderr)
         return EXIT_FAILED
-    return int(run(args.out) or 0)
+    return int((run(args.out) if args.out is not None else run()) or 0)
 
 
 COMMANDS = {"release": cmd_release, "grade": cmd_grade, "validate": cmd_validate,

@@ -22,6 +22,7 @@ from autograder import nbgrader_config
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_SOURCE = REPO / "notebooks"
 DEFAULT_BUILD = Path("build")
+DEFAULT_RELEASE = DEFAULT_BUILD / "release"
 
 
 class CourseError(ValueError):

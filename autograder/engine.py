@@ -27,6 +27,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections import Counter, deque
@@ -35,15 +36,19 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
 
-import nbformat
-
 from autograder import nbgrader_config
 from autograder.course import DEFAULT_BUILD, DEFAULT_SOURCE, Course, load_course
 from autograder.intake import IntakeError, check_path, discover, open_submissions
-from autograder.kernels import KernelSettings, settings_json
+from autograder.jobs import (
+    Job,
+    KernelSettings,
+    WorkerSettings,
+    error_result,
+    read_notebook_json,
+    settings_json,
+)
 from autograder.ledger import Ledger, write_atomic, write_csv
 from autograder.results import Status, SubmissionResult
-from autograder.worker import Job, WorkerSettings, error_result, read_notebook_json
 
 log = logging.getLogger("autograder")
 
@@ -104,8 +109,17 @@ class Outputs:
         self.csv = self.out / "grades.csv"
         self.autograded = self.out / "autograded"
         self.feedback_dir = self.out / "feedback"
-        self._write_feedback = _optional("feedback", "write_feedback") if feedback else None
+        self._feedback_wanted = feedback
+        self._feedback_fn: Callable | None = None
         self.failures: list[str] = []
+
+    @property
+    def write_feedback(self) -> Callable | None:
+        """``autograder.feedback.write_feedback``, imported on first use."""
+        if self._feedback_wanted and self._feedback_fn is None:
+            self._feedback_fn = _optional("feedback", "write_feedback")
+            self._feedback_wanted = self._feedback_fn is not None
+        return self._feedback_fn
 
     def notebook_path(self, result: SubmissionResult, name: str) -> Path:
         return self.autograded / result.student_id / result.assignment / f"{name}.ipynb"
@@ -120,13 +134,14 @@ class Outputs:
                 path.unlink()
         self.ledger.append(result)
         write_csv(self.ledger.sorted_results(), self.csv)
-        self.feedback(result, {k: read_notebook_json(v) for k, v in executed.items()})
+        if self.write_feedback is not None:
+            self.feedback(result, {k: read_notebook_json(v) for k, v in executed.items()})
 
     def feedback(self, result: SubmissionResult, graded: dict) -> None:
-        if self._write_feedback is None:
+        if self.write_feedback is None:
             return
         try:
-            self._write_feedback(result, graded, self.feedback_dir)
+            self.write_feedback(result, graded, self.feedback_dir)
         except Exception as exc:  # noqa: BLE001 - a page must not cost the grades
             msg = f"feedback for {result.student_id}/{result.assignment} failed: {exc!r}"
             log.warning(msg)
@@ -134,8 +149,10 @@ class Outputs:
 
     def feedback_if_missing(self, result: SubmissionResult) -> None:
         """Pages for a result graded by an earlier run (e.g. before feedback existed)."""
-        if self._write_feedback is None:
+        if self.write_feedback is None:
             return
+        import nbformat
+
         folder = self.feedback_dir / result.student_id / result.assignment
         if folder.exists():
             return
@@ -198,9 +215,12 @@ class _Worker:
             return False
         return True
 
-    def stop(self, wait: float) -> None:
+    def ask_to_stop(self) -> None:
         with contextlib.suppress(Exception):
             self.conn.send(None)
+
+    def stop(self, wait: float) -> None:
+        self.ask_to_stop()
         with contextlib.suppress(subprocess.TimeoutExpired):
             self.proc.wait(wait)
         if self.proc.poll() is None:
@@ -275,8 +295,28 @@ def run_jobs(jobs: Iterable[Job], settings: WorkerSettings, processes: int,
                 on_result(job, SubmissionResult.from_json(result_json), executed)
         clean = True
     finally:
-        for w in workers:
-            w.stop(5 if clean else 0)
+        if clean:  # let them end (kernels killed, folders removed) while the caller goes on
+            for w in workers:
+                w.ask_to_stop()
+            thread = threading.Thread(target=lambda: [w.stop(10) for w in workers])
+            thread.start()
+            _STOPPING.append(thread)
+        else:  # interrupted: SIGTERM all at once (each kills its kernels), then wait
+            for w in workers:
+                w.ask_to_stop()
+                with contextlib.suppress(OSError):
+                    w.proc.terminate()
+            for w in workers:
+                w.stop(3)
+
+
+_STOPPING: list[threading.Thread] = []
+
+
+def wait_for_workers() -> None:
+    """Wait until the grading processes of finished runs have exited."""
+    while _STOPPING:
+        _STOPPING.pop().join()
 
 
 # --------------------------------------------------------------------------- the run
@@ -348,10 +388,15 @@ def _grade(options: GradeOptions, course: Course, out: Path, start: float) -> Ru
     write_csv(outputs.ledger.sorted_results(), outputs.csv)
     log.info("found %d submission(s) in %s: %d to grade, %d unchanged since the last run",
              intake.count, root, len(todo) + summary.graded, summary.skipped)
+    if intake.count == 0:
+        log.warning("no submission in %s: expected <student_id>/<assignment>/<notebook>.ipynb "
+                    "or files named <student_id>_<anything>_<notebook>.ipynb", root)
 
+    scratch = _scratch()
     settings = WorkerSettings(timeout=options.timeout,
                               max_output_chars=options.max_output_chars,
-                              kernel=KernelSettings(memory_mb=options.memory_mb))
+                              kernel=KernelSettings(memory_mb=options.memory_mb,
+                                                    tmp_root=str(scratch)))
     done_keys: set[tuple[str, str]] = {r.key for r in intake.rows}
     bar = _progress(len(todo), options.progress)
     statuses: Counter = Counter()
@@ -382,19 +427,23 @@ def _grade(options: GradeOptions, course: Course, out: Path, start: float) -> Ru
         with contextlib.suppress(ValueError, TypeError):
             signal.signal(signal.SIGTERM, previous)
 
+    write_csv(outputs.ledger.sorted_results(), outputs.csv)  # even if interrupted mid-write
     found = [*intake.rows, *intake.jobs]
     summary.results = [outputs.ledger.results[x.key] for x in found
                        if x.key in outputs.ledger.results]
     summary.paths = {"grades": outputs.csv, "ledger": outputs.ledger.path,
                      "autograded": outputs.autograded}
-    background.thread.join()
-    if options.gradebook:
+    if not summary.interrupted:  # else the next run brings the gradebook and report up to date
+        background.thread.join()
+    if options.gradebook and not summary.interrupted:
         _gradebook(out, course, outputs, done_keys, summary)
     if outputs.feedback_dir.exists():
         summary.paths["feedback"] = outputs.feedback_dir
     if options.report and not summary.interrupted:
         _report(out, outputs, summary)
     summary.failures.extend(outputs.failures)
+    wait_for_workers()
+    shutil.rmtree(scratch, ignore_errors=True)
     if extracted:
         shutil.rmtree(out / "intake", ignore_errors=True)
     summary.seconds = time.perf_counter() - start
@@ -432,19 +481,16 @@ class _Background:
             self.error = exc
         finally:
             self.ready.set()
-        try:
-            if options.gradebook:
+        # in the order they are needed: feedback with the first result, the rest at the end
+        for module in (["autograder.feedback", "nbconvert.exporters.html"] if options.feedback
+                       else []) + (["autograder.report"] if options.report else []):
+            with contextlib.suppress(Exception):
+                importlib.import_module(module)
+        if options.gradebook:
+            with contextlib.suppress(Exception):
                 from autograder.gradebook import create_database
 
                 create_database(out / "gradebook.db")
-                importlib.import_module("nbgrader.api")
-            if options.feedback:
-                importlib.import_module("nbconvert")
-            if options.report:
-                with contextlib.suppress(ImportError):
-                    importlib.import_module("autograder.report")
-        except Exception:  # noqa: BLE001 - the real calls report any problem later
-            pass
 
     def attach(self) -> None:
         """Wait for the references and put them in the jobs."""
@@ -454,6 +500,29 @@ class _Background:
         for job in self.jobs:
             for nb_job in job.notebooks:
                 nb_job.reference = self.refs[(job.assignment, nb_job.name)]
+
+
+def _scratch() -> Path:
+    """This run's folder for the kernels' working folders, ``<tmp>/autograder-<pid>``; the
+    folders of runs that were killed (``kill -9``) are removed."""
+    root = Path(tempfile.gettempdir())
+    for old in root.glob("autograder-*"):
+        pid = old.name.split("-", 1)[1]
+        if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
+            shutil.rmtree(old, ignore_errors=True)
+    folder = root / f"autograder-{os.getpid()}"
+    folder.mkdir(exist_ok=True)
+    return folder
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _raise_interrupt(signum, frame):

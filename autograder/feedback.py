@@ -387,6 +387,14 @@ def _flags_html(flags: Iterable[str]) -> str:
     return f'<div class="callout flags"><h2>Flags</h2><ul>{"".join(items)}</ul></div>'
 
 
+def _notes_html(notes: list[str]) -> str:
+    """The grader's remarks on a notebook (cells restored, functions left unanswered ...)."""
+    if not notes:
+        return ""
+    items = "".join(f"<li>{_e(n)}</li>" for n in notes)
+    return f'<div class="callout notes"><h2>Notes from the grader</h2><ul>{items}</ul></div>'
+
+
 def _status_html(status: Status, message: str, stopped: bool = False) -> str:
     title, happened, todo = EXPLANATIONS[status]
     if status is Status.GRADED:
@@ -407,7 +415,7 @@ def render_page(result: SubmissionResult, nb_result: NotebookResult,
     """The whole feedback page (a string of HTML) for one notebook of ``result``."""
     cells = {c.grade_id: c for c in nb_result.cells}
     status = nb_result.status if result.notebooks else result.status
-    message = nb_result.message or (result.message if status is result.status else "")
+    message = nb_result.message if result.notebooks else result.message
     present = {g for g in ((_grade_id(c) for c in notebook.cells) if notebook else ()) if g}
     body = _notebook_html(notebook, cells) if notebook is not None else ""
     title_nb = (f"{nb_result.name}.ipynb" if nb_result.name != _SUBMISSION_PAGE
@@ -452,7 +460,7 @@ def render_page(result: SubmissionResult, nb_result: NotebookResult,
         css=_css(),
         header=header,
         status=_status_html(status, message, stopped='id="stopped"' in body),
-        flags=_flags_html(result.flags),
+        flags=_flags_html(result.flags) + _notes_html(nb_result.warnings),
         summary=_summary_table(nb_result, present),
         hidden_note=hidden_note,
         notebook=notebook_part,
@@ -507,6 +515,7 @@ code, pre { font-family: "DejaVu Sans Mono", Menlo, Consolas, monospace; font-si
 .callout h3 { font-size: 15px; margin: 10px 0 2px; }
 .callout.problem { border-color: var(--fail); background: #fff5f5; }
 .callout.flags { border-color: var(--partial); background: #fff8e6; }
+.callout.notes { border-color: #57606a; background: #f6f8fa; }
 .grader-msg code { white-space: pre-wrap; }
 table.summary { border-collapse: collapse; width: 100%; margin: 12px 0; font-size: 14px; }
 table.summary th, table.summary td { border-bottom: 1px solid var(--line); padding: 5px 8px;

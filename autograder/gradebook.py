@@ -15,7 +15,6 @@ import warnings
 from pathlib import Path
 
 from autograder.course import Course
-from autograder.reference import Reference, cached_reference, grade_id_of
 from autograder.results import Status, SubmissionResult
 
 
@@ -53,9 +52,11 @@ def create_database(path: Path) -> str:
     return url
 
 
-def _sync_assignment(gb, assignment: str, refs: list[Reference]) -> None:
+def _sync_assignment(gb, assignment: str, refs: list) -> None:
     from nbgrader import utils
     from nbgrader.api import MissingEntry
+
+    from autograder.reference import grade_id_of
 
     gb.update_or_create_assignment(assignment)
     for ref in refs:
@@ -113,6 +114,8 @@ def write_gradebook(path: Path, course: Course, results: list[SubmissionResult],
 def _write(path: Path, course: Course, results: list[SubmissionResult],
            only: set[tuple[str, str]] | None) -> int:
     from nbgrader.api import Gradebook, SubmittedAssignment
+
+    from autograder.reference import cached_reference
 
     gradable = [r for r in results if r.assignment in course.assignments
                 and r.status != Status.UNKNOWN_ASSIGNMENT]

@@ -26,8 +26,8 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from autograder.course import Course
+from autograder.jobs import Job, NotebookJob
 from autograder.results import Status, SubmissionResult
-from autograder.worker import Job, NotebookJob
 
 JUNK = {"__MACOSX", ".DS_Store", ".ipynb_checkpoints", "__pycache__", "Thumbs.db"}
 MAX_UNZIPPED_BYTES = 4_000_000_000

@@ -19,8 +19,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import dataclasses
-import json
 import os
 import shutil
 import signal
@@ -38,22 +36,11 @@ from jupyter_client.kernelspec import KernelSpec, KernelSpecManager
 from jupyter_client.provisioning.local_provisioner import LocalProvisioner
 from jupyter_core.utils import ensure_async
 
+from autograder.jobs import KernelSettings, settings_json  # noqa: F401 - re-exported
 from autograder.zygote import Zygote, kernel_env
 
 KERNEL_NAME = "autograder-python"
 STARTUP_TIMEOUT = 60.0
-WARM_MODULES = ("numpy", "matplotlib", "matplotlib.pyplot")
-
-
-@dataclass(frozen=True)
-class KernelSettings:
-    """How grading kernels are started."""
-
-    memory_mb: int = 4096
-    warmup: tuple[str, ...] = WARM_MODULES
-    fork: bool = sys.platform.startswith("linux")
-    env: tuple[tuple[str, str], ...] = ()
-    tmp_root: str | None = None
 
 
 class _SpecManager(KernelSpecManager):
@@ -76,10 +63,6 @@ class _SpecManager(KernelSpecManager):
 
 def settings_env(settings: KernelSettings) -> dict[str, str]:
     return kernel_env(dict(settings.env))
-
-
-def settings_json(settings: KernelSettings) -> str:
-    return json.dumps(dataclasses.asdict(settings))
 
 
 class _ForkedProcess:

@@ -3,15 +3,21 @@
 nbgrader's ``generate_assignment`` stores in its database each locked and graded cell as it
 is *before* the hidden tests are removed (solutions replaced by stubs, hidden tests kept), and
 autograding restores locked cells from there. :func:`build_reference` computes that same view
-in memory with nbgrader's own preprocessors and the course configuration, so no course folder
-and no database are needed to grade.
+in memory, the way nbgrader's preprocessors do (``LockCells``, ``ClearSolutions``,
+``ClearOutput``, ``CheckCellMetadata``, ``ComputeChecksums``), with the course configuration;
+:meth:`Reference.release` is the student version (``ClearHiddenTests`` then
+``ComputeChecksums`` again). It does so without importing nbgrader (seconds of start-up);
+``tests/autograder/test_reference.py`` checks the result is nbgrader's, cell for cell, on the
+test course and on every notebook of the course.
 """
 
 from __future__ import annotations
 
 import copy
 import hashlib
+import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import nbformat
@@ -20,8 +26,10 @@ from traitlets.config import Config
 
 from autograder import nbgrader_config
 from autograder.course import CourseError
+from autograder.rules import compute_checksum, is_grade, is_locked, is_solution
 
 HIDDEN_BEGIN = "BEGIN HIDDEN TESTS"
+HIDDEN_END = "END HIDDEN TESTS"
 
 
 def nbgrader_meta(cell: NotebookNode) -> dict:
@@ -73,50 +81,150 @@ class Reference:
 
     def release(self) -> NotebookNode:
         """The student version (hidden tests removed), as ``generate_assignment`` writes it."""
-        from nbgrader.preprocessors import ClearHiddenTests, ClearMarkScheme, ComputeChecksums
-
         nb = copy.deepcopy(self.notebook)
-        resources: dict = {}
-        for pp in (ClearHiddenTests, ClearMarkScheme, ComputeChecksums):
-            nb, resources = pp(config=_config()).preprocess(nb, resources)
+        for cell in nb.cells:
+            removed = _remove_region(cell, HIDDEN_BEGIN, HIDDEN_END, None)
+            if removed and not is_grade(cell):
+                raise CourseError(f"hidden tests in a cell that is not a test cell: "
+                                  f"{cell.source[:80]!r}")
+        nb.metadata.pop("celltoolbar", None)
+        _compute_checksums(nb)
         return nb
 
 
-def _config() -> Config:
-    return nbgrader_config.apply(Config())
+# --------------------------------------------------------------------------- nbgrader's steps
 
+@lru_cache(maxsize=1)
+def _settings() -> dict:
+    c = nbgrader_config.apply(Config())
+    lock, clear = c.LockCells, c.ClearSolutions
+    return {
+        "lock_solution": lock.get("lock_solution_cells", True),
+        "lock_grade": lock.get("lock_grade_cells", True),
+        "lock_readonly": lock.get("lock_readonly_cells", True),
+        "lock_all": lock.get("lock_all_cells", False),
+        "code_stub": dict(clear.get("code_stub", {
+            "python": "# YOUR CODE HERE\nraise NotImplementedError()"})),
+        "text_stub": clear.get("text_stub", "YOUR ANSWER HERE"),
+        "begin": clear.get("begin_solution_delimeter", "BEGIN SOLUTION"),
+        "end": clear.get("end_solution_delimeter", "END SOLUTION"),
+    }
+
+
+def _lock_cells(nb: NotebookNode) -> None:
+    s = _settings()
+    for cell in nb.cells:
+        if (s["lock_solution"] or s["lock_grade"]) and is_solution(cell) and is_grade(cell):
+            cell.metadata["deletable"] = False
+        elif s["lock_solution"] and is_solution(cell):
+            cell.metadata["deletable"] = False
+        elif (s["lock_grade"] and is_grade(cell)) or (s["lock_readonly"] and is_locked(cell)) \
+                or s["lock_all"]:
+            cell.metadata["deletable"] = False
+            cell.metadata["editable"] = False
+
+
+def _remove_region(cell: NotebookNode, begin: str, end: str, stub: list[str] | None) -> bool:
+    """Replace the lines from ``begin`` to ``end`` with ``stub`` (indented like the begin
+    line; None: nothing); True if a region was found."""
+    out, inside, found = [], False, False
+    for line in cell.source.split("\n"):
+        if begin in line:
+            if inside:
+                raise CourseError(f"nested '{begin}' in a cell: {cell.source[:80]!r}")
+            inside = found = True
+            if stub is not None:
+                indent = re.match(r"\s*", line).group(0)
+                out.extend(indent + s for s in stub)
+        elif end in line:
+            inside = False
+        elif not inside:
+            out.append(line)
+    if inside:
+        raise CourseError(f"'{begin}' without '{end}' in a cell: {cell.source[:80]!r}")
+    cell.source = "\n".join(out)
+    return found
+
+
+def _clear_solutions(nb: NotebookNode) -> None:
+    s = _settings()
+    language = nb.metadata.get("kernelspec", {}).get("language", "python")
+    if language not in s["code_stub"]:
+        raise CourseError(f"no code stub for the notebook's language {language!r}")
+    for cell in nb.cells:
+        code = cell.cell_type == "code"
+        stub = (s["code_stub"][language] if code else s["text_stub"]).split("\n")
+        replaced = _remove_region(cell, s["begin"], s["end"], stub)
+        if replaced and not is_solution(cell):
+            raise CourseError("a solution region in a cell that is not a solution cell: "
+                              f"{cell.source[:80]!r}")
+        if is_solution(cell) and not replaced:
+            cell.source = "\n".join(stub)
+    nb.metadata.pop("celltoolbar", None)
+
+
+def _clear_output(nb: NotebookNode) -> None:
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs = []
+            cell.execution_count = None
+            for key in ("collapsed", "scrolled"):
+                cell.metadata.pop(key, None)
+
+
+def _check_metadata(nb: NotebookNode) -> None:
+    seen: set[str] = set()
+    for cell in nb.cells:
+        meta = cell.metadata.get("nbgrader")
+        if meta is None:
+            continue
+        if is_grade(cell) or is_solution(cell) or is_locked(cell):
+            gid = meta.get("grade_id")
+            if not gid:
+                raise CourseError(f"an nbgrader cell has no grade_id: {cell.source[:80]!r}")
+            if gid in seen:
+                raise CourseError(f"grade_id {gid!r} is used by two cells")
+            seen.add(gid)
+        if is_grade(cell):
+            try:
+                float(meta["points"])
+            except (KeyError, TypeError, ValueError):
+                raise CourseError(f"test cell {meta.get('grade_id')!r} has no valid points") \
+                    from None
+
+
+def _compute_checksums(nb: NotebookNode) -> None:
+    for cell in nb.cells:
+        if is_grade(cell) or is_solution(cell) or is_locked(cell):
+            cell.metadata.nbgrader["checksum"] = compute_checksum(cell)
+            cell.metadata.nbgrader["cell_type"] = cell.cell_type
+
+
+# --------------------------------------------------------------------------- building
 
 def build_reference(path: Path | str, assignment: str) -> Reference:
     """The grading view of the source notebook at ``path``; CourseError if it is malformed."""
-    from nbgrader.preprocessors import (
-        CheckCellMetadata,
-        ClearOutput,
-        ClearSolutions,
-        ComputeChecksums,
-        LockCells,
-    )
-
     path = Path(path)
     raw = path.read_bytes()
-    nb = nbformat.reads(raw.decode("utf-8"), as_version=4)
-    resources: dict = {}
     try:
-        for pp in (LockCells, ClearSolutions, ClearOutput, CheckCellMetadata, ComputeChecksums):
-            nb, resources = pp(config=_config()).preprocess(nb, resources)
-    except Exception as exc:  # nbgrader raises RuntimeError/ValidationError for bad metadata
+        nb = nbformat.reads(raw.decode("utf-8"), as_version=4)
+    except Exception as exc:  # noqa: BLE001 - any reason the instructor's file is unusable
+        raise CourseError(f"source notebook {path} cannot be read: {exc}") from exc
+    try:
+        _lock_cells(nb)
+        _clear_solutions(nb)
+        _clear_output(nb)
+        _check_metadata(nb)
+        _compute_checksums(nb)
+    except CourseError as exc:
         raise CourseError(f"source notebook {path} is not a valid nbgrader notebook: {exc}") \
             from exc
-    from nbgrader import utils
-
-    grade_cells = []
-    for cell in nb.cells:
-        if utils.is_grade(cell):
-            grade_cells.append(GradeCell(
-                grade_id=grade_id_of(cell), points=float(nbgrader_meta(cell)["points"]),
-                hidden=HIDDEN_BEGIN in cell.source, cell_type=cell.cell_type))
+    grade_cells = [GradeCell(grade_id=grade_id_of(c), points=float(nbgrader_meta(c)["points"]),
+                             hidden=HIDDEN_BEGIN in c.source, cell_type=c.cell_type)
+                   for c in nb.cells if is_grade(c)]
     ref = Reference(assignment=assignment, name=path.stem, notebook=nb,
                     grade_cells=grade_cells, source_hash=hashlib.sha256(raw).hexdigest()[:16])
-    ref.release_sources()  # now, so that grading processes never need nbgrader
+    ref.release_sources()  # now, so that it travels with the reference to grading processes
     return ref
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from autograder.course import (
     DEFAULT_BUILD,
+    DEFAULT_RELEASE,
     DEFAULT_SOURCE,
     Course,
     load_course,
@@ -25,7 +26,6 @@ from autograder.gradebook import create_database
 
 log = logging.getLogger("autograder")
 
-DEFAULT_RELEASE = DEFAULT_BUILD / "release"
 DEFAULT_COURSE = DEFAULT_BUILD / "course"
 
 

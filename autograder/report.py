@@ -58,7 +58,8 @@ STATUS_COLOURS: dict[Status, str] = {
     Status.UNKNOWN_ASSIGNMENT: "#bababa",
     Status.ERROR: "#000000",
 }
-_PASS, _FAIL = "#1a7f37", "#c62828"
+#: Statuses of submissions whose notebook never ran.
+_NOT_RUN = (Status.INVALID_NOTEBOOK, Status.MISSING_NOTEBOOK, Status.UNKNOWN_ASSIGNMENT)
 
 
 # --------------------------------------------------------------------------- numbers
@@ -72,17 +73,19 @@ def status_counts(results: Iterable[SubmissionResult]) -> dict[str, Counter]:
 
 
 def _cells(results: Iterable[SubmissionResult]) -> Iterable[tuple[SubmissionResult, CellResult]]:
+    """The test cells of the notebooks that ran to the end (status graded): a test that did
+    not run because its notebook was broken or cut short says nothing about the test."""
     for r in results:
         for nb in r.notebooks:
+            if nb.status is not Status.GRADED:
+                continue
             for c in nb.cells:
                 yield r, c
 
 
 def cell_pass_rates(results: Sequence[SubmissionResult]) -> list[tuple[str, str, bool, int, int]]:
-    """(assignment, grade_id, hidden, passed, total) per test cell, in notebook order.
-
-    Every submission that has a result for the cell counts, whatever its status (a test that
-    did not run because its notebook timed out failed for that student)."""
+    """(assignment, grade_id, hidden, passed, total) per test cell, in notebook order, over
+    the notebooks that ran to the end (a broken or timed-out one is counted elsewhere)."""
     order: dict[tuple[str, str], int] = {}
     hidden: dict[tuple[str, str], bool] = {}
     passed: Counter = Counter()
@@ -173,6 +176,7 @@ def plot_scores(results: Sequence[SubmissionResult]) -> Figure:
         ax.set_xlabel("score (points)")
         ax.set_ylabel("submissions")
         ax.yaxis.get_major_locator().set_params(integer=True)
+        ax.xaxis.get_major_locator().set_params(integer=True)
         _style(ax)
     handles, labels = axes.flat[0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="upper right", fontsize=8, frameon=False)
@@ -200,8 +204,8 @@ def plot_pass_rates(results: Sequence[SubmissionResult]) -> Figure:
     ax.set_xlim(0, 116)
     ax.set_xticks(range(0, 101, 20))
     ax.set_xlabel("submissions that passed (%)")
-    ax.set_title("Pass rate per test cell (blue: visible tests, purple: hidden tests)",
-                 fontsize=11, loc="left")
+    ax.set_title("Pass rate per test cell, notebooks that ran to the end\n"
+                 "(blue: visible tests, purple: hidden tests)", fontsize=11, loc="left")
     _style(ax)
     if not rates:
         ax.text(50, 0, "no test cells graded", ha="center")
@@ -210,8 +214,10 @@ def plot_pass_rates(results: Sequence[SubmissionResult]) -> Figure:
 
 
 def plot_runtime(results: Sequence[SubmissionResult]) -> Figure:
-    """Grading time of every submission: one dot each, a row per assignment, coloured by
-    status (log scale: a 1 s notebook and a 30 s timeout on one axis)."""
+    """Grading time of every submission that ran: one dot each, a row per assignment,
+    coloured by status (log scale: a 1 s notebook and a 30 s timeout on one axis). Files
+    that could not be read, or were missing, are left out (they take no time)."""
+    results = [r for r in results if r.status not in _NOT_RUN]
     names = sorted({r.assignment for r in results})
     fig, ax = plt.subplots(figsize=(9, 1.2 + 0.6 * max(1, len(names))))
     rng = np.random.default_rng(0)   # vertical jitter only, so dots do not hide each other
@@ -227,8 +233,9 @@ def plot_runtime(results: Sequence[SubmissionResult]) -> Figure:
                        label=None if status in seen else status.value, edgecolors="none")
             seen.add(status)
     ax.set_xscale("log")
-    ticks = [t for t in (0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100, 200, 500)
-             if min(r.seconds for r in results) / 2 <= t <= 2 * max(r.seconds for r in results)]
+    seconds = [max(r.seconds, 1e-2) for r in results] or [1.0]
+    ticks = [t for t in (0.1, 0.2, 0.5, 1, 2, 3, 5, 7, 10, 15, 20, 30, 50, 100, 200, 500)
+             if min(seconds) / 2 <= t <= 2 * max(seconds)]
     ax.set_xticks(ticks, [f"{t:g}" for t in ticks])
     ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
     ax.set_yticks(range(len(names)), list(reversed(names)), fontsize=8)
@@ -342,9 +349,9 @@ def _failures_section(results) -> str:
         if len(g.cells) > 3:
             where += f", and {len(g.cells) - 3} more"
         rows.append((str(g.count), str(len(g.students)), f"<code>{_e(g.example)}</code>", where))
-    return ("<h2>Most common failure messages</h2><p class=note>Failed test cells grouped by "
-            "message (messages that differ only in their numbers count as one; one example "
-            "shown).</p>"
+    return ("<h2>Most common failure messages</h2><p class=note>Failed test cells of the "
+            "notebooks that ran to the end, grouped by message (messages that differ only in "
+            "their numbers count as one; one example shown).</p>"
             + _table(["failures", "students", "message", "test cells"], rows, "failures"))
 
 

@@ -1,98 +1,41 @@
 """Grade one submission: the work a grading process does, and the process's main loop.
 
-A :class:`Job` names the submitted files and the source notebooks; :func:`grade_submission`
-reads, sanitizes, executes (one fresh kernel per notebook, in a folder holding only this
-submission's files and the assignment's own files) and scores each notebook, and returns the
-:class:`~autograder.results.SubmissionResult` with the executed notebooks. Workers write
-nothing but their kernels' temporary folders: the coordinator (:mod:`autograder.engine`) does
-all the writing.
+A :class:`~autograder.jobs.Job` names the submitted files and the source notebooks;
+:func:`grade_submission` reads, sanitizes, executes (one fresh kernel per notebook, in a
+folder holding only this submission's files and the assignment's own files) and scores each
+notebook, and returns the :class:`~autograder.results.SubmissionResult` with the executed
+notebooks. Grading processes write nothing but their kernels' temporary folders: the
+coordinator (:mod:`autograder.engine`) does all the writing. They never import nbgrader
+(seconds of start-up): the coordinator sends the references, :mod:`autograder.rules` scores.
 """
 
 from __future__ import annotations
 
 import asyncio
 import shutil
+import signal
 import time
 import traceback
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
 
 from autograder.execute import DEAD, TIMEOUT, execute_notebook
-from autograder.kernels import KernelPool, KernelSettings
-from autograder.reference import Reference, cached_reference
+from autograder.jobs import (
+    Job,
+    NotebookJob,
+    WorkerSettings,
+    error_result,
+    join_message,
+    notebook_json,
+    worst,
+)
+from autograder.kernels import KernelPool
+from autograder.reference import Reference
 from autograder.results import NotebookResult, Status, SubmissionResult
 from autograder.rules import apply_output_policy
 from autograder.sanitize import InvalidNotebook, read_notebook, sanitize
 from autograder.scoring import score_cells
-
-#: When a submission has several problems, the row shows the most serious one.
-SEVERITY = [Status.ERROR, Status.KERNEL_DIED, Status.TIMEOUT, Status.INVALID_NOTEBOOK,
-            Status.MISSING_NOTEBOOK, Status.UNKNOWN_ASSIGNMENT, Status.GRADED]
-MAX_MESSAGE = 600
-
-
-@dataclass
-class NotebookJob:
-    name: str                  # the assignment's notebook (file stem)
-    source: str                # the source notebook's path
-    path: str | None = None    # the submitted file graded as this notebook; None: missing
-    note: str = ""             # e.g. how a renamed file was matched
-    reference: Reference | None = None   # built by the coordinator (else here, on demand)
-
-    def ref(self, assignment: str) -> Reference:
-        if self.reference is None:
-            self.reference = cached_reference(self.source, assignment)
-        return self.reference
-
-
-@dataclass
-class Job:
-    student_id: str
-    assignment: str
-    notebooks: list[NotebookJob]
-    files: dict[str, str] = field(default_factory=dict)     # other submitted files
-    support: dict[str, str] = field(default_factory=dict)   # the assignment's own files
-    content_hash: str = ""
-    source_hash: str = ""
-    notes: list[str] = field(default_factory=list)
-    flags: list[str] = field(default_factory=list)
-
-    @property
-    def key(self) -> tuple[str, str]:
-        return (self.student_id, self.assignment)
-
-
-@dataclass(frozen=True)
-class WorkerSettings:
-    timeout: float = 30.0
-    max_output_chars: int = 10_000
-    kernel: KernelSettings = KernelSettings()
-
-
-def notebook_json(nb) -> str:
-    """The notebook in the .ipynb text format, without nbformat's full schema validation
-    (the grader built it; validating costs more than writing)."""
-    from nbformat.v4.nbjson import writes
-
-    return writes(nb)
-
-
-def read_notebook_json(text: str):
-    """The inverse of :func:`notebook_json`, also without validation."""
-    from nbformat.v4.nbjson import reads
-
-    return reads(text)
-
-
-def worst(statuses: list[Status]) -> Status:
-    return min(statuses, key=SEVERITY.index) if statuses else Status.GRADED
-
-
-def join_message(parts: list[str]) -> str:
-    text = "; ".join(p.strip() for p in parts if p and p.strip())
-    return text if len(text) <= MAX_MESSAGE else text[:MAX_MESSAGE - 4] + " ..."
 
 
 def _populate(folder: Path, job: Job, nb_job: NotebookJob) -> None:
@@ -191,21 +134,6 @@ async def grade_submission(job: Job, pool: KernelPool, settings: WorkerSettings
     return result, executed
 
 
-def error_result(job: Job, error: str) -> SubmissionResult:
-    """The row of a submission the tool itself failed on."""
-    refs = []
-    for nb_job in job.notebooks:
-        try:
-            refs.append(nb_job.ref(job.assignment))
-        except Exception:  # noqa: BLE001 - the error being reported may be this one
-            pass
-    return SubmissionResult(
-        student_id=job.student_id, assignment=job.assignment, status=Status.ERROR,
-        message=join_message([f"the grader failed on this submission: {error}"]),
-        max_score=sum(r.max_score for r in refs), content_hash=job.content_hash,
-        source_hash=job.source_hash, flags=list(job.flags))
-
-
 # ----------------------------------------------------------------- the worker process
 
 def serve_fd(fd: int, zygote=None) -> None:
@@ -225,6 +153,8 @@ def serve_fd(fd: int, zygote=None) -> None:
 
 async def _serve(conn, settings: WorkerSettings, zygote=None) -> None:
     loop = asyncio.get_running_loop()
+    # terminated by the coordinator (Ctrl-C there): stop grading, clean up the kernels
+    loop.add_signal_handler(signal.SIGTERM, asyncio.current_task().cancel)
     pool = KernelPool(settings.kernel, spares=1, zygote=zygote)
     pool.prime()
     try:
@@ -244,5 +174,7 @@ async def _serve(conn, settings: WorkerSettings, zygote=None) -> None:
                 conn.send(("result", result.to_json(), executed))
             except (BrokenPipeError, OSError):
                 break
+    except asyncio.CancelledError:
+        pass
     finally:
         await pool.close()

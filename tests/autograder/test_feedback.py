@@ -233,3 +233,12 @@ def test_tex_to_mathml(tex, display, parts):
 def test_tex_outside_the_subset_is_refused(tex):
     with pytest.raises(UnsupportedTeX):
         tex_to_mathml(tex)
+
+
+def test_grader_notes_are_listed(tmp_path):
+    result = toy_result()
+    result.notebooks[0].warnings = ["still raising NotImplementedError: square"]
+    [path] = write_feedback(result, {NOTEBOOK: graded_notebook()}, tmp_path)
+    page = path.read_text(encoding="utf-8")
+    assert "Notes from the grader" in page
+    assert "<li>still raising NotImplementedError: square</li>" in page

@@ -146,3 +146,15 @@ def test_not_a_zip_and_missing_paths(tmp_path):
         open_submissions(tmp_path / "grades.txt", tmp_path / "out")
     with pytest.raises(IntakeError, match="does not exist"):
         open_submissions(tmp_path / "nope.zip", tmp_path / "out")
+
+
+def test_symlinks_in_a_folder_are_not_followed(course, course_source, tmp_path):
+    folder = tmp_path / "class"
+    write_nb(solved(course_source), folder / "alice" / "01_adder" / "adder.ipynb")
+    (folder / "alice" / "01_adder" / "secrets").symlink_to("/etc")
+    (folder / "alice" / "01_adder" / "passwd.txt").symlink_to("/etc/passwd")
+    (folder / "mallory").symlink_to(tmp_path / "elsewhere", target_is_directory=True)
+    found = discover(folder, course)
+    assert [j.key for j in found.jobs] == [("alice", "01_adder")]
+    assert found.jobs[0].files == {}
+    assert any("symbolic link" in n for n in found.notes)
