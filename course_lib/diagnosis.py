@@ -18,8 +18,10 @@ takes the implementation (the student's class, or a catalogued wrong one) and re
 test looks at.
 
 A mistake is named only when it is distinguishable on these inputs (its output differs from
-the reference's) and the student's output matches it within the course's tolerance. Only the
-hint is shown, never the mistake's code.
+the reference's) and the student's output matches it within the course's tolerance, or when
+the student's code and the mistake crash alike (same exception type and message: a shape
+assertion, a ValueError from a shape mismatch). A test body that crashes instead of failing a
+check is reported the same way. Only the hint is shown, never the mistake's code.
 """
 
 from __future__ import annotations
@@ -86,12 +88,17 @@ def _instantiate(mistake: Mistake, namespace: Mapping[str, Any]) -> Any:
 
 
 def _run(probe: Callable[[Any], Any], implementation: Any) -> tuple[bool, Any]:
-    """(True, output) or (False, None) when the implementation raises."""
+    """(True, output), or (False, the exception) when the implementation raises."""
     try:
         with quiet(out=_Discard()):
             return True, probe(implementation)
-    except Exception:  # noqa: BLE001 - a crashing mistake just does not match
-        return False, None
+    except Exception as error:  # noqa: BLE001 - a crash is an outcome like any other
+        return False, error
+
+
+def _same_failure(a: BaseException, b: BaseException) -> bool:
+    """Two crashes that cannot be told apart: the same exception type and message."""
+    return type(a) is type(b) and str(a) == str(b)
 
 
 class _Discard:
@@ -106,8 +113,12 @@ def matching_mistake(
     reference: Any = None,
     mistakes: list[Mistake] | None = None,
 ) -> Mistake | None:
-    """The first catalogued mistake of ``cell`` whose output on ``probe`` equals the output of
-    the student's implementation ``namespace[cell]``, or None.
+    """The first catalogued mistake of ``cell`` whose outcome on ``probe`` equals the outcome
+    of the student's implementation ``namespace[cell]``, or None.
+
+    The outcome is the output, or the crash when the call raises: a mistake matches a
+    student's crash when it raises the same exception type with the same message (e.g. a
+    shape assertion in the function's template that a transposed product trips).
 
     reference: the correct implementation; when given, mistakes that agree with it on this
     probe are skipped (they cannot be told apart here).
@@ -115,9 +126,7 @@ def matching_mistake(
     student = namespace.get(cell)
     if student is None:
         return None
-    ok, got = _run(probe, student)
-    if not ok:
-        return None
+    student_ran, got = _run(probe, student)
     expected = _run(probe, reference) if reference is not None else (False, None)
     for mistake in mistakes if mistakes is not None else catalogue():
         if mistake.cell != cell:
@@ -127,7 +136,13 @@ def matching_mistake(
         except Exception:  # noqa: BLE001 - a catalogue entry that does not compile is skipped
             continue
         ran, out = _run(probe, wrong)
+        if ran != student_ran:
+            continue
         if not ran:
+            reference_fails_alike = (reference is not None and not expected[0]
+                                     and _same_failure(expected[1], out))
+            if _same_failure(got, out) and not reference_fails_alike:
+                return mistake
             continue
         if expected[0] and same_output(out, expected[1]):
             continue
@@ -145,8 +160,14 @@ def explain_mistakes(
     reference: Any = None,
     **kwargs: Any,
 ) -> Iterator[None]:
-    """Run a test; if it fails with an AssertionError, add the hint of the catalogued mistake
-    the student's ``cell`` matches (if any) to the message.
+    """Run a test; if it fails, add the hint of the catalogued mistake the student's ``cell``
+    matches (if any) to the message.
+
+    A failed check (AssertionError) is raised again with the hint appended. Any other
+    exception (the student's code crashed, e.g. a ValueError from a shape mismatch) becomes
+    an AssertionError carrying its type, message and the hint, chained to the original so
+    the traceback still shows where it happened; with no matching mistake it propagates
+    unchanged.
 
     namespace: the notebook's globals (``globals()``).
     cell: the graded name, e.g. ``"propagate"`` or ``"FC"``.
@@ -164,9 +185,12 @@ def explain_mistakes(
             return fn(*call_args, **call_kwargs)
     try:
         yield
-    except AssertionError as failure:
+    except Exception as failure:
         mistake = matching_mistake(namespace, cell, probe, reference)
         if mistake is None:
             raise
-        message = f"{failure}\nThis looks like a known mistake ({mistake.name}): {mistake.hint}"
-        raise AssertionError(message) from None
+        named = f"This looks like a known mistake ({mistake.name}): {mistake.hint}"
+        if isinstance(failure, AssertionError):
+            raise AssertionError(f"{failure}\n{named}") from None
+        # the student's code crashed: keep its traceback (it shows where), then name it
+        raise AssertionError(f"{type(failure).__name__}: {failure}\n{named}") from failure

@@ -5,17 +5,53 @@
 parameters dict and compares with the analytic gradients through ``relative_error``
 ||a - b|| / (||a|| + ||b||). With float64 and eps = 1e-7 a correct backward pass typically
 gives relative errors below 1e-7; a wrong one gives errors of order 1e-2 to 1.
+
+For grading, a notebook test cell differentiates the student's own cost numerically and
+checks the student's gradients against it::
+
+    numeric = numeric_gradients(lambda p: propagate(p["w"], p["b"], X, Y)[1], {"w": w, "b": b})
+    errors = gradient_errors(grads, numeric)      # {"dw": 3.1e-10, "db": 8.0e-11}, to print
+    check_gradients(grads, numeric)               # AssertionError naming what is off
+
+    AssertionError: the gradient check failed for dw:
+    dw: relative error 6.0e-01 (above 1e-07); dw is 4.0 times the numerical gradient
+    db agrees with the numerical gradient (relative error 8.0e-11)
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
 
-__all__ = ["gradient_check", "numerical_gradient", "relative_error"]
+from course_lib.checks import _shape_hint  # the course's one list of likely shape causes
+
+__all__ = [
+    "GRADIENT_THRESHOLD",
+    "check_gradients",
+    "gradient_check",
+    "gradient_errors",
+    "numeric_gradients",
+    "numerical_gradient",
+    "relative_error",
+]
+
+#: A relative error at or below this passes a gradient check (float64, eps = 1e-7).
+GRADIENT_THRESHOLD = 1e-7
+
+# numpy as it was at import time, so that student code that patches numpy cannot change
+# what the checks compute (as in course_lib.checks)
+_asarray = np.asarray
+_isfinite = np.isfinite
+_abs = np.abs
+_max = np.max
+_median = np.median
+_argmax = np.argmax
+_unravel_index = np.unravel_index
+_norm = np.linalg.norm
 
 
 def relative_error(a: ArrayLike, b: ArrayLike) -> float:
@@ -23,13 +59,13 @@ def relative_error(a: ArrayLike, b: ArrayLike) -> float:
 
     a, b: arrays of the same shape (or scalars). ValueError naming both shapes otherwise.
     """
-    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    a, b = _asarray(a, dtype=float), _asarray(b, dtype=float)
     if a.shape != b.shape:
         raise ValueError(f"a has shape {a.shape} but b has shape {b.shape}; they must be equal")
-    denominator = np.linalg.norm(a.ravel()) + np.linalg.norm(b.ravel())
+    denominator = _norm(a.ravel()) + _norm(b.ravel())
     if denominator == 0.0:
         return 0.0
-    return float(np.linalg.norm((a - b).ravel()) / denominator)
+    return float(_norm((a - b).ravel()) / denominator)
 
 
 def numerical_gradient(
@@ -57,6 +93,156 @@ def numerical_gradient(
     return grad.reshape(point.shape)
 
 
+def numeric_gradients(
+    cost_fn: Callable[[dict[str, Any]], float],
+    parameters: Mapping[str, Any],
+    eps: float = 1e-7,
+) -> dict[str, np.ndarray]:
+    """Centred finite-difference gradients of ``cost_fn`` for every parameter.
+
+    cost_fn: maps a parameters dict (same keys as ``parameters``) to the scalar cost.
+    parameters: name -> array of any shape, or a number (then its gradient has shape ()).
+    Returns ``"d" + name`` -> the numerical gradient, of the parameter's shape: the keys a
+    backward pass uses (``dw`` for ``w``, ``dW1`` for ``W1``). Each parameter is perturbed in
+    a copy; ``parameters`` and its arrays are never modified.
+    """
+    numeric: dict[str, np.ndarray] = {}
+    for name, value in parameters.items():
+
+        def cost_at(v: np.ndarray, name: str = name) -> float:
+            trial = dict(parameters)
+            trial[name] = v
+            return cost_fn(trial)
+
+        numeric["d" + name] = numerical_gradient(cost_at, value, eps)
+    return numeric
+
+
+def _as_gradient(value: Any, expected: np.ndarray) -> tuple[np.ndarray | None, str]:
+    """(value as a float array of ``expected``'s shape, "") or (None, what is wrong with it).
+
+    A size-1 gradient matches a size-1 parameter whatever its shape (a float db for a scalar
+    b, or a (1, 1) array): a style choice, not a mistake in the derivative.
+    """
+    if value is None:
+        return None, "is None (is a value missing from the dict, or a return?)"
+    try:
+        array = _asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        return None, f"holds values that are not numbers ({type(value).__name__})"
+    if array.shape != expected.shape:
+        if array.size == 1 and expected.size == 1:
+            return array.reshape(expected.shape), ""
+        hint = _shape_hint(array.shape, expected.shape)
+        return None, (f"has shape {array.shape} but the numerical gradient has shape "
+                      f"{expected.shape}" + (f": {hint}" if hint else ""))
+    if not _isfinite(array).all():
+        return None, "contains nan or inf"
+    return array, ""
+
+
+def gradient_errors(analytic: Mapping[str, Any], numeric: Mapping[str, Any]
+                    ) -> dict[str, float]:
+    """name -> relative error between ``analytic[name]`` and ``numeric[name]``, for every name
+    of ``numeric`` (what a test cell prints). Never raises: a gradient that is missing, has
+    the wrong shape or holds nan/inf gets ``inf`` (:func:`check_gradients` says why)."""
+    errors: dict[str, float] = {}
+    for name, expected in numeric.items():
+        expected = _asarray(expected, dtype=float)
+        if not isinstance(analytic, Mapping) or name not in analytic \
+                or not _isfinite(expected).all():
+            errors[name] = math.inf
+            continue
+        array, _problem = _as_gradient(analytic[name], expected)
+        errors[name] = math.inf if array is None else relative_error(array, expected)
+    return errors
+
+
+def _fmt_ratio(ratio: float) -> str:
+    """4 significant digits, always with a decimal point: 4.0, -1.0, 0.0075, 133.3."""
+    return repr(float(f"{ratio:.4g}"))
+
+
+def _pattern(name: str, analytic: np.ndarray, numeric: np.ndarray) -> str:
+    """How ``analytic`` is off: a constant ratio, all zeros, or its worst entry."""
+    scale = float(_max(_abs(numeric))) if numeric.size else 0.0
+    if not _abs(analytic).any():
+        return f"{name} is all zeros"
+    if scale > 0.0:
+        big = _abs(numeric) > 1e-3 * scale
+        ratios = analytic[big] / numeric[big]
+        ratio = float(_median(ratios))
+        small_ok = (_abs(analytic[~big]) <= 1e-3 * abs(ratio) * scale + 1e-12).all()
+        if ratio != 0.0 and small_ok and (_abs(ratios - ratio) <= 1e-4 * abs(ratio)).all():
+            if abs(ratio + 1.0) <= 1e-4:
+                return (f"{name} has the opposite sign of the numerical gradient (ratio -1.0): "
+                        "a sign flipped")
+            return f"{name} is {_fmt_ratio(ratio)} times the numerical gradient"
+    if analytic.ndim == 0:
+        return f"yours {float(analytic):.6g}, numerical {float(numeric):.6g}"
+    idx = tuple(int(i) for i in _unravel_index(_argmax(_abs(analytic - numeric)), numeric.shape))
+    return (f"the worst entry is at index {idx}: yours {float(analytic[idx]):.6g}, numerical "
+            f"{float(numeric[idx]):.6g}")
+
+
+def _and(names: list[str]) -> str:
+    """"dw", "dw and db", "dw1, db1 and dw2"."""
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def check_gradients(
+    analytic: Mapping[str, Any],
+    numeric: Mapping[str, Any],
+    threshold: float = GRADIENT_THRESHOLD,
+) -> None:
+    """Fail unless every gradient of ``numeric`` has a close analytic counterpart.
+
+    analytic: the backward pass's gradients, e.g. ``{"dw": (n, 1) array, "db": float}``
+    (extra keys are ignored). numeric: the same names -> numerical gradients, e.g. from
+    :func:`numeric_gradients`. A gradient passes when its :func:`relative_error` is at most
+    ``threshold``. Raises AssertionError naming every gradient that fails, with its relative
+    error and how it is off: a constant ratio ("dw is 4.0 times the numerical gradient"), a
+    flipped sign, all zeros, or its worst entry; or that it is missing, mis-shaped or not
+    finite. The gradients that pass are listed after the failures.
+    """
+    if not isinstance(analytic, Mapping):
+        raise AssertionError(
+            f"the gradients are {type(analytic).__name__}, expected a dict with keys "
+            f"{list(numeric)}")
+    failures: dict[str, str] = {}
+    passed: dict[str, float] = {}
+    for name, expected in numeric.items():
+        expected = _asarray(expected, dtype=float)
+        if not _isfinite(expected).all():
+            failures[name] = (f"the numerical estimate of {name} holds nan or inf: the cost "
+                              "is not finite near these parameters")
+            continue
+        if name not in analytic:
+            failures[name] = (f"{name} is missing from the gradients (they have keys "
+                              f"{sorted(map(str, analytic))})")
+            continue
+        array, problem = _as_gradient(analytic[name], expected)
+        if array is None:
+            failures[name] = f"{name} {problem}"
+            continue
+        error = relative_error(array, expected)
+        if error <= threshold:
+            passed[name] = error
+            continue
+        failures[name] = (f"{name}: relative error {error:.1e} (above {threshold:.0e}); "
+                          + _pattern(name, array, expected))
+    if not failures:
+        return
+    lines = [f"the gradient check failed for {_and(list(failures))}:", *failures.values()]
+    if passed:
+        verb = "agrees" if len(passed) == 1 else "agree"
+        errors = ", ".join(f"{e:.1e}" for e in passed.values())
+        lines.append(f"{_and(list(passed))} {verb} with the numerical gradient (relative "
+                     f"error{'s' if len(passed) > 1 else ''} {errors})")
+    message = "\n".join(lines)
+    raise AssertionError(message)
+
+
 def _gradient_for(grads: Mapping[str, Any], name: str) -> Any:
     for key in ("d" + name, name):
         if key in grads:
@@ -79,17 +265,11 @@ def gradient_check(
     ``parameters`` is not modified: each name is perturbed in a copy. ValueError naming both
     shapes when a gradient's shape differs from its parameter's.
     """
-    errors: dict[str, float] = {}
+    analytic: dict[str, np.ndarray] = {}
     for name, value in parameters.items():
-        analytic = np.asarray(_gradient_for(grads, name), dtype=float)
-        if analytic.shape != np.shape(value):
-            raise ValueError(f"d{name} has shape {analytic.shape} but {name} has shape "
+        analytic[name] = np.asarray(_gradient_for(grads, name), dtype=float)
+        if analytic[name].shape != np.shape(value):
+            raise ValueError(f"d{name} has shape {analytic[name].shape} but {name} has shape "
                              f"{np.shape(value)}; they must be equal")
-
-        def cost_at(v: np.ndarray, name: str = name) -> float:
-            trial = dict(parameters)
-            trial[name] = v
-            return cost_fn(trial)
-
-        errors[name] = relative_error(analytic, numerical_gradient(cost_at, value, eps))
-    return errors
+    numeric = numeric_gradients(cost_fn, parameters, eps)
+    return {name: relative_error(analytic[name], numeric["d" + name]) for name in parameters}

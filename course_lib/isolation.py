@@ -1,12 +1,16 @@
 """Fair grading helpers for notebook test cells: one function's mistake costs only its points.
 
-Two context managers, used inside nbgrader test cells:
+Context managers used inside nbgrader test cells:
 
 * :func:`reference_for` puts course_lib's reference implementation of some names into the
   notebook's namespace for the duration of a test, then restores the student's. A test of
   ``optimize`` calls the student's ``optimize``, which looks ``propagate`` up in the notebook's
   globals: under ``reference_for(globals(), "propagate", module="logistic_unit")`` it finds the
   reference, so a wrong ``propagate`` cannot make ``optimize`` fail.
+* :func:`reference_if_wrong` does the same only for the names whose student version is wrong
+  on given inputs. A gradient check of ``back_propagation`` differentiates the student's own
+  ``forward_propagation`` and ``compute_cost`` when they are right, and the reference's when
+  they are not, so a wrong forward pass costs the points of its own tests, not these.
 * :func:`quiet` keeps warnings off stderr (nbgrader scores a test cell with any stderr output
   zero): numpy floating-point errors neither raise nor print, Python warnings are captured,
   and one short note on stdout tells the student what was raised.
@@ -19,17 +23,19 @@ Example (a test cell)::
 
 from __future__ import annotations
 
+import copy
 import importlib
+import io
 import sys
 import warnings
-from collections.abc import Iterator, MutableMapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping
 from contextlib import contextmanager
 from types import ModuleType
 from typing import Any, TextIO
 
 import numpy as np
 
-__all__ = ["reference_for", "quiet", "resolve_module", "warning_note"]
+__all__ = ["reference_for", "reference_if_wrong", "quiet", "resolve_module", "warning_note"]
 
 _MISSING = object()
 
@@ -46,6 +52,15 @@ def resolve_module(module: ModuleType | str) -> ModuleType:
         return importlib.import_module(name)
     except ModuleNotFoundError as err:
         raise ValueError(f"no reference module {name!r}") from err
+
+
+def _check_names(mod: ModuleType, names: Iterable[str]) -> None:
+    """ValueError listing the valid names when ``mod`` lacks a reference for one of ``names``."""
+    unknown = [n for n in names if not callable(getattr(mod, n, None))]
+    if unknown:
+        valid = sorted(n for n in vars(mod) if not n.startswith("_") and callable(getattr(mod, n))
+                       and getattr(getattr(mod, n), "__module__", None) == mod.__name__)
+        raise ValueError(f"{mod.__name__} has no reference for {unknown}; valid names: {valid}")
 
 
 @contextmanager
@@ -65,11 +80,7 @@ def reference_for(
     if not names:
         raise ValueError("reference_for needs at least one name to replace")
     mod = resolve_module(module)
-    unknown = [n for n in names if not callable(getattr(mod, n, None))]
-    if unknown:
-        valid = sorted(n for n in vars(mod) if not n.startswith("_") and callable(getattr(mod, n))
-                       and getattr(getattr(mod, n), "__module__", None) == mod.__name__)
-        raise ValueError(f"{mod.__name__} has no reference for {unknown}; valid names: {valid}")
+    _check_names(mod, names)
     saved = {n: namespace.get(n, _MISSING) for n in names}
     try:
         for n in names:
@@ -81,6 +92,52 @@ def reference_for(
                 namespace.pop(n, None)
             else:
                 namespace[n] = old
+
+
+def _agrees(student: Any, reference: Callable[..., Any], args: tuple[Any, ...]) -> bool:
+    """True when ``student(*args)`` runs and returns what ``reference(*args)`` returns."""
+    from course_lib.diagnosis import same_output  # diagnosis imports this module
+
+    if not callable(student):
+        return False
+    try:
+        with quiet(out=io.StringIO()):
+            got = student(*copy.deepcopy(args))
+    except Exception:  # noqa: BLE001 - a crash is simply "wrong"
+        return False
+    return same_output(got, reference(*copy.deepcopy(args)))
+
+
+@contextmanager
+def reference_if_wrong(
+    namespace: MutableMapping[str, Any],
+    calls: Mapping[str, tuple[Any, ...]],
+    module: ModuleType | str,
+) -> Iterator[list[str]]:
+    """Bind the reference implementation of each name of ``calls`` whose student version is
+    wrong, for the duration of the block; yield the list of names replaced ([] if none).
+
+    namespace: the notebook's globals. calls: name -> the positional arguments of one call
+    that decides (deep-copied for each run). The student's version is wrong when it is not
+    defined, raises, or returns something other than the reference's within the course's
+    tolerance (``course_lib.diagnosis.same_output``). The names are restored on exit as by
+    :func:`reference_for`. ValueError, before anything runs, for a name the module lacks.
+
+    Example (the numeric side of a gradient check)::
+
+        calls = {"forward_propagation": (X, parameters), "compute_cost": (A2, Y)}
+        with reference_if_wrong(globals(), calls, module="two_layer_net") as replaced:
+            ...  # forward_propagation and compute_cost are right here, the student's if so
+    """
+    mod = resolve_module(module)
+    _check_names(mod, calls)
+    wrong = [name for name, args in calls.items()
+             if not _agrees(namespace.get(name), getattr(mod, name), tuple(args))]
+    if not wrong:
+        yield wrong
+        return
+    with reference_for(namespace, *wrong, module=mod):
+        yield wrong
 
 
 def warning_note(caught: list[warnings.WarningMessage]) -> str:

@@ -15,7 +15,13 @@ import numpy as np
 from course_lib import two_layer_net
 from course_lib.deep_network import Parameters, initialize_parameters_deep
 
-__all__ = ["seed000_initializer", "seed001_and_gate", "seed002_test_case", "seed002_trace"]
+__all__ = [
+    "seed000_initializer",
+    "seed001_and_gate",
+    "seed002_initial_parameters",
+    "seed002_test_case",
+    "seed002_trace",
+]
 
 
 def seed000_initializer() -> Parameters:
@@ -67,13 +73,36 @@ def seed002_test_case() -> tuple[np.ndarray, np.ndarray]:
     return X, Y
 
 
+def seed002_initial_parameters() -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
+    """The starting point of seeds/002's run: its data and its initial parameters.
+
+    Returns ``(X, Y, parameters)``: X (2, 3) and Y (1, 3) from ``seed002_test_case()``, Y as
+    0.0/1.0 floats; then, drawn from the legacy global stream without reseeding, the
+    article's initialization ``w1 = np.random.rand(4, 2) * 0.01``, ``b1 = zeros((4, 1))``,
+    ``w2 = np.random.rand(1, 4) * 0.01``, ``b2 = zeros((1, 1))``.
+
+    Quirk: ``np.random.rand`` draws uniformly from [0, 1), so every initial weight is
+    positive (in [0, 0.01)); ``two_layer_net.init_parameters`` draws zero-mean weights with
+    ``np.random.randn``, as is usual. These uniform weights serve only to reproduce the
+    article's numbers. Same result whatever the global stream's state before the call.
+    """
+    X, Y = seed002_test_case()
+    parameters = {
+        "w1": np.random.rand(4, 2) * 0.01,
+        "b1": np.zeros((4, 1)),
+        "w2": np.random.rand(1, 4) * 0.01,
+        "b2": np.zeros((1, 1)),
+    }
+    return X, Y.astype(float), parameters
+
+
 def seed002_trace(published: bool = True) -> list[float]:
     """seeds/002's ``model(X, Y, 4, 10000)`` run: its costs at steps 0, 1000, ..., 9000.
 
-    Data from ``seed002_test_case()``; then, without reseeding, the article's initialization
-    w1 = rand(4, 2) * 0.01, w2 = rand(1, 4) * 0.01 (uniform ``np.random.rand``, not the normal
-    ``randn`` that ``two_layer_net.init_parameters`` uses), zero biases; 10000 full-batch
-    gradient-descent steps at learning rate 0.5 with a tanh hidden layer of 4 units.
+    Starts from ``seed002_initial_parameters()`` (the article's data and its uniform
+    ``np.random.rand`` initial weights, not the zero-mean ``randn`` of
+    ``two_layer_net.init_parameters``); 10000 full-batch gradient-descent steps at learning
+    rate 0.5 with a tanh hidden layer of 4 units.
 
     Quirk (``published=True``): the article's ``back_propagation`` divides every gradient by
     an ``m`` it never defines, so Python reads a global one, left over from the planar
@@ -84,14 +113,7 @@ def seed002_trace(published: bool = True) -> list[float]:
     both, with the same data and initial weights: the cost collapses much faster
     (``0.693230 0.000529 0.000259 ...``).
     """
-    X, Y = seed002_test_case()
-    Y = Y.astype(float)
-    parameters = {
-        "w1": np.random.rand(4, 2) * 0.01,
-        "b1": np.zeros((4, 1)),
-        "w2": np.random.rand(1, 4) * 0.01,
-        "b2": np.zeros((1, 1)),
-    }
+    X, Y, parameters = seed002_initial_parameters()
     gradient_divisor = 400 if published else X.shape[1]
     costs: list[float] = []
     for i in range(10000):

@@ -20,12 +20,37 @@ def init_parameters(input_size, hidden_size, output_size):
 
     input_size: n_x;  hidden_size: n_h;  output_size: n_y
     Returns: {"w1": (n_h, n_x), "b1": (n_h, 1), "w2": (n_y, n_h), "b2": (n_y, 1)}, with
-             w1 = np.random.rand(n_h, n_x) * 0.01 drawn first, then w2 likewise; zero biases.
+             w1 = np.random.randn(n_h, n_x) * 0.01 drawn first, then w2 likewise; zero biases.
+    """
+    w1 = np.random.randn(hidden_size, input_size) * 0.01
+    b1 = np.zeros(hidden_size)
+    w2 = np.random.randn(output_size, hidden_size) * 0.01
+    b2 = np.zeros(output_size)
+    parameters = {"w1": w1, "b1": b1, "w2": w2, "b2": b2}
+    return parameters
+''',
+    ),
+    Mistake(
+        assignment=ASSIGNMENT,
+        cell="init_parameters",
+        name="uniform_rand_as_in_the_blog_post",
+        hint=(
+            "Your weights are all positive: np.random.rand draws uniformly from [0, 1), as the "
+            "blog post did. Draw zero-mean weights with np.random.randn(...) * 0.01 (section 7 "
+            "explains why zero-mean is the norm)."
+        ),
+        source='''\
+def init_parameters(input_size, hidden_size, output_size):
+    """Random small weights and zero biases for the two-layer network.
+
+    input_size: n_x;  hidden_size: n_h;  output_size: n_y
+    Returns: {"w1": (n_h, n_x), "b1": (n_h, 1), "w2": (n_y, n_h), "b2": (n_y, 1)}, with
+             w1 = np.random.randn(n_h, n_x) * 0.01 drawn first, then w2 likewise; zero biases.
     """
     w1 = np.random.rand(hidden_size, input_size) * 0.01
-    b1 = np.zeros(hidden_size)
+    b1 = np.zeros((hidden_size, 1))
     w2 = np.random.rand(output_size, hidden_size) * 0.01
-    b2 = np.zeros(output_size)
+    b2 = np.zeros((output_size, 1))
     parameters = {"w1": w1, "b1": b1, "w2": w2, "b2": b2}
     return parameters
 ''',

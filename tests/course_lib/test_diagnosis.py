@@ -99,3 +99,69 @@ def test_passing_tests_are_untouched():
     ns = _namespace(CORRECT)
     with explain_mistakes(ns, "mean_grad", X):
         check_close(ns["mean_grad"](X), _reference()(X), "mean_grad(X)")
+
+
+# mistakes that crash: a shape assertion in the template, a ValueError from a shape mismatch
+CRASHING = [
+    Mistake("00_demo", "mean_grad", "transposed", "the product is in the wrong order",
+            "def mean_grad(X):\n    g = X.sum(axis=1, keepdims=True).T / X.shape[1]\n"
+            "    assert g.shape == (X.shape[0], 1), f'g has shape {g.shape}'\n    return g\n"),
+    Mistake("00_demo", "mean_grad", "uses_global_data", "use your argument X, not DATA",
+            "def mean_grad(X):\n    return np.ones((2, 1)) @ DATA\n"),
+]
+
+
+def test_a_crash_matches_a_mistake_that_crashes_alike(monkeypatch):
+    import course_lib.diagnosis as diagnosis
+
+    monkeypatch.setattr(diagnosis, "catalogue", lambda: CRASHING)
+    ns = _namespace(CRASHING[0].source)
+    with pytest.raises(AssertionError) as err:
+        with explain_mistakes(ns, "mean_grad", X, reference=_reference()):
+            check_close(ns["mean_grad"](X), _reference()(X), "mean_grad(X)")
+    text = str(err.value)
+    assert text.startswith("g has shape (1, 2)")
+    assert "known mistake (transposed): the product is in the wrong order" in text
+
+
+def test_a_crash_of_another_kind_is_not_named(monkeypatch):
+    import course_lib.diagnosis as diagnosis
+
+    monkeypatch.setattr(diagnosis, "catalogue", lambda: CRASHING)
+    ns = _namespace("def mean_grad(X):\n    assert False, 'something else'\n")
+    with pytest.raises(AssertionError) as err:
+        with explain_mistakes(ns, "mean_grad", X, reference=_reference()):
+            ns["mean_grad"](X)
+    assert str(err.value) == "something else"
+
+
+def test_a_test_body_that_crashes_gets_the_hint_and_keeps_the_traceback(monkeypatch):
+    import course_lib.diagnosis as diagnosis
+
+    monkeypatch.setattr(diagnosis, "catalogue", lambda: CRASHING)
+    ns = _namespace(CRASHING[1].source)
+    ns["DATA"] = np.ones((3, 4))
+    with pytest.raises(AssertionError) as err:
+        with explain_mistakes(ns, "mean_grad", X, reference=_reference()):
+            ns["mean_grad"](X)
+    text = str(err.value)
+    assert text.startswith("ValueError: matmul: Input operand 1 has a mismatch")
+    assert "known mistake (uses_global_data): use your argument X, not DATA" in text
+    assert isinstance(err.value.__cause__, ValueError)
+
+
+def test_an_unknown_crash_propagates_unchanged(monkeypatch):
+    import course_lib.diagnosis as diagnosis
+
+    monkeypatch.setattr(diagnosis, "catalogue", lambda: CRASHING)
+    ns = _namespace("def mean_grad(X):\n    return {}['missing']\n")
+    with pytest.raises(KeyError):
+        with explain_mistakes(ns, "mean_grad", X, reference=_reference()):
+            ns["mean_grad"](X)
+
+
+def test_a_crash_the_reference_shares_names_nothing():
+    reference = _namespace(CRASHING[0].source)["mean_grad"]
+    ns = _namespace(CRASHING[0].source)
+    assert matching_mistake(ns, "mean_grad", lambda f: f(X.copy()), reference=reference,
+                            mistakes=CRASHING) is None

@@ -3,7 +3,14 @@ import re
 import numpy as np
 import pytest
 
-from course_lib.gradient_check import gradient_check, numerical_gradient, relative_error
+from course_lib.gradient_check import (
+    check_gradients,
+    gradient_check,
+    gradient_errors,
+    numeric_gradients,
+    numerical_gradient,
+    relative_error,
+)
 
 
 def test_relative_error_definition():
@@ -101,3 +108,123 @@ def test_gradient_check_bad_grads():
         gradient_check(cost, parameters, {"db": grads["db"]})
     with pytest.raises(ValueError, match=re.escape("(2, 3)") + ".*" + re.escape("(3, 2)")):
         gradient_check(cost, parameters, {"dW": grads["dW"].T, "db": grads["db"]})
+
+
+# --------------------------------------------------------------------------- grading helpers
+
+
+def _logistic():
+    """A logistic unit's cost and its correct gradients on fixed random data."""
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(3, 6))
+    Y = (rng.random((1, 6)) > 0.5).astype(float)
+    parameters = {"w": rng.normal(size=(3, 1)), "b": 0.3}
+
+    def cost(p):
+        A = 1 / (1 + np.exp(-(p["w"].T @ X + p["b"])))
+        return float(-np.mean(Y * np.log(A) + (1 - Y) * np.log(1 - A)))
+
+    A = 1 / (1 + np.exp(-(parameters["w"].T @ X + parameters["b"])))
+    grads = {"dw": X @ (A - Y).T / 6, "db": float(np.sum(A - Y)) / 6}
+    return cost, parameters, grads
+
+
+def test_numeric_gradients_are_keyed_like_a_backward_pass():
+    cost, parameters, grads = _logistic()
+    w = parameters["w"].copy()
+    numeric = numeric_gradients(cost, parameters)
+    assert set(numeric) == {"dw", "db"}
+    assert numeric["dw"].shape == (3, 1) and numeric["db"].shape == ()
+    assert relative_error(numeric["dw"], grads["dw"]) < 1e-8
+    assert relative_error(numeric["db"], grads["db"]) < 1e-8
+    np.testing.assert_array_equal(parameters["w"], w)
+    assert parameters["b"] == 0.3
+
+
+def test_check_gradients_passes_correct_gradients_whatever_their_style():
+    cost, parameters, grads = _logistic()
+    numeric = numeric_gradients(cost, parameters)
+    check_gradients(grads, numeric)
+    # db as a numpy scalar, a 0-d array or a (1, 1) array: a style, not a mistake
+    for db in (np.float64(grads["db"]), np.array(grads["db"]), np.array([[grads["db"]]])):
+        check_gradients({"dw": grads["dw"], "db": db, "extra": "ignored"}, numeric)
+    errors = gradient_errors(grads, numeric)
+    assert set(errors) == {"dw", "db"} and max(errors.values()) < 1e-7
+
+
+def test_check_gradients_names_a_constant_ratio_and_what_agrees():
+    cost, parameters, grads = _logistic()
+    numeric = numeric_gradients(cost, parameters)
+    with pytest.raises(AssertionError) as err:
+        check_gradients({"dw": 4 * grads["dw"], "db": grads["db"]}, numeric)
+    text = str(err.value)
+    assert text.startswith("the gradient check failed for dw:")
+    assert "dw: relative error 6.0e-01 (above 1e-07); dw is 4.0 times the numerical gradient" \
+        in text
+    assert "db agrees with the numerical gradient (relative error" in text
+
+
+def test_check_gradients_names_every_failing_gradient():
+    cost, parameters, grads = _logistic()
+    numeric = numeric_gradients(cost, parameters)
+    with pytest.raises(AssertionError) as err:
+        check_gradients({"dw": -grads["dw"], "db": grads["db"] * 3 / 400}, numeric)
+    text = str(err.value)
+    assert "failed for dw and db" in text
+    assert "dw has the opposite sign of the numerical gradient (ratio -1.0)" in text
+    assert "db is 0.0075 times the numerical gradient" in text
+    assert "agree" not in text
+
+
+def test_check_gradients_points_at_the_worst_entry_when_there_is_no_pattern():
+    cost, parameters, grads = _logistic()
+    numeric = numeric_gradients(cost, parameters)
+    dw = grads["dw"].copy()
+    dw[2, 0] += 0.5
+    with pytest.raises(AssertionError, match=re.escape("worst entry is at index (2, 0)")):
+        check_gradients({"dw": dw, "db": grads["db"]}, numeric)
+    with pytest.raises(AssertionError, match="dw is all zeros"):
+        check_gradients({"dw": np.zeros((3, 1)), "db": grads["db"]}, numeric)
+
+
+def test_check_gradients_threshold():
+    cost, parameters, grads = _logistic()
+    numeric = numeric_gradients(cost, parameters)
+    off = {"dw": grads["dw"] * (1 + 1e-5), "db": grads["db"]}
+    check_gradients(off, numeric, threshold=1e-4)
+    with pytest.raises(AssertionError, match="dw: relative error 5.0e-06"):
+        check_gradients(off, numeric)
+
+
+@pytest.mark.parametrize("grads, message", [
+    ({"db": 0.1}, "dw is missing from the gradients (they have keys ['db'])"),
+    ({"dw": np.zeros((1, 3)), "db": 0.1},
+     "dw has shape (1, 3) but the numerical gradient has shape (3, 1): the same entries along"),
+    ({"dw": np.zeros(3), "db": 0.1}, "did you forget keepdims=True"),
+    ({"dw": np.full((3, 1), np.nan), "db": 0.1}, "dw contains nan or inf"),
+    ({"dw": None, "db": 0.1}, "dw is None"),
+    ({"dw": "zeros", "db": 0.1}, "dw holds values that are not numbers (str)"),
+    ([1.0, 2.0], "the gradients are list, expected a dict with keys ['dw', 'db']"),
+])
+def test_check_gradients_says_what_is_wrong_with_a_bad_gradient(grads, message):
+    cost, parameters, _ = _logistic()
+    numeric = numeric_gradients(cost, parameters)
+    with pytest.raises(AssertionError, match=re.escape(message)):
+        check_gradients(grads, numeric)
+    errors = gradient_errors(grads, numeric)
+    assert errors["dw"] == np.inf
+
+
+def test_check_gradients_refuses_a_cost_that_is_not_finite():
+    numeric = {"dw": np.array([[np.inf], [1.0]])}
+    with pytest.raises(AssertionError, match="numerical estimate of dw holds nan or inf"):
+        check_gradients({"dw": np.ones((2, 1))}, numeric)
+    assert gradient_errors({"dw": np.ones((2, 1))}, numeric) == {"dw": np.inf}
+
+
+def test_check_gradients_ignores_a_patched_numpy(monkeypatch):
+    cost, parameters, grads = _logistic()
+    numeric = numeric_gradients(cost, parameters)
+    monkeypatch.setattr(np.linalg, "norm", lambda *a, **k: 0.0)
+    with pytest.raises(AssertionError, match="dw is 2.0 times"):
+        check_gradients({"dw": 2 * grads["dw"], "db": grads["db"]}, numeric)

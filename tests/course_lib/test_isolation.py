@@ -10,7 +10,13 @@ import numpy as np
 import pytest
 
 from course_lib import isolation
-from course_lib.isolation import quiet, reference_for, resolve_module, warning_note
+from course_lib.isolation import (
+    quiet,
+    reference_for,
+    reference_if_wrong,
+    resolve_module,
+    warning_note,
+)
 
 # A stand-in reference module, so these tests do not depend on the other course modules.
 REF = types.ModuleType("course_lib_fake_reference")
@@ -120,3 +126,81 @@ def test_quiet_restores_numpy_error_state():
     with quiet(out=io.StringIO()):
         pass
     assert np.geterr() == before
+
+
+# --------------------------------------------------------------------------- reference_if_wrong
+
+NUMERIC_REF = types.ModuleType("course_lib_fake_numeric_reference")
+exec(
+    "import numpy as np\n"
+    "def forward(x):\n    return np.tanh(x)\n"
+    "def cost(a):\n    return float(np.sum(a ** 2))\n",
+    NUMERIC_REF.__dict__,
+)
+NUMERIC_REF.forward.__module__ = NUMERIC_REF.cost.__module__ = NUMERIC_REF.__name__
+
+
+def test_reference_if_wrong_keeps_a_right_student_function():
+    def forward(x):  # right, in another style
+        return (np.exp(2 * x) - 1) / (np.exp(2 * x) + 1)
+
+    ns = {"forward": forward}
+    x = np.linspace(-1, 1, 5)
+    with reference_if_wrong(ns, {"forward": (x,)}, module=NUMERIC_REF) as replaced:
+        assert replaced == []
+        assert ns["forward"] is forward
+    assert ns["forward"] is forward
+
+
+def test_reference_if_wrong_replaces_only_the_wrong_ones_and_restores_them():
+    def forward(x):
+        return 1 / (1 + np.exp(-x))  # sigmoid instead of tanh
+
+    def cost(a):
+        return float(np.sum(a ** 2))
+
+    ns = {"forward": forward, "cost": cost}
+    x = np.linspace(-1, 1, 5)
+    calls = {"forward": (x,), "cost": (np.tanh(x),)}
+    with reference_if_wrong(ns, calls, module=NUMERIC_REF) as replaced:
+        assert replaced == ["forward"]
+        assert ns["forward"] is NUMERIC_REF.forward and ns["cost"] is cost
+    assert ns["forward"] is forward
+
+
+@pytest.mark.parametrize("student", [
+    None,
+    "not a function",
+    lambda a: 1 / 0,
+    lambda a: a.tolist(),
+], ids=["missing", "not-callable", "raises", "wrong-type"])
+def test_reference_if_wrong_replaces_missing_crashing_and_wrong_functions(student):
+    ns = {} if student is None else {"cost": student}
+    with reference_if_wrong(ns, {"cost": (np.ones(3),)}, module=NUMERIC_REF) as replaced:
+        assert replaced == ["cost"] and ns["cost"] is NUMERIC_REF.cost
+    assert ns.get("cost") is student
+
+
+def test_reference_if_wrong_never_lets_the_student_change_the_inputs(capsys):
+    import warnings
+
+    def cost(a):
+        a *= 2  # mutates, and warns
+        warnings.warn("careful", RuntimeWarning, stacklevel=1)
+        return float(np.sum((a / 2) ** 2))
+
+    a = np.ones(3)
+    ns = {"cost": cost}
+    with reference_if_wrong(ns, {"cost": (a,)}, module=NUMERIC_REF) as replaced:
+        assert replaced == []
+    np.testing.assert_array_equal(a, np.ones(3))
+    assert capsys.readouterr().out == ""
+
+
+def test_reference_if_wrong_refuses_unknown_names_before_running_anything():
+    ran = []
+    ns = {"forward": lambda x: ran.append(x)}
+    with pytest.raises(ValueError, match="no reference for \\['backward'\\]"):
+        with reference_if_wrong(ns, {"forward": (1.0,), "backward": (1.0,)}, module=NUMERIC_REF):
+            pass
+    assert ran == []

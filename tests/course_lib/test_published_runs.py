@@ -41,6 +41,33 @@ def test_seed002_test_case():
     np.testing.assert_array_equal(X, np.random.randn(2, 3))
 
 
+def test_seed002_initial_parameters_are_the_articles_uniform_draws():
+    np.random.seed(7)  # any earlier state: the function seeds first
+    X, Y, p = pr.seed002_initial_parameters()
+    np.random.seed(1)
+    X_doc, Y_doc = np.random.randn(2, 3), np.random.randn(1, 3) > 0
+    w1, w2 = np.random.rand(4, 2) * 0.01, np.random.rand(1, 4) * 0.01
+    np.testing.assert_array_equal(X, X_doc)
+    assert Y.dtype == float
+    np.testing.assert_array_equal(Y, Y_doc.astype(float))
+    assert {k: v.shape for k, v in p.items()} == {"w1": (4, 2), "b1": (4, 1), "w2": (1, 4),
+                                                  "b2": (1, 1)}
+    np.testing.assert_array_equal(p["w1"], w1)
+    np.testing.assert_array_equal(p["w2"], w2)
+    assert not p["b1"].any() and not p["b2"].any()
+    assert (p["w1"] > 0).all() and (p["w1"] < 0.01).all()  # uniform on [0, 0.01): all positive
+
+
+def test_seed002_trace_starts_from_the_initial_parameters(monkeypatch):
+    X, Y, p = pr.seed002_initial_parameters()
+    started = []
+    monkeypatch.setattr(pr, "seed002_initial_parameters",
+                        lambda: started.append(True) or (X, Y, {k: v * 0 for k, v in p.items()}))
+    costs = pr.seed002_trace(published=False)
+    assert started == [True]
+    assert f"{costs[0]:f}" != "0.693230"  # zero weights give log(2) exactly: 0.693147
+
+
 @pytest.fixture(scope="module")
 def published_costs():
     return pr.seed002_trace(published=True)
@@ -71,9 +98,7 @@ def test_seed002_published_quirk_is_exactly_gradients_scaled_by_3_over_400():
     """The published run equals a correct run with learning rate 0.5 * 3 / 400."""
     from course_lib import two_layer_net as tln
 
-    X, Y = pr.seed002_test_case()
-    p = {"w1": np.random.rand(4, 2) * 0.01, "b1": np.zeros((4, 1)),
-         "w2": np.random.rand(1, 4) * 0.01, "b2": np.zeros((1, 1))}
+    X, Y, p = pr.seed002_initial_parameters()
     costs = []
     for i in range(3001):
         A2, cache = tln.forward_propagation(X, p)

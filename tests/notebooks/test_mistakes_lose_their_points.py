@@ -1,10 +1,13 @@
 """Every catalogued mistake, injected into a complete submission, loses points of the function
-it breaks and of no other (grading is isolated per function), and its hidden tests catch it."""
+it breaks and of no other (grading is isolated per function), its hidden tests catch it, and
+the feedback names it: its hint appears in the output of a test cell that lost points."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
-from nbgrader_course import fill_solutions, replace_cell, source_notebooks
+from nbgrader_course import cells_by_id, fill_solutions, replace_cell, source_notebooks
 
 from course_lib.mistakes import catalogue
 
@@ -36,3 +39,28 @@ def test_mistake_loses_exactly_its_points(course, mistake):
     if hidden in own:  # the hidden tests are the thorough ones: they catch every known mistake
         assert lost.get(hidden) == result.max_scores[hidden], (
             f"{mistake.name} keeps points of {hidden}: {lost}")
+    graded = course.autograded(mistake.assignment, f"m-{mistake.cell}-{mistake.name}", stem)
+    feedback = {gid: _output_text(cell) for gid, cell in cells_by_id(graded).items()
+                if gid in lost}
+    assert any(_normalise(mistake.hint) in _normalise(text) for text in feedback.values()), (
+        f"the feedback never names {mistake.name}: its hint is in none of the outputs of "
+        f"{sorted(lost)}:\n" + "\n".join(f"--- {g}\n{t}" for g, t in feedback.items()))
+
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def _output_text(cell) -> str:
+    """Everything a graded cell showed the student: printed text and the error it raised."""
+    parts = []
+    for out in cell.get("outputs", []):
+        if out.get("output_type") == "stream":
+            parts.append(out.get("text", ""))
+        elif out.get("output_type") == "error":
+            parts.append(f"{out.get('ename')}: {out.get('evalue')}")
+            parts.append(_ANSI.sub("", "\n".join(out.get("traceback", []))))
+    return "\n".join(parts)
+
+
+def _normalise(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()

@@ -4,8 +4,11 @@ The notebook is executed once, with its reference solutions in place, and the tr
 from the cell outputs, every printed digit as in the shared material (documented_outputs.md,
 "seeds/002"):
 
-* the notebook's own functions (``model`` with ``init_parameters``, ``forward_propagation``,
-  ``compute_cost``, ``back_propagation``, ``gradient_descent``) give the corrected trace;
+* the notebook's own ``forward_propagation``, ``compute_cost``, ``back_propagation`` and
+  ``gradient_descent``, in a loop from the article's initial parameters
+  (``published_runs.seed002_initial_parameters()``: its uniform ``np.random.rand`` draw, while
+  the notebook's ``init_parameters`` draws zero-mean ``randn`` weights), give the corrected
+  trace;
 * the published trace, printed from ``course_lib.published_runs.seed002_trace(published=True)``;
 * the notebook's functions at learning rate 0.5 * 3/400 give the published trace too (the
   article's global ``m = 400`` is a hidden learning-rate change, as the notebook explains).
@@ -69,3 +72,19 @@ def test_course_lib_gives_both_documented_traces_in_the_notebook(stdout):
 
 def test_global_m_is_the_same_as_a_smaller_learning_rate(stdout):
     assert _trace(stdout, "yours, rate 0.5*3/400:") == PUBLISHED
+
+
+def test_the_documented_run_trains_the_articles_start_with_the_notebooks_functions():
+    """The trace comes from an explicit loop over the student's four functions, from the
+    article's uniform initial weights; the student's own init_parameters draws randn."""
+    nb = source_notebooks(ASSIGNMENT)["two_layer_net"]
+    code = [c.source for c in nb.cells if c.cell_type == "code"]
+    run = next(src for src in code if 'print("your trace:"' in src)
+    assert "published_runs.seed002_initial_parameters()" in run
+    for name in ("forward_propagation(", "compute_cost(", "back_propagation(",
+                 "gradient_descent("):
+        assert name in run, f"the documented run does not call {name}...)"
+    assert "model(" not in run and "init_parameters(" not in run.replace(
+        "seed002_initial_parameters(", "")
+    init = next(src for src in code if src.startswith("def init_parameters("))
+    assert "np.random.randn(" in init and "np.random.rand(" not in init
