@@ -105,6 +105,10 @@ def _setup_logging(verbose: bool = True) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
+    if __name__ == "__main__" or argv is None:  # our own process: start faster
+        from autograder.zygote import skip_slow_optional_imports
+
+        skip_slow_optional_imports()
     args = parser.parse_args(argv)
     _setup_logging()
     try:

@@ -418,7 +418,8 @@ def _grade(options: GradeOptions, course: Course, out: Path, start: float) -> Ru
         run_jobs(todo, settings, max(1, options.jobs), on_result, prepare=background.attach)
     except KeyboardInterrupt:
         summary.interrupted = True
-        summary.lost = len([j for j in todo if j.key not in done_keys])
+        summary.lost = len([j for j in todo if not outputs.ledger.is_current(
+            j.key, j.content_hash, j.source_hash)])
         log.warning("interrupted: %d submission(s) not graded; run the same command again "
                     "to grade them (finished ones are kept)", summary.lost)
     finally:

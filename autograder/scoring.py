@@ -55,6 +55,8 @@ def cell_message(cell: NotebookNode, hidden: bool) -> str:
             if evalue:
                 return _clip(f"{ename}: {evalue}")
             printed = _last_lines(_stream(cell, "stdout"))
+            if ename == "NotImplementedError":
+                return "NotImplementedError: a function it tests is not written yet"
             what = f"{ename} (a hidden test failed)" if hidden else ename
             return _clip(f"{printed}\n{what}" if printed else what)
     stderr = _stream(cell, "stderr")

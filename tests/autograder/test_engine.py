@@ -266,6 +266,7 @@ def test_ctrl_c_and_kill_9_lose_nothing_finished(course_source, tmp_path):
     assert children and _gone(children)
     done = len(Ledger(ledger).results)
     assert 1 <= done < 4 and len(read_csv(out / "grades.csv")) == done
+    assert f"Interrupted: {4 - done} submission(s) still to grade" in stdout
 
     run = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=subprocess.PIPE,
                            stderr=subprocess.PIPE, text=True)
