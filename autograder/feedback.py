@@ -554,7 +554,8 @@ section.graded.pass pre.cell-msg { background: #f0fff4; border-color: var(--pass
 .output_stderr { background: #fff5f5; }
 .output_error { background: #fff5f5; border-left: 3px solid var(--fail); }
 .output_png img, .output_jpeg img, .output_svg img { max-width: 100%; }
-.text_cell_render { padding: 0 4px; }
+.text_cell_render { padding: 0 4px; overflow-x: auto; }
+.output_subarea { overflow-x: auto; }
 math { font-size: 1.08em; }
 math[display="block"] { margin: 0.6em 0; }
 .tex { font-family: monospace; color: #57606a; }

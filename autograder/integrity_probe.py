@@ -109,7 +109,10 @@ _STATE: _State | None = None
 
 
 def _label(obj) -> str:
+    """``course_lib.logistic_unit.propagate`` -> ``logistic_unit.propagate``."""
     module = getattr(obj, "__module__", None) or "?"
+    if module.startswith(COURSE + "."):
+        module = module[len(COURSE) + 1:]
     return f"{module}.{getattr(obj, '__qualname__', getattr(obj, '__name__', '?'))}"
 
 
@@ -142,7 +145,7 @@ def _written(module, name: str, value) -> None:
         state.events.append(f"the class of module {modname} was changed")
         return
     snapshot = state.modules.get(modname)
-    if snapshot is None:
+    if snapshot is None or modname == "builtins" and name in _IPYTHON_BUILTINS:
         return
     before = snapshot.get(name, _MISSING)
     if before is _MISSING or before is value:
@@ -250,6 +253,12 @@ def _shell_snapshot(state: _State) -> None:
     for name in ("stdout", "stderr", "displayhook", "excepthook", "meta_path", "modules"):
         state.attrs.append((sys, name, getattr(sys, name), f"sys.{name}"))
     state.lists.append(("sys.meta_path", lambda: tuple(sys.meta_path), tuple(sys.meta_path)))
+    handlers = getattr(kernel, "shell_handlers", None)
+    if isinstance(handlers, dict):
+        def message_handlers():
+            return tuple((k, handlers[k]) for k in sorted(handlers))
+        state.lists.append(("the kernel's message handlers", message_handlers,
+                            message_handlers()))
     state.lists.append(("the trace or profile function", _hooks, _hooks()))
 
 
@@ -408,7 +417,7 @@ def _reaches(state: _State, module, names: set, depth: int = 0) -> str | None:
         if value is _MISSING:
             continue
         if id(value) in state.forbidden:
-            return f"{module.__name__}.{name}"
+            return state.forbidden[id(value)][1]
         if _course_module(value) and value is not module:
             found = _reaches(state, value, names, depth + 1)
             if found:
@@ -434,6 +443,10 @@ def _why(state: _State, name: str, obj, seen: set, top: bool = False) -> str | N
         for base in obj.__mro__[1:]:
             if id(base) in state.forbidden:
                 return f"it inherits from course_lib's {state.forbidden[id(base)][1]}"
+            if _defined_in_notebook(state, base):
+                why = _why(state, name, base, seen)
+                if why:
+                    return f"{why} (in its base class {base.__name__})"
         for attr, value in list(obj.__dict__.items()):
             for fn in _unwrap(value):
                 why = _why(state, name, fn, seen)
@@ -491,16 +504,27 @@ def _why_code(state: _State, name: str, fn, seen: set) -> str | None:
                 if why:
                     return f"{why} (in {used})"
     for text in sorted(names | strings):
-        if isinstance(text, str) and (text == COURSE or text.startswith(COURSE + ".")):
-            try:
-                module = _import_module(text.split(":")[0])
-            except Exception:  # noqa: BLE001 - not a module name after all
+        if text == COURSE or text.startswith(COURSE + "."):
+            module, rest = _module_for(text)
+            if module is None:
                 continue
-            found = _reaches(state, module, attribute_names) or (
-                _reaches(state, module, {name}))
+            found = _reaches(state, module, attribute_names | rest | {name})
             if found:
                 return f"it imports course_lib's {found}"
     return None
+
+
+def _module_for(text: str) -> tuple:
+    """The longest importable module a dotted name starts with, and the names after it."""
+    parts = text.split(".")
+    for i in range(len(parts), 0, -1):
+        if not all(p.isidentifier() for p in parts[:i]):
+            continue
+        try:
+            return _import_module(".".join(parts[:i])), set(parts[i:])
+        except Exception:  # noqa: BLE001 - not a module name after all
+            continue
+    return None, set()
 
 
 # --------------------------------------------------------------------------- comparisons
@@ -540,11 +564,10 @@ def _compare(state: _State) -> None:
             if current.get(attr, _MISSING) is not before:
                 _note(state, f"{_label(cls)}.{attr} was replaced")
     for owner, attr, before, label in state.attrs:
-        holder = owner.__dict__ if not isinstance(owner, type) else owner.__dict__
         if owner is sys:
             now = getattr(sys, attr, _MISSING)
         else:
-            now = holder.get(attr, _MISSING)
+            now = owner.__dict__.get(attr, _MISSING)
         if not _same(now, before):
             _note(state, f"{label} was replaced")
     for label, getter, before in state.lists:
@@ -596,6 +619,7 @@ def install(config: str) -> str:
     shell = _ipython()
     state = _State(options["token"], options.get("graded", []), shell,
                    shell.user_ns if shell is not None else {})
+    _STATE = state   # before this module is snapshotted with the others
     for name in (*PROTECTED, *options.get("modules", ())):
         try:
             _import_module(name)
@@ -606,7 +630,6 @@ def install(config: str) -> str:
         _adopt(state, name)
     if shell is not None:
         _shell_snapshot(state)
-    _STATE = state
     return _answer(state, state.token, ready=True)
 
 

@@ -154,6 +154,7 @@ async def start_kernel(settings: KernelSettings, zygote=None) -> Kernel:
                                       stdout=subprocess.DEVNULL, stderr=stderr)
         kc = km.client()
         await ensure_async(kc.start_channels())
+        kc.allow_stdin = False  # input() fails at once instead of waiting for the time limit
         await kc.wait_for_ready(timeout=STARTUP_TIMEOUT)
     except BaseException:
         with contextlib.suppress(Exception):

@@ -12,6 +12,7 @@ coordinator (:mod:`autograder.engine`) does all the writing. They never import n
 from __future__ import annotations
 
 import asyncio
+import re
 import shutil
 import signal
 import time
@@ -31,9 +32,9 @@ from autograder.jobs import (
     worst,
 )
 from autograder.kernels import KernelPool
-from autograder.reference import Reference
+from autograder.reference import Reference, grade_id_of
 from autograder.results import NotebookResult, Status, SubmissionResult
-from autograder.rules import apply_output_policy
+from autograder.rules import apply_output_policy, is_grade
 from autograder.sanitize import InvalidNotebook, read_notebook, sanitize
 from autograder.scoring import score_cells
 
@@ -99,10 +100,32 @@ async def grade_notebook(job: Job, nb_job: NotebookJob, ref: Reference, pool: Ke
                         f"{pool.settings.memory_mb} MB)")
     if execution.truncated:
         messages.append(f"output of {len(execution.truncated)} cell(s) truncated")
+    result.warnings.extend(cell_errors(clean.notebook, execution.executed))
     if clean.todo:
         result.warnings.append("still raising NotImplementedError: " + ", ".join(clean.todo))
     result.message = join_message(messages)
     return result, notebook_json(clean.notebook)
+
+
+def cell_errors(nb, executed: set[int], limit: int = 3) -> list[str]:
+    """Notes about errors in solution and read-only cells (a syntax error in a solution makes
+    every test of it fail with a NameError: say where it started)."""
+    notes = []
+    for index in sorted(executed):
+        cell = nb.cells[index]
+        gid = grade_id_of(cell)
+        if cell.cell_type != "code" or is_grade(cell) or gid is None:
+            continue
+        for out in cell.outputs:
+            if out.get("output_type") == "error" and out.get("ename") != "NotImplementedError":
+                where = f"cell '{gid}'"
+                evalue = re.sub(r"\(\d+\.py, line (\d+)\)", r"(line \1)",
+                                str(out.get("evalue", "")))
+                notes.append(f"{where} raised {out.get('ename')}: {evalue}"[:200])
+                break
+        if len(notes) == limit:
+            break
+    return notes
 
 
 async def grade_submission(job: Job, pool: KernelPool, settings: WorkerSettings

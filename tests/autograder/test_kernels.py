@@ -54,13 +54,15 @@ def test_no_state_or_file_leaks_between_notebooks(fork):
     assert flags[3] != pid1
 
 
-def test_the_memory_limit_and_a_crash():
-    nb = new_notebook(cells=[new_code_cell("x = bytearray(3 * 1024 ** 3)"),
+def test_input_the_memory_limit_and_a_crash():
+    nb = new_notebook(cells=[new_code_cell("name = input('your name? ')"),
+                             new_code_cell("x = bytearray(3 * 1024 ** 3)"),
                              new_code_cell("print('still alive')"),
                              new_code_cell("import ctypes\nctypes.string_at(0)"),
                              new_code_cell("print('never')")])
     ((execution, ran),) = _run(KernelSettings(memory_mb=1024), [nbformat.from_dict(nb)])
     assert execution.memory_error
     assert "still alive" in _stdout(ran) and "never" not in _stdout(ran)
-    assert execution.status == DEAD and execution.stopped_at == 2
-    assert "SIGSEGV" in execution.message and execution.executed == {0, 1}
+    assert ran.cells[0].outputs[0].ename == "StdinNotImplementedError"   # no wait for input
+    assert execution.status == DEAD and execution.stopped_at == 3
+    assert "SIGSEGV" in execution.message and execution.executed == {0, 1, 2}

@@ -1,0 +1,34 @@
+"""Pieces of a grading process that need no kernel."""
+
+from __future__ import annotations
+
+from nbformat.v4 import new_output
+from synthetic_course import cell, solved
+
+from autograder.jobs import join_message, worst
+from autograder.reference import build_reference
+from autograder.results import Status
+from autograder.sanitize import sanitize
+from autograder.worker import cell_errors
+
+
+def test_errors_in_solution_cells_are_pointed_at(course_source):
+    ref = build_reference(course_source / "01_adder" / "adder.ipynb", "01_adder")
+    nb = sanitize(solved(course_source), ref).notebook
+    cell(nb, "add").outputs = [new_output("error", ename="IndentationError",
+                                          evalue="unexpected indent (3373.py, line 4)",
+                                          traceback=[])]
+    cell(nb, "test_add").outputs = [new_output("error", ename="NameError",
+                                               evalue="name 'add' is not defined",
+                                               traceback=[])]
+    everything = set(range(len(nb.cells)))
+    assert cell_errors(nb, everything) == [
+        "cell 'add' raised IndentationError: unexpected indent (line 4)"]
+    assert cell_errors(nb, set()) == []
+
+
+def test_the_most_serious_status_wins_and_messages_stay_short():
+    assert worst([Status.GRADED, Status.TIMEOUT, Status.MISSING_NOTEBOOK]) == Status.TIMEOUT
+    assert worst([]) == Status.GRADED
+    assert join_message(["a", " ", "b"]) == "a; b"
+    assert len(join_message(["x" * 1000])) == 600
