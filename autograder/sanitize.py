@@ -120,6 +120,9 @@ def sanitize(nb: NotebookNode, ref: Reference) -> Sanitized:
     _overwrite(nb, ref, out)
     _add_missing(nb, ref, out)
     nb.metadata["kernelspec"] = copy.deepcopy(ref.notebook.metadata.get("kernelspec", {}))
+    if "language_info" in ref.notebook.metadata:
+        nb.metadata["language_info"] = copy.deepcopy(ref.notebook.metadata["language_info"])
+    nb.metadata.setdefault("language_info", {"name": "python"})
     out.todo = not_implemented(nb)
     tampering = suspicious_code(nb)
     if tampering:
