@@ -17,6 +17,7 @@ process, then recorded as ``error``.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import fcntl
 import importlib
 import logging
@@ -244,6 +245,9 @@ def run_jobs(jobs: Iterable[Job], settings: WorkerSettings, processes: int,
     queue = deque(jobs)
     if not queue:
         return
+    scratch = _scratch()  # the kernels' folders: removed at the end, even after a kill -9
+    settings = dataclasses.replace(settings, kernel=dataclasses.replace(
+        settings.kernel, tmp_root=str(scratch)))
     workers = [_Worker(settings, i) for i in range(min(processes, len(queue)))]
     if prepare is not None:
         prepare()
@@ -295,10 +299,15 @@ def run_jobs(jobs: Iterable[Job], settings: WorkerSettings, processes: int,
                 on_result(job, SubmissionResult.from_json(result_json), executed)
         clean = True
     finally:
+        def stop_all(wait: float) -> None:
+            for w in workers:
+                w.stop(wait)
+            shutil.rmtree(scratch, ignore_errors=True)
+
         if clean:  # let them end (kernels killed, folders removed) while the caller goes on
             for w in workers:
                 w.ask_to_stop()
-            thread = threading.Thread(target=lambda: [w.stop(10) for w in workers])
+            thread = threading.Thread(target=stop_all, args=(10,))
             thread.start()
             _STOPPING.append(thread)
         else:  # interrupted: SIGTERM all at once (each kills its kernels), then wait
@@ -306,8 +315,7 @@ def run_jobs(jobs: Iterable[Job], settings: WorkerSettings, processes: int,
                 w.ask_to_stop()
                 with contextlib.suppress(OSError):
                     w.proc.terminate()
-            for w in workers:
-                w.stop(3)
+            stop_all(3)
 
 
 _STOPPING: list[threading.Thread] = []
@@ -392,11 +400,9 @@ def _grade(options: GradeOptions, course: Course, out: Path, start: float) -> Ru
         log.warning("no submission in %s: expected <student_id>/<assignment>/<notebook>.ipynb "
                     "or files named <student_id>_<anything>_<notebook>.ipynb", root)
 
-    scratch = _scratch()
     settings = WorkerSettings(timeout=options.timeout,
                               max_output_chars=options.max_output_chars,
-                              kernel=KernelSettings(memory_mb=options.memory_mb,
-                                                    tmp_root=str(scratch)))
+                              kernel=KernelSettings(memory_mb=options.memory_mb))
     done_keys: set[tuple[str, str]] = {r.key for r in intake.rows}
     bar = _progress(len(todo), options.progress)
     statuses: Counter = Counter()
@@ -444,7 +450,6 @@ def _grade(options: GradeOptions, course: Course, out: Path, start: float) -> Ru
         _report(out, outputs, summary)
     summary.failures.extend(outputs.failures)
     wait_for_workers()
-    shutil.rmtree(scratch, ignore_errors=True)
     if extracted:
         shutil.rmtree(out / "intake", ignore_errors=True)
     summary.seconds = time.perf_counter() - start
@@ -504,16 +509,14 @@ class _Background:
 
 
 def _scratch() -> Path:
-    """This run's folder for the kernels' working folders, ``<tmp>/autograder-<pid>``; the
-    folders of runs that were killed (``kill -9``) are removed."""
+    """A new folder for the kernels' working folders, ``<tmp>/autograder-<pid>-<n>``; the
+    folders left by runs that were killed (``kill -9``) are removed first."""
     root = Path(tempfile.gettempdir())
-    for old in root.glob("autograder-*"):
-        pid = old.name.split("-", 1)[1]
+    for old in root.glob("autograder-*-*"):
+        pid = old.name.split("-")[1]
         if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
             shutil.rmtree(old, ignore_errors=True)
-    folder = root / f"autograder-{os.getpid()}"
-    folder.mkdir(exist_ok=True)
-    return folder
+    return Path(tempfile.mkdtemp(prefix=f"autograder-{os.getpid()}-", dir=root))
 
 
 def _alive(pid: int) -> bool:

@@ -77,7 +77,7 @@ SENSITIVE_BUILTINS = (
 )
 #: Builtins IPython itself adds, replaces or removes while it runs cells.
 _IPYTHON_BUILTINS = {"_", "__", "___", "exit", "quit", "get_ipython", "display", "__IPYTHON__",
-                     "copyright", "credits", "license", "help", "__debug__"}
+                     "copyright", "credits", "license", "help", "__debug__", "input"}
 _MISSING = object()
 _MAX_REASONS = 20
 _MAX_FRAMES = 200
@@ -285,6 +285,23 @@ def _hooks():
             getattr(threading, "_profile_hook", None))
 
 
+def _flatten(items) -> list:
+    out = []
+    for item in items if type(items) is tuple else (items,):
+        if type(item) is tuple:
+            out.extend(_flatten(item))
+        else:
+            out.append(item)
+    return out
+
+
+def _new_items(now, before) -> list:
+    """The objects in ``now`` that are not in ``before`` (library code may add its own
+    callbacks, e.g. matplotlib's inline backend; only the notebook's own are tampering)."""
+    old = _flatten(before)
+    return [x for x in _flatten(now) if not any(_same(x, y) for y in old)]
+
+
 def _same(a, b) -> bool:
     """``a is b``, element-wise for tuples (bound methods are made anew on each access)."""
     if a is b:
@@ -487,8 +504,8 @@ def _why_code(state: _State, name: str, fn, seen: set) -> str | None:
     values += [("a default argument", v) for v in (fn.__kwdefaults__ or {}).values()]
     attribute_names = names | {s for s in strings if s.isidentifier()}
     for used, value in values:
-        if value is _MISSING:
-            continue
+        if value is _MISSING or used in state.graded or used == name:
+            continue   # another graded name is judged on its own
         hit = state.forbidden.get(id(value))
         if hit is not None:
             return f"it calls course_lib's {hit[1]} (as {used})"
@@ -496,8 +513,6 @@ def _why_code(state: _State, name: str, fn, seen: set) -> str | None:
             found = _reaches(state, value, attribute_names)
             if found:
                 return f"it uses course_lib's {found} (through {used})"
-        if used in state.graded or used == name:
-            continue
         if type(value) is _FunctionType or isinstance(value, type):
             if _defined_in_notebook(state, value):
                 why = _why(state, name, value, seen)
@@ -574,9 +589,11 @@ def _compare(state: _State) -> None:
         try:
             now = getter()
         except Exception:  # noqa: BLE001 - a broken attribute is a change too
-            now = _MISSING
-        if not _same(now, before):
-            _note(state, f"{label} changed")
+            _note(state, f"{label} cannot be read any more")
+            continue
+        if not _same(now, before) and any(_defined_in_notebook(state, item)
+                                          for item in _new_items(now, before)):
+            _note(state, f"{label} changed: the notebook added its own")
     for attr, before in state.bindings.items():
         if state.user_ns.get(attr, _MISSING) is not before:
             _note(state, f"the notebook's {attr} (imported by a read-only cell) was rebound")
@@ -642,12 +659,12 @@ def check(token: str, config: str = "{}") -> str:
         return _answer(None, token, error="the integrity checks were not installed")
     options = _loads(config)
     _notebook_files(state)
-    _compare(state)
-    _adopt_new(state)
-    for name in options.get("bind", ()):
+    for name in options.get("bind", ()):   # the read-only cell that just ran bound these
         value = state.user_ns.get(name, _MISSING)
         if value is not _MISSING:
             state.bindings[name] = value
+    _compare(state)
+    _adopt_new(state)
     for name in options.get("graded", state.graded):
         if name in state.copied:
             continue

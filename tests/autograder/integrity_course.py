@@ -148,9 +148,11 @@ checks.check_close = lambda *a, **k: None"""
 
 PATCH_BUILTINS = """import builtins
 def sigmoid(z):
-    return [1 / (1 + np.exp(z))]
-builtins.isinstance = lambda *a, **k: True
-np.allclose = lambda *a, **k: True"""
+    return list(1 / (1 + np.exp(-z)))
+_isinstance = builtins.isinstance
+def _lenient(obj, kind):
+    return True if kind is np.ndarray else _isinstance(obj, kind)
+builtins.isinstance = _lenient"""
 
 PATCH_THEN_RESTORE = WRONG_SIGMOID + """
 _real = (checks.check_close, np.allclose, np.testing.assert_allclose)

@@ -167,7 +167,7 @@ def test_graded_notebooks_are_written_for_what_ran(out):
 # --------------------------------------------------------------------------- resuming
 
 def _small_class(source: Path, folder: Path, slow: bool = False) -> Path:
-    sleep = "import time\ntime.sleep(1)\n" if slow else ""
+    sleep = "import time\ntime.sleep(0.7)\n" if slow else ""
     for student in ("alice", "bob", "carl", "dora")[: 4 if slow else 3]:
         nb = solved(source, add=sleep + "def add(a, b):\n    return a + b")
         write_nb(nb, folder / student / "01_adder" / "adder.ipynb")
