@@ -12,6 +12,11 @@ Grading processes are fresh interpreters (no state shared with the coordinator);
 keeps a kernel starting while it grades (:class:`autograder.kernels.KernelPool`). A process
 that dies takes only its current submission with it: that one is retried once in a new
 process, then recorded as ``error``.
+
+Student code runs confined as far as the machine allows (:mod:`autograder.sandbox`: a user
+of its own per kernel, no network, the course's files hidden); the run decides it once and
+says it once in its log (and in ``RunSummary.sandbox``). Every notebook is watched by the
+integrity checks (:mod:`autograder.integrity`).
 """
 
 from __future__ import annotations
@@ -37,7 +42,7 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
 
-from autograder import nbgrader_config
+from autograder import nbgrader_config, sandbox
 from autograder.course import DEFAULT_BUILD, DEFAULT_SOURCE, Course, load_course
 from autograder.intake import IntakeError, check_path, discover, open_submissions
 from autograder.jobs import (
@@ -92,6 +97,7 @@ class RunSummary:
     seconds: float = 0.0
     failures: list[str] = field(default_factory=list)   # parts of the tool that failed
     paths: dict[str, Path] = field(default_factory=dict)
+    sandbox: str = ""   # where student code ran (autograder.sandbox.notice)
 
     @property
     def ok(self) -> bool:
@@ -400,9 +406,13 @@ def _grade(options: GradeOptions, course: Course, out: Path, start: float) -> Ru
         log.warning("no submission in %s: expected <student_id>/<assignment>/<notebook>.ipynb "
                     "or files named <student_id>_<anything>_<notebook>.ipynb", root)
 
+    box = _sandbox([options.source, out, root])
+    summary.sandbox = sandbox.notice(box)
+    (log.info if box.mode != sandbox.NONE else log.warning)("%s", summary.sandbox)
     settings = WorkerSettings(timeout=options.timeout,
                               max_output_chars=options.max_output_chars,
-                              kernel=KernelSettings(memory_mb=options.memory_mb))
+                              kernel=KernelSettings(memory_mb=options.memory_mb,
+                                                    sandbox=box.to_json()))
     done_keys: set[tuple[str, str]] = {r.key for r in intake.rows}
     bar = _progress(len(todo), options.progress)
     statuses: Counter = Counter()
@@ -454,6 +464,12 @@ def _grade(options: GradeOptions, course: Course, out: Path, start: float) -> Ru
         shutil.rmtree(out / "intake", ignore_errors=True)
     summary.seconds = time.perf_counter() - start
     return summary
+
+
+def _sandbox(hide: list[Path]) -> sandbox.Sandbox:
+    """What confines student code in this run (decided once per run): the source notebooks,
+    this run's output and the submissions are hidden from the kernels."""
+    return sandbox.plan(hide=[str(Path(h).resolve()) for h in hide if Path(h).is_dir()])
 
 
 class _Background:

@@ -123,9 +123,10 @@ async def _exit_status(kernel: Kernel) -> int | None:
 
 
 async def execute_notebook(nb: NotebookNode, kernel: Kernel, timeout: float,
-                           max_output_chars: int) -> Execution:
+                           max_output_chars: int, monitor=None) -> Execution:
     """Run every code cell of ``nb`` (in place) in ``kernel``; never raises for what the
-    student's code does."""
+    student's code does. ``monitor`` (an :class:`autograder.integrity.Monitor`) is called
+    before and after every code cell, and once more if the notebook ran to the end."""
     result = Execution()
     client = CappedClient(
         nb, max_output_chars, km=kernel.km, timeout=int(max(1, round(timeout))),
@@ -139,6 +140,8 @@ async def execute_notebook(nb: NotebookNode, kernel: Kernel, timeout: float,
         cell = nb.cells[index]
         if cell.cell_type != "code":
             continue
+        if monitor is not None:
+            await monitor.before_cell(kernel, index)
         try:
             await client.async_execute_cell(cell, index,
                                             execution_count=client.code_cells_executed + 1)
@@ -174,6 +177,10 @@ async def execute_notebook(nb: NotebookNode, kernel: Kernel, timeout: float,
         if any(o.get("output_type") == "error" and o.get("ename") == "MemoryError"
                for o in cell.outputs):
             result.memory_error = True
+        if monitor is not None:
+            await monitor.after_cell(kernel, index)
+    if monitor is not None and result.status == OK:
+        await monitor.finish(kernel, len(nb.cells))
     if result.status != OK:
         for task in asyncio.all_tasks() - before:
             if task is not asyncio.current_task():

@@ -116,10 +116,16 @@ EXPLANATIONS: dict[Status, tuple[str, str, str]] = {
 
 #: Flags the grader may set, explained for the student.
 FLAG_EXPLANATIONS: dict[str, str] = {
-    "tampered": "A read-only cell (an explanation or a test) had been edited. It was put back "
-                "as released before grading; your edits to it were not used.",
-    "copied_reference": "The submission is identical to the reference solution. Your "
-                        "instructor will review it.",
+    "tampered": "Your notebook changed code the tests rely on (numpy, numpy.testing, Python's "
+                "builtins, the course's checks, or what runs the cells), so the tests that ran "
+                "after the change cannot be trusted: they score 0. The messages below say what "
+                "was changed. Your instructor will review it.",
+    "copied_reference": "This graded function is course_lib's reference implementation "
+                        "(imported, aliased, or called by your function) rather than your own "
+                        "code, so its tests score 0. Your instructor will review it.",
+    "edited_locked_cell": "A read-only cell (an explanation or a test) had been edited. It was "
+                          "put back as released before grading; your edits to it were not "
+                          "used.",
 }
 
 
@@ -380,8 +386,9 @@ def _summary_table(nb_result: NotebookResult, anchors: set[str]) -> str:
 
 def _flags_html(flags: Iterable[str]) -> str:
     default = "flagged for review by your instructor."
-    items = [f"<li><strong>{_e(f)}</strong>: {_e(FLAG_EXPLANATIONS.get(f, default))}</li>"
-             for f in flags]
+    # "copied_reference:propagate" is explained as "copied_reference"
+    items = [f"<li><strong>{_e(f)}</strong>: "
+             f"{_e(FLAG_EXPLANATIONS.get(f.split(':', 1)[0], default))}</li>" for f in flags]
     if not items:
         return ""
     return f'<div class="callout flags"><h2>Flags</h2><ul>{"".join(items)}</ul></div>'

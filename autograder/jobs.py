@@ -35,6 +35,7 @@ class KernelSettings:
     fork: bool = sys.platform.startswith("linux")
     env: tuple[tuple[str, str], ...] = ()
     tmp_root: str | None = None
+    sandbox: str = ""          # autograder.sandbox.Sandbox as JSON ("": none)
 
 
 def settings_json(settings: KernelSettings) -> str:
@@ -78,6 +79,7 @@ class Job:
 class WorkerSettings:
     timeout: float = 30.0
     max_output_chars: int = 10_000
+    integrity: bool = True     # the checks of autograder.integrity
     kernel: KernelSettings = field(default_factory=KernelSettings)
 
 

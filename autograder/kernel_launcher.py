@@ -3,7 +3,9 @@
 
 Before the kernel starts it caps its address space (``RLIMIT_AS``: an allocation past the limit
 raises MemoryError in the student's cell instead of taking the machine down), forbids core
-dumps, and asks Linux to kill it when the grading worker that started it dies.
+dumps, asks Linux to kill it when the grading worker that started it dies, and enters the
+run's sandbox (``--sandbox JSON``, :mod:`autograder.sandbox`: its own user, no network, only
+its folders writable).
 """
 
 from __future__ import annotations
@@ -12,6 +14,9 @@ import os
 import resource
 import signal
 import sys
+
+#: The environment variable that names a spawned kernel's private folder.
+RUN_DIR_ENV = "AUTOGRADER_KERNEL_RUN"
 
 
 def limit_resources(megabytes: int) -> None:
@@ -38,15 +43,32 @@ def die_with_parent() -> None:
         pass
 
 
+def enter_sandbox(sandbox: str, cwd: str, run_dir: str) -> None:
+    """Confine this kernel process (:func:`autograder.sandbox.confine`) when ``sandbox`` (the
+    run's Sandbox as JSON) asks for it; what failed goes to stderr, the kernel's log."""
+    if not sandbox:
+        return
+    from autograder.sandbox import Sandbox, confine
+
+    done = confine(Sandbox.from_json(sandbox), cwd, run_dir)
+    for problem in done.problems:
+        print(f"sandbox: {problem}", file=sys.stderr, flush=True)
+
+
 def main(argv: list[str] | None = None) -> None:
     argv = list(sys.argv[1:] if argv is None else argv)
-    megabytes = 0
-    if len(argv) >= 2 and argv[0] == "--memory-mb":
-        megabytes = int(argv[1])
+    megabytes, sandbox = 0, ""
+    while len(argv) >= 2 and argv[0] in ("--memory-mb", "--sandbox"):
+        if argv[0] == "--memory-mb":
+            megabytes = int(argv[1])
+        else:
+            sandbox = argv[1]
         argv = argv[2:]
     die_with_parent()
     limit_resources(megabytes)
     from ipykernel.kernelapp import launch_new_instance
+
+    enter_sandbox(sandbox, os.getcwd(), os.environ.pop(RUN_DIR_ENV, os.getcwd()))
 
     sys.argv = [sys.argv[0], *argv]
     launch_new_instance()

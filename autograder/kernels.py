@@ -37,6 +37,8 @@ from jupyter_client.provisioning.local_provisioner import LocalProvisioner
 from jupyter_core.utils import ensure_async
 
 from autograder.jobs import KernelSettings, settings_json  # noqa: F401 - re-exported
+from autograder.kernel_launcher import RUN_DIR_ENV
+from autograder.sandbox import Sandbox, bwrap_prefix
 from autograder.zygote import Zygote, kernel_env
 
 KERNEL_NAME = "autograder-python"
@@ -53,8 +55,12 @@ class _SpecManager(KernelSpecManager):
 
     def get_kernel_spec(self, kernel_name: str) -> KernelSpec:
         launcher = (["zygote"] if self._settings.fork else
-                    [os.path.abspath(sys.executable), "-m", "autograder.kernel_launcher",
-                     "--memory-mb", str(self._settings.memory_mb)])
+                    [*bwrap_prefix(Sandbox.from_json(self._settings.sandbox),
+                                   [_tmp_root(self._settings)]),
+                     os.path.abspath(sys.executable), "-m", "autograder.kernel_launcher",
+                     "--memory-mb", str(self._settings.memory_mb),
+                     *(["--sandbox", self._settings.sandbox] if self._settings.sandbox
+                       else [])])
         return KernelSpec(argv=[*launcher, "-f", "{connection_file}",
                                 "--HistoryManager.hist_file=:memory:"],
                           display_name="Python 3 (autograder)", language="python",
@@ -63,6 +69,10 @@ class _SpecManager(KernelSpecManager):
 
 def settings_env(settings: KernelSettings) -> dict[str, str]:
     return kernel_env(dict(settings.env))
+
+
+def _tmp_root(settings: KernelSettings) -> str:
+    return os.path.realpath(settings.tmp_root or tempfile.gettempdir())
 
 
 class _ForkedProcess:
@@ -108,7 +118,8 @@ class ZygoteProvisioner(LocalProvisioner):
         assert self.zygote is not None
         cwd = str(kwargs.get("cwd") or os.getcwd())
         log = str(kwargs.get("log") or os.devnull)
-        pid = await self.zygote.fork(list(cmd[1:]), cwd, log)
+        run = str(kwargs.get("run") or cwd)
+        pid = await self.zygote.fork(list(cmd[1:]), cwd, log, run)
         self.process = _ForkedProcess(self.zygote, pid)
         self.pid = self.pgid = pid
         self.cwd = cwd
@@ -126,7 +137,8 @@ class ZygoteProvisioner(LocalProvisioner):
 
 @dataclass
 class Kernel:
-    """A started, ready kernel and the folder it runs in."""
+    """A started, ready kernel and the folder it runs in (``cwd``: only the submission's
+    files; its sockets, connection file and HOME are in the private folder ``<cwd>-run``)."""
 
     km: AsyncKernelManager
     kc: object  # AsyncKernelClient
@@ -137,9 +149,12 @@ class Kernel:
 async def start_kernel(settings: KernelSettings, zygote=None) -> Kernel:
     """Start a kernel in a new empty folder and wait until it answers."""
     cwd = Path(tempfile.mkdtemp(prefix="grade-", dir=settings.tmp_root))
+    run = Path(f"{cwd}-run")   # sockets, connection file, HOME: the kernel's, not the student's
+    run.mkdir(mode=0o700)
     log = f"{cwd}.log"   # the kernel's own stderr: a crash report, if any
     km = AsyncKernelManager(kernel_name=KERNEL_NAME, kernel_spec_manager=_SpecManager(settings),
-                            transport="ipc", ip=f"{cwd}-ipc")
+                            transport="ipc", ip=str(run / "ipc"))
+    km.connection_file = str(run / "kernel.json")
     try:
         if zygote is not None:
             km.kernel_id = str(uuid.uuid4())
@@ -147,10 +162,11 @@ async def start_kernel(settings: KernelSettings, zygote=None) -> Kernel:
                                             parent=km)
             provisioner.zygote = zygote
             km.provisioner = provisioner
-            await km.start_kernel(cwd=str(cwd), log=log)
+            await km.start_kernel(cwd=str(cwd), log=log, run=str(run))
         else:
+            env = {**settings_env(settings), RUN_DIR_ENV: str(run)}
             with open(log, "wb") as stderr:
-                await km.start_kernel(cwd=str(cwd), env=settings_env(settings),
+                await km.start_kernel(cwd=str(cwd), env=env,
                                       stdout=subprocess.DEVNULL, stderr=stderr)
         kc = km.client()
         await ensure_async(kc.start_channels())
@@ -200,6 +216,7 @@ async def stop_kernel(kernel: Kernel) -> None:
 
 def _remove(cwd: Path) -> None:
     shutil.rmtree(cwd, ignore_errors=True)
+    shutil.rmtree(f"{cwd}-run", ignore_errors=True)
     for leftover in cwd.parent.glob(f"{cwd.name}-ipc-*"):
         with contextlib.suppress(OSError):
             leftover.unlink()
@@ -234,7 +251,8 @@ class KernelPool:
             if self._zygote is not None:
                 self._zygote.close()
             self._zygote = Zygote(self.settings.memory_mb, self.settings.warmup,
-                                  settings_env(self.settings))
+                                  settings_env(self.settings), self.settings.sandbox,
+                                  _tmp_root(self.settings))
         return self._zygote
 
     def _start(self) -> asyncio.Task:

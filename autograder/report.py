@@ -290,20 +290,46 @@ def _score(r: SubmissionResult) -> str:
     return f"{format_points(r.score)} / {format_points(r.max_score)}"
 
 
+#: Flags that cost points (the others are for information: the grading was not affected).
+SERIOUS_FLAGS = ("tampered", "copied_reference")
+
+
+def _serious(flag: str) -> bool:
+    return flag.split(":", 1)[0] in SERIOUS_FLAGS
+
+
+def _flag_html(flag: str) -> str:
+    return f'<span class="flag{"" if _serious(flag) else " minor"}">{_e(flag)}</span>'
+
+
 def _flagged_section(results, out_dir, feedback_dir) -> str:
-    flagged = [r for r in results if r.flags]
+    flagged = sorted((r for r in results if r.flags),
+                     key=lambda r: (not any(_serious(f) for f in r.flags), r.assignment,
+                                    r.student_id))
     if not flagged:
         return ('<section class="box ok"><h2>Flagged submissions</h2>'
                 "<p>None: no submission was flagged.</p></section>")
     rows = [(_link(r, out_dir, feedback_dir), _e(r.assignment),
-             " ".join(f'<span class="flag">{_e(f)}</span>' for f in r.flags),
-             _score(r), _status_pill(r.status)) for r in flagged]
+             " ".join(_flag_html(f) for f in r.flags), _score(r), _status_pill(r.status),
+             _e(_clip(r.message, 300))) for r in flagged]
+    serious = sum(any(_serious(f) for f in r.flags) for r in flagged)
     return (f'<section class="box alert"><h2>Flagged submissions ({len(flagged)})</h2>'
-            "<p>Review these before publishing grades: <b>tampered</b> means a read-only "
-            "cell had been edited (it was restored before grading); <b>copied_reference</b> "
-            "means the answers are identical to the reference solution.</p>"
-            + _table(["student", "assignment", "flags", "score", "status"], rows)
+            f"<p><b>{serious} with points withheld.</b> "
+            "Review these before publishing grades. <b>tampered</b>: the notebook changed "
+            "what the tests rely on (numpy, numpy.testing, builtins, the course's checks, "
+            "the kernel running the cells); every test from the first one after the change "
+            "scored 0. <b>copied_reference:&lt;name&gt;</b>: the graded function is "
+            "course_lib's reference implementation (imported, aliased or wrapped), not the "
+            "student's code; its tests scored 0. The others change no points: "
+            "<b>edited_locked_cell</b> (a read-only cell had been edited and was restored), "
+            "<b>renamed_notebook</b>.</p>"
+            + _table(["student", "assignment", "flags", "score", "status", "why"], rows)
             + "</section>")
+
+
+def _clip(text: str, n: int) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= n else text[: n - 3] + "..."
 
 
 def _attention_section(results, out_dir, feedback_dir) -> str:
@@ -477,6 +503,7 @@ code { font-family: "DejaVu Sans Mono", Menlo, Consolas, monospace; font-size: 1
        white-space: pre-wrap; }
 .pill { color: #fff; border-radius: 9px; padding: 0 8px; font-size: 12px; font-weight: 600;
         white-space: nowrap; }
+.flag.minor { background: #8c8c8c; }
 .flag { background: #c62828; color: #fff; border-radius: 4px; padding: 1px 7px;
         font-weight: 700; font-size: 13px; margin-right: 4px; }
 .box { border-left: 6px solid; border-radius: 4px; padding: 4px 16px 8px; margin: 14px 0; }

@@ -126,26 +126,36 @@ def notice(sandbox: Sandbox) -> str:
             + (f" ({sandbox.why})" if sandbox.why else ""))
 
 
-def _probe_namespaces() -> tuple[bool, str]:
+def _probe_namespaces(timeout: float = 10.0) -> tuple[bool, str]:
     """Can a process here make network and mount namespaces and mount a tmpfs?"""
+    import select
+
+    libc = _libc()   # loaded before the fork: the child only makes system calls
+    mount = _mount_function(libc)
     read, write = os.pipe()
     pid = os.fork()
     if pid == 0:  # pragma: no cover - runs in the child
-        os.close(read)
-        answer = "ok"
-        try:
-            _unshare(_CLONE_NEWNS | _CLONE_NEWNET)
-            _mount("none", "/", None, _MS_REC | _MS_PRIVATE)
-            _mount("tmpfs", "/tmp", "tmpfs", _MS_NOSUID | _MS_NODEV, "mode=1777")
-        except OSError as exc:
-            answer = f"namespaces are not available here ({exc.strerror or exc})"
-        os.write(write, answer.encode())
+        answer = b"ok"
+        if libc.unshare(_CLONE_NEWNS | _CLONE_NEWNET) != 0:
+            answer = b"unshare"
+        elif mount(b"none", b"/", None, _MS_REC | _MS_PRIVATE, None) != 0 or mount(
+                b"tmpfs", b"/tmp", b"tmpfs", _MS_NOSUID | _MS_NODEV, b"mode=1777") != 0:
+            answer = b"mount"
+        os.write(write, answer)
         os._exit(0)
     os.close(write)
-    with os.fdopen(read, "rb") as pipe:
-        answer = pipe.read().decode(errors="replace")
-    os.waitpid(pid, 0)
-    return (True, "") if answer == "ok" else (False, answer or "the probe failed")
+    try:
+        ready, _, _ = select.select([read], [], [], timeout)
+        answer = os.read(read, 100).decode(errors="replace") if ready else "timeout"
+    finally:
+        os.close(read)
+        if answer == "timeout":
+            with contextlib.suppress(OSError):
+                os.kill(pid, 9)
+        os.waitpid(pid, 0)
+    if answer == "ok":
+        return True, ""
+    return False, f"namespaces are not available here ({answer} failed)"
 
 
 # --------------------------------------------------------------------------- paths
@@ -221,13 +231,17 @@ def _unshare(flags: int) -> None:
     _check(_libc().unshare(flags), "unshare")
 
 
+def _mount_function(libc):
+    mount = libc.mount
+    mount.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_ulong,
+                      ctypes.c_char_p]
+    return mount
+
+
 def _mount(source: str | None, target: str, fstype: str | None, flags: int,
            data: str | None = None) -> None:
-    libc = _libc()
-    libc.mount.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p,
-                           ctypes.c_ulong, ctypes.c_char_p]
     enc = [None if s is None else os.fsencode(s) for s in (source, target, fstype, data)]
-    _check(libc.mount(enc[0], enc[1], enc[2], flags, enc[3]), f"mount {target}")
+    _check(_mount_function(_libc())(enc[0], enc[1], enc[2], flags, enc[3]), f"mount {target}")
 
 
 def _no_new_privs() -> None:

@@ -15,7 +15,10 @@ understands. :func:`sanitize` then, against the :class:`~autograder.reference.Re
 - drops nbgrader metadata the source does not know (a student cannot invent a test);
 - overwrites the kernelspec.
 
-It reports what it changed as notes (shown to the instructor and in the feedback).
+It reports what it changed as notes (shown to the instructor and in the feedback), and flags
+a submission whose read-only cells had been edited (``edited_locked_cell``: restored, graded
+as released). Tampering with the grading code is judged while the notebook runs
+(:mod:`autograder.integrity`); :func:`suspicious_code` is only its static fallback.
 """
 
 from __future__ import annotations
@@ -34,6 +37,8 @@ from autograder.reference import Reference, grade_id_of, nbgrader_meta
 from autograder.rules import is_locked
 
 MAX_NOTEBOOK_BYTES = 50_000_000
+#: The flag of a submission whose read-only cells had been edited (they were restored).
+EDITED = "edited_locked_cell"
 
 
 class InvalidNotebook(ValueError):
@@ -109,6 +114,7 @@ class Sanitized:
     notes: list[str] = field(default_factory=list)
     flags: list[str] = field(default_factory=list)
     todo: list[str] = field(default_factory=list)   # solution cells still raising
+    suspicious: list[str] = field(default_factory=list)   # suspicious_code's notes
 
 
 def sanitize(nb: NotebookNode, ref: Reference) -> Sanitized:
@@ -124,10 +130,9 @@ def sanitize(nb: NotebookNode, ref: Reference) -> Sanitized:
         nb.metadata["language_info"] = copy.deepcopy(ref.notebook.metadata["language_info"])
     nb.metadata.setdefault("language_info", {"name": "python"})
     out.todo = not_implemented(nb)
-    tampering = suspicious_code(nb)
-    if tampering:
-        out.flags.append("tampered")
-        out.notes.extend(tampering)
+    # what tampering did is seen while the notebook runs (autograder.integrity); this static
+    # look is kept for a notebook that could not run to the end
+    out.suspicious = suspicious_code(nb)
     _ensure_cell_ids(nb)
     return out
 
@@ -191,8 +196,8 @@ def _overwrite(nb: NotebookNode, ref: Reference, out: Sanitized) -> None:
                 continue
             what = "test cell" if ref.grade_cell(gid) else "read-only cell"
             out.notes.append(f"{what} '{gid}' had been edited; restored from the assignment")
-            if "tampered" not in out.flags:
-                out.flags.append("tampered")
+            if EDITED not in out.flags:
+                out.flags.append(EDITED)
 
 
 def _add_missing(nb: NotebookNode, ref: Reference, out: Sanitized) -> None:

@@ -2,11 +2,12 @@
 
 A :class:`~autograder.jobs.Job` names the submitted files and the source notebooks;
 :func:`grade_submission` reads, sanitizes, executes (one fresh kernel per notebook, in a
-folder holding only this submission's files and the assignment's own files) and scores each
-notebook, and returns the :class:`~autograder.results.SubmissionResult` with the executed
-notebooks. Grading processes write nothing but their kernels' temporary folders: the
-coordinator (:mod:`autograder.engine`) does all the writing. They never import nbgrader
-(seconds of start-up): the coordinator sends the references, :mod:`autograder.rules` scores.
+folder holding only this submission's files and the assignment's own files, watched by the
+integrity checks of :mod:`autograder.integrity`) and scores each notebook, and returns the
+:class:`~autograder.results.SubmissionResult` with the executed notebooks. Grading processes
+write nothing but their kernels' temporary folders: the coordinator
+(:mod:`autograder.engine`) does all the writing. They never import nbgrader (seconds of
+start-up): the coordinator sends the references, :mod:`autograder.rules` scores.
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ from pathlib import Path
 
 import nbformat
 
-from autograder.execute import DEAD, TIMEOUT, execute_notebook
+from autograder import integrity
+from autograder.execute import DEAD, OK, TIMEOUT, execute_notebook
 from autograder.jobs import (
     Job,
     NotebookJob,
@@ -35,6 +37,7 @@ from autograder.kernels import KernelPool
 from autograder.reference import Reference, grade_id_of
 from autograder.results import NotebookResult, Status, SubmissionResult
 from autograder.rules import apply_output_policy, is_grade
+from autograder.sandbox import adopt_files
 from autograder.sanitize import InvalidNotebook, read_notebook, sanitize
 from autograder.scoring import score_cells
 
@@ -51,6 +54,7 @@ def _populate(folder: Path, job: Job, nb_job: NotebookJob) -> None:
             continue
     if nb_job.path:
         shutil.copyfile(nb_job.path, folder / f"{nb_job.name}.ipynb")
+    adopt_files(folder)   # the kernel's own user may change its copies
 
 
 async def grade_notebook(job: Job, nb_job: NotebookJob, ref: Reference, pool: KernelPool,
@@ -75,6 +79,7 @@ async def grade_notebook(job: Job, nb_job: NotebookJob, ref: Reference, pool: Ke
     for flag in clean.flags:
         if flag not in job.flags:
             job.flags.append(flag)
+    monitor = integrity.Monitor(clean.notebook) if settings.integrity else None
     kernel = await pool.acquire()
     try:
         if not await kernel.km.is_alive():
@@ -82,13 +87,24 @@ async def grade_notebook(job: Job, nb_job: NotebookJob, ref: Reference, pool: Ke
             kernel = await pool.acquire()
         _populate(kernel.cwd, job, nb_job)
         execution = await execute_notebook(clean.notebook, kernel, settings.timeout,
-                                           settings.max_output_chars)
+                                           settings.max_output_chars, monitor=monitor)
     finally:
         pool.release(kernel)
     apply_output_policy(clean.notebook)
     result.cells = score_cells(clean.notebook, ref, execution)
     result.seconds = round(execution.seconds, 3)
     messages = []
+    if monitor is not None:   # first: it explains the zeros
+        messages.extend(integrity.apply(monitor.findings, clean.notebook, result.cells))
+        for flag in monitor.findings.flags:
+            if flag not in job.flags:
+                job.flags.append(flag)
+        if monitor.findings.error:
+            result.warnings.append(monitor.findings.error)
+    if execution.status != OK and clean.suspicious and integrity.TAMPERED not in job.flags:
+        # the checks could not follow the notebook to its end: say what its code looks like
+        job.flags.append(integrity.TAMPERED)
+        messages.extend(clean.suspicious)
     if execution.status == TIMEOUT:
         result.status = Status.TIMEOUT
         messages.append(execution.message)

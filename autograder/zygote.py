@@ -10,7 +10,9 @@ modules are already in memory (shared copy-on-write).
 After the fork, the child gets its own session (interrupts reach only it), the grading
 folder as its working directory, its memory limit, fresh random seeds (``random`` and
 numpy's legacy global generator, as a new interpreter would have), ``/dev/null`` as stdin and
-stdout, a log file as stderr, and is killed if the zygote dies (which dies with its worker).
+stdout, a log file as stderr, enters the run's sandbox (:mod:`autograder.sandbox`: a user of
+its own, no network, only its folders writable), and is killed if the zygote dies (which dies
+with its worker).
 
 This module imports only the standard library, so a grading process can start its zygote
 before it imports anything heavy (:func:`boot`).
@@ -58,7 +60,7 @@ def kernel_env(overrides: dict[str, str] | None = None) -> dict[str, str]:
 
 # --------------------------------------------------------------------------- the zygote
 
-def _child(request: dict, memory_mb: int) -> None:
+def _child(request: dict, memory_mb: int, sandbox: str = "") -> None:
     """In the forked child: become a clean kernel process and run the kernel (never returns)."""
     code = 1
     try:
@@ -69,10 +71,11 @@ def _child(request: dict, memory_mb: int) -> None:
         log = os.open(request["log"], os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
         os.dup2(log, 2)
         os.chdir(request["cwd"])
-        from autograder.kernel_launcher import die_with_parent, limit_resources
+        from autograder.kernel_launcher import die_with_parent, enter_sandbox, limit_resources
 
         die_with_parent()
         limit_resources(memory_mb)
+        enter_sandbox(sandbox, request["cwd"], request.get("run") or request["cwd"])
         _reseed()
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
         signal.signal(signal.SIGINT, signal.default_int_handler)
@@ -116,15 +119,22 @@ def _reap(out) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """``python -m autograder.zygote MEMORY_MB MODULE,MODULE...``: serve fork requests."""
+    """``python -m autograder.zygote MEMORY_MB MODULE,MODULE... [SANDBOX_JSON]``: serve fork
+    requests."""
     argv = sys.argv[1:] if argv is None else argv
     memory_mb = int(argv[0]) if argv else 0
     modules = [m for m in (argv[1].split(",") if len(argv) > 1 else []) if m]
+    sandbox = argv[2] if len(argv) > 2 else ""
     from autograder.kernel_launcher import die_with_parent
 
     die_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     importlib.import_module("ipykernel.kernelapp")
+    # what every kernel needs before its first cell: the integrity checks (and the modules
+    # they protect) and the sandbox, imported once here instead of in every kernel
+    for name in ("autograder.integrity_probe", "autograder.sandbox", "numpy.testing"):
+        with contextlib.suppress(Exception):
+            importlib.import_module(name)
     for name in modules:
         with contextlib.suppress(Exception):
             importlib.import_module(name)
@@ -147,7 +157,7 @@ def main(argv: list[str] | None = None) -> None:
             request = json.loads(line)
             pid = os.fork()
             if pid == 0:
-                _child(request, memory_mb)
+                _child(request, memory_mb, sandbox)
             out.write(json.dumps({"forked": request["id"], "pid": pid}) + "\n")
             out.flush()
     _reap(out)
@@ -158,10 +168,14 @@ def main(argv: list[str] | None = None) -> None:
 class Zygote:
     """The worker's handle on a zygote process."""
 
-    def __init__(self, memory_mb: int, modules: tuple[str, ...], env: dict[str, str]):
+    def __init__(self, memory_mb: int, modules: tuple[str, ...], env: dict[str, str],
+                 sandbox: str = "", tmp_root: str | None = None):
+        from autograder.sandbox import Sandbox, bwrap_prefix
+
+        prefix = bwrap_prefix(Sandbox.from_json(sandbox), [tmp_root or "/tmp"])
         self.proc = subprocess.Popen(
-            [os.path.abspath(sys.executable), "-m", "autograder.zygote", str(memory_mb),
-             ",".join(modules)],
+            [*prefix, os.path.abspath(sys.executable), "-m", "autograder.zygote",
+             str(memory_mb), ",".join(modules), sandbox],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, start_new_session=True)
         os.set_blocking(self.proc.stdout.fileno(), False)
         self._buffer = b""
@@ -203,12 +217,12 @@ class Zygote:
                 raise TimeoutError("the kernel zygote did not start")
             await asyncio.sleep(0.01)
 
-    async def fork(self, argv: list[str], cwd: str, log: str) -> int:
-        """Fork a kernel; returns its pid."""
+    async def fork(self, argv: list[str], cwd: str, log: str, run: str = "") -> int:
+        """Fork a kernel in folder ``cwd`` (``run``: its private folder); returns its pid."""
         await self.wait_ready()
         self._next += 1
         rid = self._next
-        request = {"id": rid, "argv": argv, "cwd": cwd, "log": log}
+        request = {"id": rid, "argv": argv, "cwd": cwd, "log": log, "run": run or cwd}
         self.proc.stdin.write((json.dumps(request) + "\n").encode())
         self.proc.stdin.flush()
         deadline = time.monotonic() + FORK_TIMEOUT
@@ -267,7 +281,8 @@ def boot(fd: int, kernel_settings: str) -> None:
     zygote = None
     if settings.get("fork"):
         zygote = Zygote(settings["memory_mb"], tuple(settings["warmup"]),
-                        kernel_env(dict(settings.get("env") or ())))
+                        kernel_env(dict(settings.get("env") or ())),
+                        settings.get("sandbox") or "", settings.get("tmp_root"))
     from autograder.worker import serve_fd
 
     serve_fd(fd, zygote)

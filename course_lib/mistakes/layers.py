@@ -176,27 +176,27 @@ MISTAKES = [
         "relu_mask_from_dA",
         "A ReLU unit passes the gradient where it was active in the forward pass (A > 0), "
         "whatever the sign of dA: use self.g_prime_from_output(self.A), not a mask made from dA.",
-        """
+        dedent("""
         if self.feeds_fused_cost:
             dZ = dA
         elif self.activation == "relu":
             dZ = np.where(dA > 0, dA, 0.0)
         else:
             dZ = dA * self.g_prime_from_output(self.A)
-        """ + _CORRECT_TAIL,
+        """) + _CORRECT_TAIL,
     ),
     _dense(
         "derivative_of_Z",
         "g_prime_from_output expects the layer's output A: for the sigmoid it computes A(1 - A). "
         "Given Z it computes Z(1 - Z), which is not the derivative. Pass the cached self.A "
         "(no need to recompute Z at all).",
-        """
+        dedent("""
         Z = self.W @ self.A_prev + self.b
         if self.feeds_fused_cost:
             dZ = dA
         else:
             dZ = dA * self.g_prime_from_output(Z)
-        """ + _CORRECT_TAIL,
+        """) + _CORRECT_TAIL,
     ),
     _dense(
         "db_without_keepdims",
@@ -219,9 +219,9 @@ MISTAKES = [
         "When feeds_fused_cost is True the layer receives dZ = A - Y from the cost layer, "
         "already through the sigmoid: pass it straight on, without multiplying by the "
         "derivative again.",
-        """
+        dedent("""
         dZ = dA * self.g_prime_from_output(self.A)
-        """ + _CORRECT_TAIL,
+        """) + _CORRECT_TAIL,
     ),
     _dense(
         "dW_without_1_over_m",

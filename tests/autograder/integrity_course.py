@@ -187,7 +187,7 @@ HIDDEN_WRAPPER = ("def propagate(w, b, X, Y):\n"
 def writer_scratch(targets: dict[str, str]) -> str:
     """A cell that tries to overwrite every file of ``targets`` (name -> path) and prints
     what happened."""
-    lines = ["import os", "for _name, _path in %r.items():" % (targets,),
+    lines = ["import os", f"for _name, _path in {targets!r}.items():",
              "    try:",
              "        with open(_path, 'wb') as _f:",
              "            _f.write(b'overwritten by a student')",
@@ -195,7 +195,7 @@ def writer_scratch(targets: dict[str, str]) -> str:
              "    except OSError as _e:",
              "        print(_name, 'refused:', type(_e).__name__)",
              "try:",
-             "    os.remove(%r)" % (targets.get("other_student", ""),),
+             f"    os.remove({targets.get('other_student', '')!r})",
              "    print('other_student REMOVED')",
              "except OSError as _e:",
              "    print('remove refused:', type(_e).__name__)"]

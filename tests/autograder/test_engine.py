@@ -129,7 +129,7 @@ def test_deleted_and_edited_tests_are_restored_and_graded(out, ledger, rows):
     kate = autograded(out, "kate")
     assert "assert add(1, 2) == 3" in cell(kate, "test_add").source
     assert cells(ledger, "kate")["test_add"].points == 0
-    assert "tampered" in ledger.results[("kate", "01_adder")].flags
+    assert ledger.results[("kate", "01_adder")].flags == ["edited_locked_cell"]
 
 
 def test_renamed_duplicated_and_markdown_cells(ledger, rows):

@@ -44,15 +44,16 @@ def external_urls(page: str) -> list[str]:
 
 
 def test_page_shows_score_badges_messages_and_flags(tmp_path):
-    paths = write_feedback(toy_result(flags=["tampered"]), {NOTEBOOK: graded_notebook()},
-                           tmp_path)
+    paths = write_feedback(toy_result(flags=["edited_locked_cell", "copied_reference:double"]),
+                           {NOTEBOOK: graded_notebook()}, tmp_path)
     assert paths == [tmp_path / "Zoë Ångström" / ASSIGNMENT / f"{NOTEBOOK}.html"]
     page = paths[0].read_text(encoding="utf-8")
     assert "Zoë Ångström" in page and ASSIGNMENT in page
     assert "1 / 4" in page                                   # score / max
     assert page.count('class="badge fail"') == 2 and page.count('class="badge pass"') == 1
     assert "should be [[2, 4]], got [[2. 3.]]" in page       # the visible test's message
-    assert "tampered" in page and "put back" in page         # flag, explained
+    assert "edited_locked_cell" in page and "put back" in page   # flag, explained
+    assert "copied_reference:double" in page and "reference implementation" in page
     assert "double([[1, 2]]) = [[2. 3.]]" in page            # the student's own output kept
     assert "return x + 1" in text_of(page)                   # the student's code kept
 

@@ -157,7 +157,8 @@ def test_a_confined_process_can_write_only_its_own_folders(tmp_path):
         assert report["uid"] >= sandbox.BASE_UID
         assert report["own"] == "ok" and report["new"] == "ok" and report["home"] == "ok"
         assert report["outside"] != "ok" and not outside.exists()
-        assert report["hidden"] == [] and report["network"] != "ok"
+        assert report["course_file"] == "PermissionError"   # visible, not writable
+        assert report["hidden"] in ([], "FileNotFoundError") and report["network"] != "ok"
         assert report["import"] == "ok"        # the Python installation stays readable
     finally:
         import shutil
@@ -179,6 +180,7 @@ def _attempts(box, cwd, run, outside, secret) -> dict:
     attempt("new", lambda: Path("new.txt").write_text("3") and None)
     attempt("home", lambda: Path(os.environ["HOME"], "h").write_text("4") and None)
     attempt("outside", lambda: outside.write_text("5") and None)
+    attempt("course_file", lambda: open(sandbox.__file__, "a").close())
     attempt("hidden", lambda: os.listdir(secret))
     attempt("network", lambda: socket.create_connection(("127.0.0.1", 9), timeout=1)
             and None)

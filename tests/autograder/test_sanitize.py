@@ -106,7 +106,7 @@ def test_edited_test_and_points_are_restored_and_flagged(course_source, ref):
     assert "assert add(1, 2) == 3" in cell(clean.notebook, "test_add").source
     assert cell(clean.notebook, "test_add_hidden").metadata.nbgrader["points"] == 2
     assert cell(clean.notebook, "imports").source == "import numpy as np"
-    assert "tampered" in clean.flags
+    assert clean.flags == ["edited_locked_cell"]   # restored: nothing to zero
     assert any("'test_add' had been edited" in n for n in clean.notes)
 
 
