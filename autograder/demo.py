@@ -2,18 +2,21 @@
 
 1. release the course (the student versions, ``<out>/release/``);
 2. build a sample class from them (``autograder.sample_class``): complete, partially wrong
-   and unfinished submissions, a broken file, an infinite loop, a non-ASCII student id
+   and unfinished submissions, a broken file, an infinite loop, a non-ASCII student id, a
+   submission that patches the checks and one that hands in course_lib's reference
    (``<out>/submitted/``, nbgrader layout);
 3. grade it with the engine (one grading process per core, the per-cell timeout
    :data:`DEMO_TIMEOUT` cuts the infinite loop) into ``<out>/grading/``;
-4. print one line per submission and where the report, ``grades.csv`` and the feedback pages
-   are, after checking each submission got the outcome its kind calls for.
+4. print one line per submission (with its flags) and where the report, ``grades.csv`` and
+   the feedback pages are, after checking each submission got the outcome its kind calls for
+   (an honest one is never flagged ``tampered`` or ``copied_reference``).
 
 The exit status is 0 when every submission was graded as expected, 1 otherwise.
 """
 
 from __future__ import annotations
 
+import re
 import sys
 import unicodedata
 from pathlib import Path
@@ -30,11 +33,29 @@ DEMO_TIMEOUT = 30.0
 __all__ = ["run", "expected_outcome", "summary_table", "DEMO_TIMEOUT"]
 
 
+#: Flags that withhold points: an honest submission never gets them.
+SERIOUS_FLAGS = ("tampered", "copied_reference")
+
+
+def _serious(result: SubmissionResult) -> list[str]:
+    return [f for f in result.flags if f.split(":", 1)[0] in SERIOUS_FLAGS]
+
+
 def expected_outcome(sample: Sample, result: SubmissionResult | None) -> str:
     """"" when ``result`` is what ``sample``'s kind calls for, else what is wrong."""
     if result is None:
         return "no result"
     full = result.max_score > 0 and abs(result.score - result.max_score) < 1e-9
+    if sample.kind == "tampered":
+        ok = "tampered" in result.flags and result.score < result.max_score
+        return "" if ok else "patching the checks should be flagged and earn nothing"
+    if sample.kind == "copied":
+        names = re.findall(r"(?:imports|wraps) (\w+)", sample.detail)
+        ok = (all(f"copied_reference:{n}" in result.flags for n in names)
+              and result.score < result.max_score)
+        return "" if ok else "course_lib's reference handed in should be flagged, no points"
+    if _serious(result):
+        return f"an honest submission should not be flagged {', '.join(_serious(result))}"
     if sample.kind == "complete":
         ok = result.status is Status.GRADED and full
         return "" if ok else "a complete submission should score full marks"
@@ -73,17 +94,19 @@ def summary_table(samples: list[Sample], results: dict[tuple[str, str], Submissi
     the submission was (and a warning when the outcome is not the expected one)."""
     from autograder.feedback import format_points
 
-    header = ["student", "assignment", "score", "status", "submission", "message"]
+    header = ["student", "assignment", "score", "status", "flags", "submission", "message"]
     rows = []
     for s in samples:
         r = results.get((s.student_id, s.assignment))
         score = "-" if r is None else f"{format_points(r.score)}/{format_points(r.max_score)}"
         status = "-" if r is None else r.status.value
-        what = s.kind + (f" ({s.detail})" if s.detail and s.kind == "partial" else "")
+        flags = ", ".join(r.flags) if r is not None and r.flags else "-"
+        what = s.kind + (f" ({s.detail})" if s.detail and s.kind in ("partial", "copied")
+                         else "")
         problem = expected_outcome(s, r)
         message = ("UNEXPECTED: " + problem) if problem else (r.message if r else "")
-        rows.append([s.student_id, s.assignment, score, status, _clip(what, 40),
-                     _clip(message, message_width)])
+        rows.append([s.student_id, s.assignment, score, status, _clip(flags, 60),
+                     _clip(what, 40), _clip(message, message_width)])
     widths = [max(_width(row[i]) for row in [header, *rows]) for i in range(len(header))]
     lines = ["  ".join(_pad(c, w) for c, w in zip(header, widths, strict=True)).rstrip(),
              "  ".join("-" * w for w in widths)]
@@ -121,7 +144,15 @@ def run(out: Path = Path("build"), timeout: float = DEMO_TIMEOUT,
     unexpected = [s for s in samples if expected_outcome(s, results.get(
         (s.student_id, s.assignment)))]
     print()
+    flagged = [r for r in results.values() if r.flags]
+    if flagged:
+        print(f"Flagged ({len(flagged)}; the class report lists them first):")
+        for r in sorted(flagged, key=lambda r: (r.assignment, r.student_id)):
+            print(f"  {r.student_id} / {r.assignment}: {', '.join(r.flags)}")
+        print()
     print(f"Graded {len(results)} submissions in {summary.seconds:.1f} s.")
+    if summary.sandbox:
+        print(f"Sandbox: {summary.sandbox}.")
     labels = {"report": "class report", "grades": "grades (CSV)",
               "feedback": "feedback pages", "autograded": "graded notebooks",
               "gradebook": "nbgrader gradebook"}

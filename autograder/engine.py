@@ -444,6 +444,8 @@ def _grade(options: GradeOptions, course: Course, out: Path, start: float) -> Ru
         with contextlib.suppress(ValueError, TypeError):
             signal.signal(signal.SIGTERM, previous)
 
+    if summary.interrupted:  # Ctrl-C may land between a ledger line's fsync and its record
+        outputs.ledger = Ledger(outputs.ledger.path)
     write_csv(outputs.ledger.sorted_results(), outputs.csv)  # even if interrupted mid-write
     found = [*intake.rows, *intake.jobs]
     summary.results = [outputs.ledger.results[x.key] for x in found

@@ -185,8 +185,15 @@ class Monitor:
         self._stopped = False
 
     def _call(self, function: str, *args: str) -> str:
+        """The user expression that calls the probe's ``function``: ``install`` through an
+        import (no student code has run yet), ``check`` through the class the probe named
+        after the token (no name the notebook could shadow, ``__import__`` included)."""
         quoted = ", ".join(repr(a) for a in args)
-        return f"__import__({PROBE!r}, fromlist=['_']).{function}({quoted})"
+        if function == "install":
+            return f"__import__({PROBE!r}, fromlist=['_']).install({quoted})"
+        anchor = f"_IntegrityProbe_{self.token}"
+        return (f"[c for c in ().__class__.__base__.__subclasses__() if c.__name__ == "
+                f"{anchor!r}][0].{function}({quoted})")
 
     async def _ask(self, kernel, function: str, *args: str) -> dict | None:
         try:
@@ -264,24 +271,25 @@ def apply(findings: Findings, nb: NotebookNode, cells: list[CellResult]) -> list
     """Zero the test cells the findings void (in place); return notes for the notebook."""
     index_of = {gid: i for i, c in enumerate(nb.cells) if (gid := grade_id_of(c))}
     notes: list[str] = []
+    voided: set[str] = set()
     if findings.tampered:
         start = findings.tampered_at if findings.tampered_at is not None else 0
-        voided = 0
+        passed = 0
         for cell in cells:
             if index_of.get(cell.grade_id, len(nb.cells)) >= start:
-                voided += cell.points > 0
+                passed += cell.points > 0
+                voided.add(cell.grade_id)
                 _void(cell, "the notebook tampered with the grading code before this test "
                             f"ran ({_short(findings.tampered, 2)}), so it is not scored")
         notes.append(f"tampered with the grading code: {_short(findings.tampered)}; "
-                     + (f"the test cells after that score 0 ({voided} had passed)"
+                     + (f"the test cells after that score 0 ({passed} had passed)"
                         if start < len(nb.cells) else "after the last test"))
     for name, why in findings.copied.items():
         own = set(test_cells_of(name))
         for cell in cells:
-            if cell.grade_id in own:
+            if cell.grade_id in own and cell.grade_id not in voided:
                 _void(cell, f"{name} is not your own code: {why}")
-        notes.append(f"{name} is course_lib's reference implementation, not the student's "
-                     f"code ({why}): its tests score 0")
+        notes.append(f"{name} is not the student's own code ({why}): its tests score 0")
     return notes
 
 

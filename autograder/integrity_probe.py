@@ -17,7 +17,9 @@ output), each answered with one JSON string that carries the run's token:
   handlers, ``sys.stdout``/``stderr``, trace and profile functions) are snapshotted as well.
   course_lib's reference implementation of every graded name is wrapped so that a call made
   while the student's function of the same name runs is recorded.
-- :func:`check` (after every read-only cell): first records the notebook names that cell
+- :func:`check` (after every read-only cell; reached through a class named after the token,
+  found among ``object.__subclasses__()`` without looking up any name): first records the
+  notebook names that cell
   imported (``checks``, ``np``, ``quiet`` ...), which must not be rebound later; then
   compares everything with the snapshot and looks at every graded name the notebook defines.
   The answer lists what was replaced since :func:`install` (cumulative) and the graded names
@@ -103,6 +105,7 @@ class _State:
         self.tampered: list[str] = []
         self.copied: dict[str, str] = {}
         self.notebook_files: set[str] = set()
+        self.anchor: type | None = None
 
 
 _STATE: _State | None = None
@@ -637,6 +640,9 @@ def install(config: str) -> str:
     state = _State(options["token"], options.get("graded", []), shell,
                    shell.user_ns if shell is not None else {})
     _STATE = state   # before this module is snapshotted with the others
+    # how the grader reaches check() from now on: a class named after the token, found among
+    # object's subclasses, so no name the notebook could shadow (``__import__``) is involved
+    state.anchor = type(anchor_name(state.token), (), {"check": staticmethod(check)})
     for name in (*PROTECTED, *options.get("modules", ())):
         try:
             _import_module(name)
@@ -648,6 +654,10 @@ def install(config: str) -> str:
     if shell is not None:
         _shell_snapshot(state)
     return _answer(state, state.token, ready=True)
+
+
+def anchor_name(token: str) -> str:
+    return f"_IntegrityProbe_{token}"
 
 
 def check(token: str, config: str = "{}") -> str:

@@ -53,6 +53,8 @@ def enter_sandbox(sandbox: str, cwd: str, run_dir: str) -> None:
     done = confine(Sandbox.from_json(sandbox), cwd, run_dir)
     for problem in done.problems:
         print(f"sandbox: {problem}", file=sys.stderr, flush=True)
+    if done.uid is not None:
+        die_with_parent()   # a change of user clears the parent-death signal: set it again
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -38,7 +38,7 @@ from jupyter_core.utils import ensure_async
 
 from autograder.jobs import KernelSettings, settings_json  # noqa: F401 - re-exported
 from autograder.kernel_launcher import RUN_DIR_ENV
-from autograder.sandbox import Sandbox, bwrap_prefix
+from autograder.sandbox import Sandbox, bwrap_prefix, kernel_user, kill_user
 from autograder.zygote import Zygote, kernel_env
 
 KERNEL_NAME = "autograder-python"
@@ -204,13 +204,17 @@ async def _warm_up(kernel: Kernel, modules: tuple[str, ...]) -> str:
 
 
 async def stop_kernel(kernel: Kernel) -> None:
-    """Kill the kernel at once (it is never reused) and delete its folder."""
+    """Kill the kernel at once (it is never reused), with anything the student's code left
+    running in the background when it has a user of its own, and delete its folder."""
+    uid = kernel_user(kernel.cwd)
     with contextlib.suppress(Exception):
         kernel.kc.stop_channels()
     with contextlib.suppress(Exception):
         await kernel.km.shutdown_kernel(now=True)
     with contextlib.suppress(Exception):
         await kernel.km.cleanup_resources()
+    if uid is not None:
+        kill_user(uid)
     _remove(kernel.cwd)
 
 

@@ -13,6 +13,12 @@ student                       submission
 ``eve_broken_file``           a complete notebook whose upload was cut short (not JSON)
 ``finn_infinite_loop``        complete, plus a loop that never ends in a solution cell
 ``Zoë Ångström``              complete; an id with a space and non-ASCII characters
+``gus_tampered``              a wrong answer, and its solution cell patches
+                              ``np.allclose``, ``np.testing.assert_allclose`` and
+                              ``checks.check_close`` so that every check passes
+``hal_copied``                complete, but one graded function is imported from course_lib's
+                              reference and another one wraps it (when course_lib defines
+                              two of the assignment's graded names)
 ============================  ===========================================================
 
 An assignment without catalogued mistakes gets partial submissions that leave one function
@@ -22,6 +28,7 @@ unanswered instead. :func:`synthetic_class` makes a bigger class of gradeable su
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -30,6 +37,7 @@ from pathlib import Path
 import nbformat
 from nbformat import NotebookNode
 
+import course_lib
 from course_lib.mistakes import Mistake, catalogue
 
 __all__ = [
@@ -42,6 +50,9 @@ __all__ = [
     "with_infinite_loop",
     "truncated_json",
     "solution_ids",
+    "with_tampering",
+    "reference_module",
+    "copied_source",
 ]
 
 #: The course's source notebooks (the instructor's versions, with the solutions).
@@ -53,6 +64,19 @@ UNFINISHED = "dev_unfinished"
 BROKEN = "eve_broken_file"
 LOOP = "finn_infinite_loop"
 UNICODE = "Zoë Ångström"
+TAMPERED = "gus_tampered"
+COPIED = "hal_copied"
+
+#: What a student after the points but not the work appends to a wrong answer.
+TAMPER_SNIPPET = """
+
+# make every check pass
+import numpy as np
+from course_lib import checks as _checks
+np.allclose = lambda *args, **kwargs: True
+np.testing.assert_allclose = lambda *args, **kwargs: None
+_checks.check_close = lambda *args, **kwargs: None
+"""
 
 #: What a student typed below their function to try it out, forgetting to advance the counter.
 LOOP_SNIPPET = """
@@ -70,8 +94,9 @@ class Sample:
 
     student_id: str
     assignment: str
-    kind: str        # complete | partial | unfinished | broken_file | infinite_loop
-    detail: str = ""  # the mistake's name, the unanswered function ...
+    kind: str        # complete | partial | unfinished | broken_file | infinite_loop |
+    #                  tampered | copied
+    detail: str = ""  # the mistake's name, the unanswered function, the copied functions ...
 
 
 # --------------------------------------------------------------------------- notebooks
@@ -135,6 +160,38 @@ def with_infinite_loop(nb: NotebookNode, gid: str | None = None) -> NotebookNode
     return _replace(nb, gid, cell.source.rstrip() + LOOP_SNIPPET)
 
 
+def with_tampering(nb: NotebookNode, gid: str | None = None) -> NotebookNode:
+    """A copy of ``nb`` whose solution cell ``gid`` (default: the first) ends with
+    :data:`TAMPER_SNIPPET`: numpy's and the course's checks replaced by ones that always pass."""
+    ids = solution_ids(nb)
+    if not ids:
+        raise ValueError("the notebook has no solution cell to patch from")
+    gid = gid or ids[0]
+    cell = next(c for c in nb.cells if _grade_id(c) == gid)
+    return _replace(nb, gid, cell.source.rstrip() + TAMPER_SNIPPET)
+
+
+def reference_module(name: str) -> str | None:
+    """The course_lib module that defines ``name`` (a function or class) at top level, read
+    from the files (nothing is imported); None if there is none."""
+    pattern = re.compile(rf"^(?:def|class) {re.escape(name)}\b", re.MULTILINE)
+    for path in sorted(Path(course_lib.__file__).parent.glob("*.py")):
+        if pattern.search(path.read_text(encoding="utf-8")):
+            return f"course_lib.{path.stem}"
+    return None
+
+
+def copied_source(name: str, module: str, how: str, is_class: bool = False) -> str:
+    """A solution cell that hands in ``module``'s ``name`` as the student's own: ``how`` is
+    "import" (the reference itself) or "wrap" (a function calling it, a class inheriting)."""
+    if how == "import":
+        return f"from {module} import {name}"
+    if is_class:
+        return f"from {module} import {name} as _Reference\n\n\nclass {name}(_Reference):\n    pass"
+    return (f"def {name}(*args, **kwargs):\n    import {module} as _reference\n"
+            f"    return _reference.{name}(*args, **kwargs)")
+
+
 def truncated_json(nb: NotebookNode) -> str:
     """``nb`` as an upload cut off half-way: the first half of its JSON text (invalid)."""
     text = nbformat.writes(nb)
@@ -195,6 +252,39 @@ class _Assignment:
                             {**self.complete, stem: _replace(self.complete[stem], gid, stub)}))
         return out
 
+    def tampered(self) -> tuple[str, dict[str, NotebookNode]]:
+        """(detail, notebooks): a catalogued mistake (else an unanswered function), and the
+        checks patched in the first solution cell."""
+        mistakes = [m for m in catalogue(self.name) if m.cell in self.owner]
+        first = next(iter(self.owner))
+        nbs = dict(self.complete)
+        if mistakes:
+            m = mistakes[0]
+            nbs[self.owner[m.cell]] = with_mistake(nbs[self.owner[m.cell]], m)
+            detail = f"{m.cell}: {m.name}"
+        else:
+            stem = self.owner[first]
+            stub = next(c.source for c in self.release[stem].cells if _grade_id(c) == first)
+            nbs[stem] = _replace(nbs[stem], first, stub)
+            detail = f"{first}: not answered"
+        stem = self.owner[first]
+        nbs[stem] = with_tampering(nbs[stem], first)
+        return f"{detail}, checks patched", nbs
+
+    def copied(self) -> tuple[str, dict[str, NotebookNode]] | None:
+        """(detail, notebooks): the first graded name course_lib defines imported from it,
+        the second wrapped around it; None when course_lib defines fewer than two."""
+        found = [(gid, module) for gid in self.owner if (module := reference_module(gid))]
+        if len(found) < 2:
+            return None
+        nbs = dict(self.complete)
+        for (gid, module), how in zip(found[:2], ("import", "wrap"), strict=True):
+            stem = self.owner[gid]
+            answer = next(c.source for c in nbs[stem].cells if _grade_id(c) == gid)
+            nbs[stem] = _replace(nbs[stem], gid, copied_source(
+                gid, module, how, answer.lstrip().startswith("class ")))
+        return f"imports {found[0][0]}, wraps {found[1][0]}", nbs
+
     def write(self, out: Path, student: str, notebooks: Mapping[str, NotebookNode | str]) -> None:
         """``student``'s submission: the released folder with ``notebooks`` in it (a str is
         written as the file's raw text)."""
@@ -237,6 +327,13 @@ def build(releases: Mapping[str, Path], out: Path, source: Path = SOURCE,
         samples.append(Sample(LOOP, name, "infinite_loop", solution_ids(looped)[0]))
         a.write(out, UNICODE, a.complete)
         samples.append(Sample(UNICODE, name, "complete", "non-ASCII id with a space"))
+        detail, nbs = a.tampered()
+        a.write(out, TAMPERED, nbs)
+        samples.append(Sample(TAMPERED, name, "tampered", detail))
+        copied = a.copied()
+        if copied is not None:
+            a.write(out, COPIED, copied[1])
+            samples.append(Sample(COPIED, name, "copied", copied[0]))
     return samples
 
 

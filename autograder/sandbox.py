@@ -45,6 +45,7 @@ from pathlib import Path
 BASE_UID = 1_500_000_000
 USER, BWRAP, NONE = "user", "bwrap", "none"
 TMP_DIRS = ("/tmp", "/var/tmp", "/dev/shm")
+PRIVATE_HOME_ROOT = "/tmp/kernel"
 
 _CLONE_NEWNS = 0x00020000
 _CLONE_NEWNET = 0x40000000
@@ -255,9 +256,9 @@ def kernel_uid(pid: int | None = None) -> int:
     return BASE_UID + (os.getpid() if pid is None else pid)
 
 
-def kernel_env(run_dir: str) -> dict[str, str]:
-    """The environment variables that keep a confined kernel's own files in ``run_dir``."""
-    home = os.path.join(run_dir, "home")
+def kernel_env(folder: str) -> dict[str, str]:
+    """The environment variables that keep a confined kernel's own files in ``folder``."""
+    home = os.path.join(folder, "home")
     return {"HOME": home, "USER": "student", "LOGNAME": "student", "TMPDIR": home,
             "MPLCONFIGDIR": os.path.join(home, ".matplotlib"),
             "IPYTHONDIR": os.path.join(home, ".ipython"),
@@ -321,17 +322,23 @@ def confine(sandbox: Sandbox, cwd: str, run_dir: str) -> Confinement:
         return done
     cwd, run_dir = os.path.realpath(cwd), os.path.realpath(run_dir)
     uid = kernel_uid()
-    env = kernel_env(run_dir)
-    os.makedirs(env["HOME"], exist_ok=True)
+    # the folders of code other users could not read (the kernel's own excepted: a spawned
+    # kernel has its working folder on sys.path)
+    closed = [p for p in unreadable_paths() if not (_under(p, cwd) or _under(p, run_dir))]
     if sandbox.namespaces:
         try:
             _unshare(_CLONE_NEWNS | _CLONE_NEWNET)
             done.network = False
-            _private_mounts([cwd, run_dir], unreadable_paths(), sandbox.hide)
+            _private_mounts([cwd, run_dir], closed, sandbox.hide)
             done.mounts = True
         except OSError as exc:
             done.problems.append(f"namespaces: {exc}")
-    if not done.mounts and unreadable_paths():
+    # HOME (IPython's profile, matplotlib's cache ...) in the private /tmp when there is one:
+    # in memory, gone with the kernel
+    env = kernel_env(PRIVATE_HOME_ROOT if done.mounts else run_dir)
+    os.makedirs(env["HOME"], exist_ok=True)
+    os.chown(env["HOME"], uid, uid)
+    if not done.mounts and closed:
         done.problems.append("the Python installation is readable by root only: the kernel "
                              "keeps running as root")
         return done
@@ -348,6 +355,33 @@ def confine(sandbox: Sandbox, cwd: str, run_dir: str) -> Confinement:
     except OSError as exc:
         done.problems.append(f"dropping privileges: {exc}")
     return done
+
+
+def kernel_user(folder: Path | str) -> int | None:
+    """The user of the confined kernel working in ``folder`` (its owner), or None."""
+    try:
+        owner = os.stat(folder).st_uid
+    except OSError:
+        return None
+    return owner if owner >= BASE_UID else None
+
+
+def kill_user(uid: int) -> None:
+    """Kill every process of ``uid`` (a confined kernel's user): what the student's code
+    started in the background dies with the kernel. Root only; a no-op otherwise."""
+    if os.geteuid() != 0 or uid < BASE_UID:
+        return
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child: become the user, signal all its processes
+        try:
+            os.setresgid(uid, uid, uid)
+            os.setresuid(uid, uid, uid)
+            os.kill(-1, 9)
+        except OSError:
+            pass
+        os._exit(0)
+    with contextlib.suppress(ChildProcessError):
+        os.waitpid(pid, 0)
 
 
 def adopt_files(folder: Path | str) -> None:

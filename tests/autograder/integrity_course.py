@@ -176,6 +176,15 @@ SHADOW_BUILTIN = WRONG_SIGMOID + """
 def isinstance(obj, kind):
     return True"""
 
+#: Answers the grader's questions itself, if the grader asked through ``__import__``.
+FAKE_PROBE = PATCH_NUMPY + """
+class _Clean:
+    @staticmethod
+    def check(token, config="{}"):
+        return '{"token": "%s", "tampered": [], "copied": {}}' % token
+def __import__(*args, **kwargs):
+    return _Clean"""
+
 ALIAS = "from course_lib.logistic_unit import sigmoid"
 WRAPPER = "def propagate(w, b, X, Y):\n    return ref.propagate(w, b, X, Y)"
 HELPER_WRAPPER = ("def _grads(*args):\n    return ref.propagate(*args)\n"

@@ -49,21 +49,30 @@ def test_demo_grades_the_sample_class_as_expected(tmp_path, capsys):
     with open(grading / "grades.csv", encoding="utf-8", newline="") as fh:
         rows = {r["student_id"]: r for r in csv.DictReader(fh)}
     assert set(rows) == {"ada_complete", "ben_partial", "cleo_partial", "dev_unfinished",
-                         "eve_broken_file", "finn_infinite_loop", "Zoë Ångström"}
+                         "eve_broken_file", "finn_infinite_loop", "Zoë Ångström",
+                         "gus_tampered", "hal_copied"}
     assert rows["eve_broken_file"]["status"] == "invalid_notebook"
     assert rows["finn_infinite_loop"]["status"] == "timeout"
     assert rows["Zoë Ångström"]["score"] == rows["Zoë Ångström"]["max_score"]
 
     report = grading / "report" / "report.html"
     assert str(report) in printed and str(grading / "grades.csv") in printed
-    assert "Not graded normally (2)" in report.read_text(encoding="utf-8")
+    text = report.read_text(encoding="utf-8")
+    assert "Not graded normally (2)" in text
+    # the two cheats: flagged in the summary, first in the report, and nobody else
+    assert f"gus_tampered / {assignment}: tampered" in printed
+    assert re.search(rf"hal_copied / {assignment}: copied_reference:\w+, copied_reference:\w+",
+                     printed)
+    assert "Flagged (2;" in printed
+    assert text.index("Flagged submissions (2)") < text.index("Not graded normally")
+    assert int(rows["gus_tampered"]["score"]) < int(rows["gus_tampered"]["max_score"])
 
     secrets = set()
     for nb in course.notebooks_of(assignment):
         secrets |= hidden_only_lines(nb.path)
     assert secrets, "the assignment has hidden tests"
     pages = sorted((grading / "feedback").rglob("*.html"))
-    assert len(pages) == 7 * len(course.notebooks_of(assignment))
+    assert len(pages) == 9 * len(course.notebooks_of(assignment))
     for page in pages:
         leaked = secrets & page_lines(page)
         assert not leaked, f"{page} shows hidden test lines: {sorted(leaked)[:3]}"
@@ -74,14 +83,25 @@ def test_demo_grades_the_sample_class_as_expected(tmp_path, capsys):
     ("partial", "graded", 5, True), ("partial", "graded", 0, False),
     ("unfinished", "graded", 0, True), ("broken_file", "invalid_notebook", 0, True),
     ("infinite_loop", "timeout", 3, True), ("infinite_loop", "graded", 10, False),
+    ("tampered", "graded", 0, True), ("copied", "graded", 6, True),
 ])
 def test_expected_outcome(kind, status, score, expected_ok):
     from autograder.results import CellResult, NotebookResult, Status, SubmissionResult
     from autograder.sample_class import Sample
 
+    flags = {"tampered": ["tampered"],
+             "copied": ["copied_reference:f", "copied_reference:g"]}.get(kind, [])
     nb = NotebookResult("nb", cells=[CellResult("t", score, 10)])
-    result = SubmissionResult("s", "a", Status(status), max_score=10, notebooks=[nb])
-    assert (demo.expected_outcome(Sample("s", "a", kind), result) == "") is expected_ok
+    result = SubmissionResult("s", "a", Status(status), max_score=10, notebooks=[nb],
+                              flags=flags)
+    sample = Sample("s", "a", kind, "imports f, wraps g" if kind == "copied" else "")
+    assert (demo.expected_outcome(sample, result) == "") is expected_ok
+    if kind in ("tampered", "copied"):   # not flagged: not the expected outcome
+        result.flags = []
+        assert demo.expected_outcome(sample, result) != ""
+    elif expected_ok:                     # an honest submission flagged: not expected either
+        result.flags = ["copied_reference:f"]
+        assert "should not be flagged" in demo.expected_outcome(sample, result)
 
 
 def test_summary_table_aligns_non_ascii_ids():

@@ -16,6 +16,7 @@ import pytest
 from integrity_course import (
     ALIAS,
     ASSIGNMENT,
+    FAKE_PROBE,
     HELPER_WRAPPER,
     HIDDEN_WRAPPER,
     MAX,
@@ -35,7 +36,7 @@ from integrity_course import (
 from nbformat.v4 import new_code_cell, new_notebook
 
 from autograder import integrity, sandbox
-from autograder.results import CellResult, Status
+from autograder.results import CellResult, Status, SubmissionResult
 
 # --------------------------------------------------------------------------- the notebook side
 
@@ -206,6 +207,58 @@ def _in_child(fn) -> dict:
     return json.loads(data)
 
 
+CONFINED_CELL = """import os, subprocess
+print("uid", os.getuid())
+print("files", sorted(os.listdir(".")))
+try:
+    open({course_file!r}, "a").close()
+    print("course file WRITABLE")
+except OSError as exc:
+    print("course file refused:", type(exc).__name__)
+print("background", subprocess.Popen(["sleep", "120"]).pid)
+"""
+
+
+@root_only
+@pytest.mark.parametrize("fork", [True, False], ids=["fork", "spawn"])
+def test_kernels_run_confined_and_leave_nothing_running(fork):
+    import asyncio
+
+    import psutil
+
+    from autograder.execute import OK, execute_notebook
+    from autograder.kernels import KernelPool, KernelSettings
+
+    box = sandbox.plan()
+    settings = KernelSettings(memory_mb=2048, fork=fork, sandbox=box.to_json())
+    nb = new_notebook(cells=[new_code_cell(CONFINED_CELL.format(
+        course_file=str(Path(sandbox.__file__))))])
+
+    async def go():
+        pool = KernelPool(settings, spares=0)
+        pool.prime()
+        try:
+            kernel = await pool.acquire()
+            (kernel.cwd / "data.csv").write_text("1")
+            sandbox.adopt_files(kernel.cwd)
+            execution = await execute_notebook(nb, kernel, 20, 10_000)
+            pool.release(kernel)
+        finally:
+            await pool.close()
+        return execution
+
+    execution = asyncio.run(go())
+    assert execution.status == OK
+    printed = dict(line.split(" ", 1) for line in "".join(
+        o.get("text", "") for o in nb.cells[0].outputs).splitlines())
+    assert int(printed["uid"]) >= sandbox.BASE_UID
+    assert printed["files"] == "['data.csv']"
+    assert printed["course"] == "file refused: PermissionError"
+    background = int(printed["background"])
+    assert not psutil.pid_exists(background) or psutil.Process(background).status() == \
+        psutil.STATUS_ZOMBIE
+
+
 # --------------------------------------------------------------------------- a graded class
 
 #: student -> (sigmoid, propagate, scratch) and the expected (score, flags)
@@ -217,11 +270,16 @@ CLASS = {
     "patch_restore": ((PATCH_THEN_RESTORE, RESTORE, None), (0.0, ["tampered"])),
     "patch_in_test": ((PATCH_INSIDE_THE_TEST, None, None), (0.0, ["tampered"])),
     "shadow": ((SHADOW_BUILTIN, None, None), (0.0, ["tampered"])),
+    "fake_probe": ((FAKE_PROBE, None, None), (0.0, ["tampered"])),
     "alias": ((ALIAS, None, None), (3.0, ["copied_reference:sigmoid"])),
     "wrapper": ((None, WRAPPER, None), (2.0, ["copied_reference:propagate"])),
     "helper": ((None, HELPER_WRAPPER, None), (2.0, ["copied_reference:propagate"])),
     "hidden_wrapper": ((None, HIDDEN_WRAPPER, None), (2.0, ["copied_reference:propagate"])),
     "writer": ((None, None, "WRITER"), (MAX, [])),
+    # may kill the kernel (ipykernel itself relies on isinstance): flagged either way
+    "patch_and_crash": ((WRONG_SIGMOID + "\nimport builtins\n"
+                         "builtins.isinstance = lambda *a, **k: True", None, None),
+                        (0.0, ["tampered"])),
 }
 
 
@@ -256,9 +314,7 @@ def _grade(submissions: Path, out: Path, source: Path, jobs: int = 2):
     return summary, handler.lines
 
 
-@pytest.fixture(scope="module")
-def graded(tmp_path_factory) -> dict:
-    root = tmp_path_factory.mktemp("integrity")
+def _grade_the_class(root: Path) -> dict:
     source = write_course(root)
     submissions, out = root / "submitted", root / "out"
     targets = {"gradebook": out / "gradebook.db", "grades": out / "grades.csv",
@@ -275,10 +331,22 @@ def graded(tmp_path_factory) -> dict:
     (out / "gradebook.db").write_bytes(b"")   # exists from the start, like a second run's
     before = {k: _digest(v) for k, v in targets.items() if k not in ("grades", "ledger")}
     summary, lines = _grade(submissions, out, source)
-    after = {k: _digest(targets[k]) for k in before}
-    return {"results": {r.student_id: r for r in summary.results}, "lines": lines,
-            "before": before, "after": after, "targets": targets, "out": out,
-            "summary": summary}
+    return {"results": {r.student_id: r.to_json() for r in summary.results}, "lines": lines,
+            "before": before, "after": {k: _digest(targets[k]) for k in before},
+            "targets": {k: str(v) for k, v in targets.items()}, "out": str(out),
+            "sandbox": summary.sandbox}
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory) -> dict:
+    """The class above graded once per test session (shared by the xdist workers)."""
+    from conftest import _shared
+
+    record = _shared(tmp_path_factory, "integrity_class", _grade_the_class)
+    record["results"] = {s: SubmissionResult.from_json(r) for s, r in record["results"].items()}
+    record["targets"] = {k: Path(v) for k, v in record["targets"].items()}
+    record["out"] = Path(record["out"])
+    return record
 
 
 def test_every_submission_gets_the_score_and_flags_it_earned(graded):
@@ -288,7 +356,8 @@ def test_every_submission_gets_the_score_and_flags_it_earned(graded):
     want = {s: (score, sorted(flags)) for s, (_, (score, flags)) in CLASS.items()}
     assert got == want, "\n".join(f"{s}: {results[s].message}" for s in results
                                   if got[s] != want[s])
-    assert all(r.status is Status.GRADED for r in results.values())
+    assert all(r.status is Status.GRADED for s, r in results.items() if s != "patch_and_crash")
+    assert results["patch_and_crash"].status in (Status.GRADED, Status.KERNEL_DIED)
 
 
 def test_an_honest_submission_is_not_flagged(graded):
@@ -308,6 +377,8 @@ def test_patches_are_named_and_their_tests_score_zero(graded):
         assert patched in results["patch_numpy"].message
     assert "builtins.isinstance" in results["patch_builtins"].message
     assert "its own isinstance" in results["shadow"].message
+    # a notebook that answers for the checks through __import__ is not asked that way
+    assert "numpy.allclose" in results["fake_probe"].message
     # the fake check put the real one back before the cell ended: the guard saw it anyway
     assert "course_lib.checks.check_close" in results["patch_in_test"].message
 
@@ -332,8 +403,8 @@ def test_a_cell_that_writes_outside_its_folder_changes_no_grade_and_no_file(grad
     assert "overwritten" not in rows and "overwritten" not in (
         graded["out"] / "ledger.jsonl").read_text()
     assert graded["targets"]["other_student"].exists()
-    if not graded["summary"].sandbox.startswith("student code runs as a user of its own"):
-        pytest.skip("not confined here (" + graded["summary"].sandbox + "): the writes "
+    if not graded["sandbox"].startswith("student code runs as a user of its own"):
+        pytest.skip("not confined here (" + graded["sandbox"] + "): the writes "
                     "succeed, only the grades are checked")
     assert graded["after"] == {**graded["before"], "gradebook": graded["after"]["gradebook"]}
     assert graded["after"]["gradebook"] is not None
@@ -347,17 +418,17 @@ def test_a_cell_that_writes_outside_its_folder_changes_no_grade_and_no_file(grad
 
 def test_the_run_says_once_where_student_code_runs(graded, tmp_path, monkeypatch):
     notices = [ln for ln in graded["lines"] if ln.startswith("student code runs")]
-    assert notices == [graded["summary"].sandbox]
+    assert notices == [graded["sandbox"]]
     source = write_course(tmp_path)
     submissions = tmp_path / "submitted"
-    for student in ("a", "b", "c"):
+    for student in ("a", "b"):
         path = submissions / student / ASSIGNMENT / f"{NOTEBOOK}.ipynb"
         path.parent.mkdir(parents=True)
         nbformat.write(submission(source), path)
     monkeypatch.setattr(sandbox, "plan", lambda *a, **k: sandbox.Sandbox(
         sandbox.NONE, why="testing"))
     summary, lines = _grade(submissions, tmp_path / "out", source)
-    assert [r.score for r in summary.results] == [MAX] * 3
+    assert [r.score for r in summary.results] == [MAX] * 2
     unconfined = [ln for ln in lines if "without a sandbox" in ln]
     assert unconfined == [f"student code runs as {sandbox.current_user()} without a sandbox "
                           "(testing)"]

@@ -47,7 +47,7 @@ def test_every_kind_of_submission_in_nbgrader_layout(course, tmp_path, monkeypat
     assert kinds == {"ada_complete": "complete", "ben_partial": "partial",
                      "cleo_partial": "partial", "dev_unfinished": "unfinished",
                      "eve_broken_file": "broken_file", "finn_infinite_loop": "infinite_loop",
-                     "Zoë Ångström": "complete"}
+                     "Zoë Ångström": "complete", "gus_tampered": "tampered"}
     assert sorted(p.name for p in out.iterdir()) == sorted(kinds)
     for student in kinds:   # the release's other files come along
         assert (out / student / ASSIGNMENT / "data.csv").read_text() == "x\n1\n"
@@ -75,6 +75,29 @@ def test_every_kind_of_submission_in_nbgrader_layout(course, tmp_path, monkeypat
     assert looped.startswith(cell(complete, "double").source)
     assert "while n < 3:" in looped
     assert "n += 1" not in [ln.strip() for ln in looped.splitlines()]
+    gus = read(submitted(out, "gus_tampered"))
+    assert cell(gus, "double").source.startswith(WRONG_DOUBLE)   # a wrong answer ...
+    assert "np.allclose = lambda" in cell(gus, "double").source   # ... and passing checks
+    assert "_checks.check_close = lambda" in cell(gus, "double").source
+    assert details["gus_tampered"] == "double: off_by_one, checks patched"
+
+
+def test_a_copied_submission_imports_one_reference_and_wraps_another(course, tmp_path,
+                                                                     monkeypatch):
+    assert sample_class.reference_module("propagate") == "course_lib.logistic_unit"
+    assert sample_class.reference_module("double") is None   # so the toy course has no hal
+    modules = {"double": "course_lib.logistic_unit", "square": "course_lib.layers"}
+    monkeypatch.setattr(sample_class, "reference_module", modules.get)
+    source, releases = course
+    out = tmp_path / "submitted"
+    samples = sample_class.build(releases, out, source=source)
+    hal = [s for s in samples if s.student_id == "hal_copied"]
+    assert [(s.kind, s.detail) for s in hal] == [("copied", "imports double, wraps square")]
+    nb = read(submitted(out, "hal_copied"))
+    assert cell(nb, "double").source == "from course_lib.logistic_unit import double"
+    assert "return _reference.square(*args, **kwargs)" in cell(nb, "square").source
+    assert "class Dense(_Reference)" in sample_class.copied_source(
+        "Dense", "course_lib.layers", "wrap", is_class=True)
 
 
 def test_without_a_catalogue_partial_submissions_leave_a_function_unanswered(course, tmp_path,
@@ -97,7 +120,7 @@ def test_build_is_deterministic(course, tmp_path):
     sample_class.build(releases, tmp_path / "b", source=source)
     files_a = sorted(p.relative_to(tmp_path / "a") for p in (tmp_path / "a").rglob("*.ipynb"))
     files_b = sorted(p.relative_to(tmp_path / "b") for p in (tmp_path / "b").rglob("*.ipynb"))
-    assert files_a == files_b and len(files_a) == 7
+    assert files_a == files_b and len(files_a) == 8
     for rel in files_a:
         assert (tmp_path / "a" / rel).read_bytes() == (tmp_path / "b" / rel).read_bytes()
 
