@@ -71,7 +71,7 @@ class SubmissionResult:
     notebooks: list[NotebookResult] = field(default_factory=list)
     content_hash: str = ""
     seconds: float = 0.0
-    flags: list[str] = field(default_factory=list)   # e.g. "tampered", "copied_reference"
+    flags: list[str] = field(default_factory=list)   # "tampered", "copied_reference:<name>" ...
     source_hash: str = ""   # hash of the assignment's source files it was graded against
 
     @property
