@@ -305,10 +305,11 @@ def _private_mounts(keep_rw: list[str], keep_ro: list[str], hide: tuple[str, ...
                 os.close(fd)
         done.append(target)
     for folder in hide:
-        if not os.path.isdir(folder) or any(_under(folder, d) for d in done):
-            continue
-        if any(_under(p, folder) for p, _ in keep):
+        if not os.path.isdir(folder) or any(_under(p, folder) for p, _ in keep):
             continue   # it holds something the kernel needs
+        mounted_back = any(_under(folder, p) for p, _ in keep)
+        if any(_under(folder, d) for d in done) and not mounted_back:
+            continue   # already gone with its private file system
         _mount("tmpfs", folder, "tmpfs", _MS_RDONLY | _MS_NOSUID | _MS_NODEV,
                "mode=555,size=4k")
 
@@ -324,7 +325,10 @@ def confine(sandbox: Sandbox, cwd: str, run_dir: str) -> Confinement:
     uid = kernel_uid()
     # the folders of code other users could not read (the kernel's own excepted: a spawned
     # kernel has its working folder on sys.path)
-    closed = [p for p in unreadable_paths() if not (_under(p, cwd) or _under(p, run_dir))]
+    # and those under /tmp & co., which the private /tmp would hide (a checkout in /tmp)
+    in_tmp = [p for p in python_paths() if any(_under(p, t) for t in TMP_DIRS)]
+    closed = [p for p in sorted(set(unreadable_paths()) | set(in_tmp))
+              if not (_under(p, cwd) or _under(p, run_dir))]
     if sandbox.namespaces:
         try:
             _unshare(_CLONE_NEWNS | _CLONE_NEWNET)
