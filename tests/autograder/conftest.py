@@ -7,29 +7,12 @@ the first worker grades it and the others wait for it and read the same output f
 
 from __future__ import annotations
 
-import fcntl
-import json
-import os
 from pathlib import Path
 
 import pytest
 from class_builder import run_cli
+from session_build import shared as _shared
 from synthetic_course import write_course
-
-
-def _shared(tmp_path_factory, name: str, build) -> dict:
-    """Build ``name`` once per session, even across xdist workers; return its JSON record."""
-    root = tmp_path_factory.getbasetemp()
-    if os.environ.get("PYTEST_XDIST_WORKER"):
-        root = root.parent
-    folder = root / name
-    record = folder / "record.json"
-    folder.mkdir(parents=True, exist_ok=True)
-    with open(root / f"{name}.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if not record.exists():
-            record.write_text(json.dumps(build(folder)))
-    return json.loads(record.read_text())
 
 
 @pytest.fixture(scope="session")

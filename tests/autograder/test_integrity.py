@@ -340,9 +340,9 @@ def _grade_the_class(root: Path) -> dict:
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory) -> dict:
     """The class above graded once per test session (shared by the xdist workers)."""
-    from conftest import _shared
+    from session_build import shared
 
-    record = _shared(tmp_path_factory, "integrity_class", _grade_the_class)
+    record = shared(tmp_path_factory, "integrity_class", _grade_the_class)
     record["results"] = {s: SubmissionResult.from_json(r) for s, r in record["results"].items()}
     record["targets"] = {k: Path(v) for k, v in record["targets"].items()}
     record["out"] = Path(record["out"])
