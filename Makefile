@@ -38,8 +38,20 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
-lab: $(STAMP)
-	$(BIN)/jupyter lab notebooks/
+# Students: Jupyter Lab on build/student/, a workspace made from the release (never from
+# notebooks/, which holds the solutions). The release is made again when a notebook or the
+# library or the release tool changed; work already in build/student/ is kept.
+# LAB_ARGS: more Lab options, e.g. LAB_ARGS="--ip=0.0.0.0 --no-browser".
+RELEASE := build/release
+STUDENT := build/student
+LAB_ARGS ?=
+
+$(RELEASE)/.made: $(STAMP) $(wildcard notebooks/*/* course_lib/*.py course_lib/*/*.py autograder/*.py)
+	$(BIN)/python -m autograder release --out $(RELEASE)
+	touch $@
+
+lab: $(RELEASE)/.made
+	$(BIN)/python -m autograder workspace --release $(RELEASE) --out $(STUDENT) --lab -- $(LAB_ARGS)
 
 bench: $(STAMP)
 	$(BIN)/python bench/train_speed.py

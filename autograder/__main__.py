@@ -2,8 +2,9 @@
 
     autograder release [--out DIR] [--source DIR]
     autograder grade SUBMISSIONS [--out DIR] [-j N] [--timeout S] [--force] [--source DIR]
-    autograder validate NOTEBOOK [--source DIR]
+    autograder validate NOTEBOOK [--source [DIR]]
     autograder demo [--out DIR]
+    autograder workspace [--release DIR] [--out DIR] [--lab [-- LAB_OPTIONS...]]
 
 Exit status: 0 when the command did its job (``grade``: every submission found has a row,
 broken submissions included), 1 when the tool itself failed, 2 for bad arguments or input it
@@ -61,6 +62,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, default=DEFAULT_RELEASE,
                    help=f"where to put them (default: {DEFAULT_RELEASE})")
     p.add_argument("--source", type=Path, default=DEFAULT_SOURCE, help=source_help)
+    p.add_argument("--no-edition", action="store_true",
+                   help="the notebooks only, without the student edition of course_lib (which "
+                   "takes a run of every notebook to build)")
 
     p = sub.add_parser("grade", help="grade a folder or zip of submissions")
     p.add_argument("submissions", type=Path, metavar="SUBMISSIONS",
@@ -81,11 +85,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--source", type=Path, default=DEFAULT_SOURCE, help=source_help)
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
 
-    p = sub.add_parser("validate", help="check your notebook against the tests")
+    p = sub.add_parser("validate", help="run a notebook's visible tests (--source: the "
+                       "instructor's check, hidden tests too)")
     p.add_argument("notebook", type=Path, metavar="NOTEBOOK")
-    p.add_argument("--source", type=Path, default=DEFAULT_SOURCE, help=source_help)
+    p.add_argument("--source", type=Path, nargs="?", const=DEFAULT_SOURCE, default=None,
+                   metavar="DIR", help="instructor mode: grade against the source notebooks, "
+                   f"visible and hidden tests ({source_help})")
     p.add_argument("--timeout", type=_positive_float,
                    default=float(nbgrader_config.CELL_TIMEOUT), help="seconds a cell may run")
+
+    p = sub.add_parser("workspace", help="a student's Jupyter Lab folder made from the release "
+                       "(--lab: open Lab on it)")
+    p.add_argument("--release", type=Path, default=DEFAULT_RELEASE,
+                   help=f"the released assignments (default: {DEFAULT_RELEASE})")
+    p.add_argument("--out", type=Path, default=None,
+                   help="the workspace; notebooks already there are kept "
+                        "(default: build/student)")
+    p.add_argument("--lab", action="store_true", help="then open Jupyter Lab on it")
+    p.add_argument("lab_options", nargs=argparse.REMAINDER,
+                   help="after --: more Jupyter Lab options, e.g. -- --ip=0.0.0.0 --no-browser")
 
     p = sub.add_parser("demo", help="release, grade a sample class, show the results")
     p.add_argument("--out", type=Path, default=None,
@@ -122,7 +140,7 @@ def cmd_release(args, parser) -> int:
     from autograder.release import ReleaseError, release
 
     try:
-        released = release(args.out, args.source)
+        released = release(args.out, args.source, edition=not args.no_edition)
     except (CourseError, ValueError) as exc:
         parser.error(str(exc))
     except ReleaseError as exc:
@@ -132,6 +150,9 @@ def cmd_release(args, parser) -> int:
     for assignment in released:
         names = ", ".join(p.name for p in released.notebooks(assignment))
         print(f"  {assignment}: {names}  (zip: {released.zips[assignment]})")
+        if assignment in released.editions:
+            print(f"    student edition: {released[assignment] / 'course_lib'}, "
+                  f"{released.editions[assignment].wheel.name}")
     return EXIT_OK
 
 
@@ -199,6 +220,10 @@ def format_summary(summary) -> str:
 def cmd_validate(args, parser) -> int:
     from autograder.validate import ValidateError, report, validate
 
+    if args.source is None:   # a student's check: the visible tests, as course_lib runs them
+        from course_lib.validate import main as visible_tests
+
+        return visible_tests([str(args.notebook), "--timeout", str(args.timeout)])
     try:
         outcome = validate(args.notebook, args.source, args.timeout,
                            nbgrader_config.MEMORY_LIMIT_MB)
@@ -218,8 +243,22 @@ def cmd_demo(args, parser) -> int:
     return int((run(args.out) if args.out is not None else run()) or 0)
 
 
+def cmd_workspace(args, parser) -> int:
+    from autograder.workspace import DEFAULT_WORKSPACE, WorkspaceError, make_workspace, open_lab
+
+    try:
+        workspace = make_workspace(args.release, args.out or DEFAULT_WORKSPACE)
+    except WorkspaceError as exc:
+        parser.error(str(exc))
+    print(f"Student workspace: {workspace} (from {args.release})")
+    if args.lab:
+        sys.stdout.flush()
+        open_lab(workspace, [o for o in args.lab_options if o != "--"])
+    return EXIT_OK
+
+
 COMMANDS = {"release": cmd_release, "grade": cmd_grade, "validate": cmd_validate,
-            "demo": cmd_demo}
+            "demo": cmd_demo, "workspace": cmd_workspace}
 
 
 if __name__ == "__main__":

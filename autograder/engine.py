@@ -407,7 +407,7 @@ def _grade(options: GradeOptions, course: Course, out: Path, start: float) -> Ru
                     "or files named <student_id>_<anything>_<notebook>.ipynb", root)
 
     box = _sandbox([options.source, out, root])
-    summary.sandbox = sandbox.notice(box)
+    summary.sandbox = sandbox.notice(box, memory_mb=options.memory_mb)
     (log.info if box.mode != sandbox.NONE else log.warning)("%s", summary.sandbox)
     settings = WorkerSettings(timeout=options.timeout,
                               max_output_chars=options.max_output_chars,

@@ -24,10 +24,11 @@ from pathlib import Path
 
 import nbformat
 from jinja2 import DictLoader, pass_context
+from latex2mathml.converter import convert as latex_to_mathml
 from nbformat import NotebookNode
 
-from autograder.mathml import UnsupportedTeX, tex_to_mathml
 from autograder.results import CellResult, NotebookResult, Status, SubmissionResult
+from autograder.safe_html import clean_html, clean_outputs
 
 __all__ = [
     "HIDDEN_BEGIN",
@@ -60,27 +61,29 @@ _SUBMISSION_PAGE = "submission"
 EXPLANATIONS: dict[Status, tuple[str, str, str]] = {
     Status.GRADED: ("Graded", "", ""),
     Status.TIMEOUT: (
-        "Stopped at the time limit",
+        "A cell was stopped at the time limit",
         "A cell of your notebook was still running when the time limit for one cell ran out, "
-        "so it was stopped. The cells after it did not run and their tests scored zero. "
-        "This is nearly always a loop that never ends (a <code>while</code> loop whose "
-        "condition never becomes false, a counter that is never increased) or far more "
-        "iterations than the exercise asks for.",
+        "so it was interrupted. Grading went on with the next cells: only the tests that "
+        "need what that cell should have done lose points. This is nearly always a loop that "
+        "never ends (a <code>while</code> loop whose condition never becomes false, a "
+        "counter that is never increased) or far more iterations than the exercise asks for.",
         "Run your notebook from a fresh kernel (<em>Kernel &rarr; Restart Kernel and Run All "
-        "Cells</em>) and check that every cell finishes within a few seconds. The section "
-        "below shows how far the grader got: the last cell with output is where it stopped. "
-        "Fix the loop and submit again.",
+        "Cells</em>) and check that every cell finishes within a few seconds. The red marks "
+        "in the notebook below show the cells that were stopped. Fix the loop and submit "
+        "again.",
     ),
     Status.KERNEL_DIED: (
-        "The notebook's Python process stopped",
-        "The Python process (the kernel) running your notebook stopped before the grading "
-        "was complete, so the results of the notebook were lost. A kernel dies when code "
-        "calls <code>exit()</code>, <code>sys.exit()</code> or <code>os._exit()</code>, "
-        "crashes, or uses more memory than allowed (a very large array, for example one "
-        "built from a shape that was meant to be (n, 1) but is (n, n)).",
+        "A cell stopped the notebook's Python process",
+        "The Python process (the kernel) running your notebook stopped during a cell. The "
+        "grader started a fresh one, ran the cells before that cell again, skipped it and "
+        "went on: the functions defined in that cell lose their points, the others keep "
+        "theirs. A kernel dies when code calls <code>exit()</code>, <code>sys.exit()</code> "
+        "or <code>os._exit()</code>, crashes, or uses more memory than allowed (a very large "
+        "array, for example one built from a shape that was meant to be (n, 1) but is "
+        "(n, n)).",
         "Remove any exit calls, check the shapes of the arrays you build, then run the "
         "notebook from a fresh kernel (<em>Kernel &rarr; Restart Kernel and Run All "
-        "Cells</em>) and submit again.",
+        "Cells</em>) and submit again. The red marks in the notebook below show where.",
     ),
     Status.INVALID_NOTEBOOK: (
         "The file is not a readable notebook",
@@ -243,7 +246,7 @@ _TEMPLATE = r"""
 {% block any_cell %}
 {%- set stopped = cell.metadata.get('@STOPPED@') -%}
 {%- if stopped -%}
-<div class="stopped" id="stopped">&#9632; The grader stopped here: {{ stopped | escape_html }}</div>
+<div class="stopped"{% if cell.metadata.get('@STOPPED@_first') %} id="stopped"{% endif %}>&#9632; The grader stopped this cell: {{ stopped | escape_html }}</div>
 {%- endif -%}
 {%- set fb = cell.metadata.get('@BADGE@') -%}
 {%- if fb -%}
@@ -269,13 +272,18 @@ _TEMPLATE = r"""
 
 
 def _math_html(tex: str, display: bool) -> str:
-    """MathML for a formula of a markdown cell, or its TeX source when it cannot be drawn."""
+    """MathML for a formula of a markdown cell (latex2mathml), or its TeX source when it
+    cannot be drawn: malformed TeX, or a command latex2mathml does not know (it would show
+    the command's name as a letter)."""
     try:
-        return tex_to_mathml(tex, display)
-    except UnsupportedTeX:
-        delim = "$$" if display else "$"
-        tag = "div" if display else "code"
-        return f'<{tag} class="tex">{html.escape(delim + tex + delim)}</{tag}>'
+        mathml = latex_to_mathml(tex, display="block" if display else "inline")
+    except Exception:  # noqa: BLE001 - latex2mathml has many error types; any means "cannot"
+        mathml = ""
+    if mathml and "<mi>\\" not in mathml:   # HTML needs no namespace: the page names no URL
+        return mathml.replace(' xmlns="http://www.w3.org/1998/Math/MathML"', "", 1)
+    delim = "$$" if display else "$"
+    tag = "div" if display else "code"
+    return f'<{tag} class="tex">{html.escape(delim + tex + delim)}</{tag}>'
 
 
 @functools.lru_cache(maxsize=1)
@@ -304,7 +312,7 @@ def _exporter():
                 embed_images=self.embed_images, path="",
                 anchor_link_text=self.anchor_link_text,
                 exclude_anchor_links=self.exclude_anchor_links, **self.lexer_options)
-            return MarkdownWithMath(renderer=renderer).render(source)
+            return clean_html(MarkdownWithMath(renderer=renderer).render(source))
 
         def from_notebook_node(self, nb, resources=None, **kw):
             # HTMLExporter's own version re-parses the whole page with BeautifulSoup to add
@@ -332,12 +340,15 @@ def _exporter():
 
 def _annotate(nb: NotebookNode, cells: dict[str, CellResult]) -> NotebookNode:
     """Attach each graded test cell's badge data to its metadata (for the template), and mark
-    the cell where the run was stopped (a timeout, a dead kernel)."""
+    the cells where the run was stopped (a timeout, a dead kernel)."""
+    first_seen = False
     for cell in nb.cells:
         stop = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"
                 and o.get("ename") in _STOP_ERRORS]
         if stop:
             cell.metadata[_STOPPED_KEY] = _STOP_ERRORS[stop[0]["ename"]]
+            cell.metadata[_STOPPED_KEY + "_first"] = not first_seen   # the header links to it
+            first_seen = True
         gid = _grade_id(cell)
         if gid is None or gid not in cells:
             continue
@@ -356,13 +367,25 @@ def _annotate(nb: NotebookNode, cells: dict[str, CellResult]) -> NotebookNode:
 
 
 def _notebook_html(nb: NotebookNode, cells: dict[str, CellResult]) -> str:
-    safe = _annotate(redact_hidden_tests(nb, cells), cells)
+    safe = _annotate(clean_outputs(redact_hidden_tests(nb, cells)), cells)
     body, _ = _exporter().from_notebook_node(safe)
     return body
 
 
 def _e(text: object) -> str:
     return html.escape(str(text), quote=True)
+
+
+#: How course_lib.diagnosis starts the line that names a catalogued mistake.
+NAMED_MISTAKE = "This looks like a known mistake"
+
+
+def summary_lines(message: str) -> list[str]:
+    """What the summary table shows of a failure message: its first line, and the line naming
+    the catalogued mistake (``This looks like a known mistake ...``) when there is one."""
+    lines = [ln.strip() for ln in message.strip().splitlines() if ln.strip()]
+    named = next((ln for ln in lines[1:] if ln.startswith(NAMED_MISTAKE)), None)
+    return lines[:1] + ([named] if named else [])
 
 
 def _summary_table(nb_result: NotebookResult, anchors: set[str]) -> str:
@@ -375,7 +398,7 @@ def _summary_table(nb_result: NotebookResult, anchors: set[str]) -> str:
         if c.grade_id in anchors:
             name = f'<a href="#cell-{name}">{name}</a>'
         kind = "hidden" if c.hidden else "visible"
-        msg = _e(c.message.strip().splitlines()[0]) if c.message.strip() else ""
+        msg = "<br>".join(_e(line) for line in summary_lines(c.message))
         rows.append(
             f'<tr class="{state}"><td><span class="dot {state}"></span>{name}</td>'
             f"<td>{kind}</td><td class=num>{format_points(c.points)} / "

@@ -9,8 +9,9 @@ grader's side of :mod:`autograder.integrity_probe`, which runs inside the kernel
 
 - :class:`Monitor` follows one notebook's execution (:func:`autograder.execute.execute_notebook`
   calls it around every code cell): before the first cell it installs the probe with a token
-  of its own, after every read-only cell it asks what changed, and it keeps the first cell
-  after which tampering was seen and the graded names that are not the student's code. The
+  of its own (again in a fresh kernel that replaces a dead one, before its replay), after
+  every read-only cell it asks what changed, and it keeps the first cell after which
+  tampering was seen and the graded names that are not the student's code. The
   probe is reached through IPython *user expressions* of empty silent requests: nothing is
   added to the notebook, its outputs or its execution counts, and no input transformer or
   event callback of the student sees the questions.
@@ -224,6 +225,13 @@ class Monitor:
         if answer is not None and not self.findings.error:
             self._installed = True
             self._record(answer, index)
+
+    def restarted(self) -> None:
+        """The kernel died and a fresh one replaces it (:mod:`autograder.execute`): the probe
+        is installed again, with the same token, before the first cell the fresh kernel runs
+        (the cells replayed in it included). What was found so far is kept."""
+        self._installed = False
+        self._stopped = False
 
     async def after_cell(self, kernel, index: int) -> None:
         """Called after code cell ``index`` ran to completion."""

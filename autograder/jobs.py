@@ -13,6 +13,7 @@ import sys
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from autograder import nbgrader_config
 from autograder.results import Status, SubmissionResult
 
 if TYPE_CHECKING:
@@ -77,10 +78,17 @@ class Job:
 
 @dataclass(frozen=True)
 class WorkerSettings:
-    timeout: float = 30.0
+    timeout: float = 30.0      # seconds a cell may run
     max_output_chars: int = 10_000
     integrity: bool = True     # the checks of autograder.integrity
     kernel: KernelSettings = field(default_factory=KernelSettings)
+    budget: float = 0.0        # seconds a notebook may take (0: BUDGET_TIMEOUTS x timeout)
+    max_restarts: int = nbgrader_config.MAX_KERNEL_RESTARTS   # fresh kernels per notebook
+
+    @property
+    def notebook_budget(self) -> float:
+        """Seconds of wall time a notebook may take (see :mod:`autograder.execute`)."""
+        return self.budget or nbgrader_config.BUDGET_TIMEOUTS * self.timeout
 
 
 def worst(statuses: list[Status]) -> Status:

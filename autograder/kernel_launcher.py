@@ -2,10 +2,13 @@
 --memory-mb N -f CONNECTION_FILE``.
 
 Before the kernel starts it caps its address space (``RLIMIT_AS``: an allocation past the limit
-raises MemoryError in the student's cell instead of taking the machine down), forbids core
-dumps, asks Linux to kill it when the grading worker that started it dies, and enters the
-run's sandbox (``--sandbox JSON``, :mod:`autograder.sandbox`: its own user, no network, only
-its folders writable).
+raises MemoryError in the student's cell instead of taking the machine down) and the size of
+any file it writes (``RLIMIT_FSIZE``, :data:`autograder.sandbox.FILE_MB`: a larger write fails
+with "File too large"), forbids core dumps, asks Linux to kill it when the grading worker that
+started it dies, and enters the run's sandbox (``--sandbox JSON``, :mod:`autograder.sandbox`:
+its own user and control group, no network, only its folders writable). The control group
+caps the memory of the kernel and all its children together at the same limit, and their
+number (:data:`autograder.sandbox.KERNEL_PROCESSES`).
 """
 
 from __future__ import annotations
@@ -15,15 +18,23 @@ import resource
 import signal
 import sys
 
+from autograder.sandbox import FILE_MB
+
 #: The environment variable that names a spawned kernel's private folder.
 RUN_DIR_ENV = "AUTOGRADER_KERNEL_RUN"
 
 
 def limit_resources(megabytes: int) -> None:
-    """Cap the address space at ``megabytes`` (0: no cap) and forbid core dumps."""
+    """Cap the address space at ``megabytes`` (0: no cap; the sandbox's control group takes
+    the same limit for the kernel and its children together), the size of a written file at
+    ``FILE_MB`` (a write past it fails instead of killing the process with SIGXFSZ), and
+    forbid core dumps."""
     if megabytes > 0:
         limit = megabytes * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    file_limit = FILE_MB * 1024 * 1024
+    resource.setrlimit(resource.RLIMIT_FSIZE, (file_limit, file_limit))
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
 
 

@@ -151,7 +151,7 @@ async def start_kernel(settings: KernelSettings, zygote=None) -> Kernel:
     cwd = Path(tempfile.mkdtemp(prefix="grade-", dir=settings.tmp_root))
     run = Path(f"{cwd}-run")   # sockets, connection file, HOME: the kernel's, not the student's
     run.mkdir(mode=0o700)
-    log = f"{cwd}.log"   # the kernel's own stderr: a crash report, if any
+    log = f"{cwd}.log"   # the kernel's own stderr (the student's text: never in a message)
     km = AsyncKernelManager(kernel_name=KERNEL_NAME, kernel_spec_manager=_SpecManager(settings),
                             transport="ipc", ip=str(run / "ipc"))
     km.connection_file = str(run / "kernel.json")
@@ -226,16 +226,6 @@ def _remove(cwd: Path) -> None:
             leftover.unlink()
     with contextlib.suppress(OSError):
         Path(f"{cwd}.log").unlink()
-
-
-def crash_report(kernel: Kernel, lines: int = 3) -> str:
-    """The last lines the kernel process wrote to its stderr (e.g. "Fatal Python error")."""
-    try:
-        text = Path(f"{kernel.cwd}.log").read_text(errors="replace")
-    except OSError:
-        return ""
-    kept = [ln for ln in text.splitlines() if ln.strip() and "WARNING |" not in ln]
-    return "\n".join(kept[-lines:])
 
 
 class KernelPool:

@@ -20,6 +20,14 @@ RUNTIME_WARNING_PATTERN = r"RuntimeWarning: "
 #: Seconds a single cell may run before the grader interrupts it.
 CELL_TIMEOUT = 30
 
+#: Wall time a notebook may take, in per-cell timeouts (10 x 30 s), replays after a dead kernel
+#: included: a notebook whose cells time out one after the other ends (the rest not run). The
+#: slowest correct notebook (03) takes a fraction of it; plain nbgrader has no such limit.
+BUDGET_TIMEOUTS = 10
+
+#: Fresh kernels a notebook may get after the first (each after a dead or stuck kernel).
+MAX_KERNEL_RESTARTS = 3
+
 #: Characters of output kept per cell (a flood of prints is truncated).
 MAX_OUTPUT_CHARS = 10_000
 

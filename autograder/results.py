@@ -16,8 +16,12 @@ class Status(str, Enum):
     """Why a submission has the score it has. Every submission found gets exactly one."""
 
     GRADED = "graded"                        # ran; score is what its tests earned
-    TIMEOUT = "timeout"                      # a cell ran past the per-cell limit
-    KERNEL_DIED = "kernel_died"              # os._exit, a segfault, the memory limit ...
+    # both below: the stopped cell costs its own tests, grading goes on (autograder.execute);
+    # the message names the cells and says what was not run, if anything
+    TIMEOUT = "timeout"                      # a cell ran past the per-cell limit (interrupted),
+    #                                          or the notebook's time budget ran out
+    KERNEL_DIED = "kernel_died"              # os._exit, a segfault, a kill (memory) ... in a cell:
+    #                                          skipped, the rest ran in a fresh kernel
     INVALID_NOTEBOOK = "invalid_notebook"    # not JSON, empty, not a notebook, bad nbformat
     MISSING_NOTEBOOK = "missing_notebook"    # the assignment's notebook is not in the submission
     UNKNOWN_ASSIGNMENT = "unknown_assignment"  # a file that matches no released notebook

@@ -11,7 +11,9 @@ student                       submission
 ``cleo_partial`` ...          (``course_lib.mistakes``), a different function each
 ``dev_unfinished``            the release as downloaded, nothing answered
 ``eve_broken_file``           a complete notebook whose upload was cut short (not JSON)
-``finn_infinite_loop``        complete, plus a loop that never ends in a solution cell
+``finn_infinite_loop``        complete, plus a loop that never ends in a solution cell, after
+                              its function (interrupted at the time limit: full marks, status
+                              ``timeout``)
 ``Zoë Ångström``              complete; an id with a space and non-ASCII characters
 ``gus_tampered``              a wrong answer, and its solution cell patches
                               ``np.allclose``, ``np.testing.assert_allclose`` and
@@ -151,7 +153,8 @@ def with_mistake(nb: NotebookNode, mistake: Mistake) -> NotebookNode:
 
 def with_infinite_loop(nb: NotebookNode, gid: str | None = None) -> NotebookNode:
     """A copy of ``nb`` whose solution cell ``gid`` (default: the first) ends with a loop
-    that never stops: the cell never finishes, so only a timeout ends it."""
+    that never stops: the cell never finishes, so only a timeout ends it (the function, defined
+    before the loop, keeps its points: the grader interrupts the cell and goes on)."""
     ids = solution_ids(nb)
     if not ids:
         raise ValueError("the notebook has no solution cell to put a loop in")

@@ -4,11 +4,11 @@ Scores follow nbgrader exactly (:func:`autograder.rules.determine_grade`, nbgrad
 ``determine_grade``: an error or any stderr output scores 0, a float as the last expression
 is partial credit, anything else full marks), after the course's output policy
 (:func:`autograder.rules.apply_output_policy`: RuntimeWarning stderr dropped, long output
-trimmed). What nbgrader gets wrong is fixed here: a test
-cell that never ran (an earlier cell timed out or killed the kernel) scores 0 instead of full
-marks. Each cell gets a short message for the student built from its *outputs* (the exception
-line, what was written to stderr, the last lines printed), never from its source, so a
-hidden test's code is never quoted.
+trimmed). What nbgrader gets wrong is fixed here: a test cell that did not run to
+completion (it timed out, the kernel died in it, or it was never started) scores 0 instead of
+full marks. Each cell gets a short message for the student built from its *outputs* (the
+exception line, what was written to stderr, the last lines printed), never from its source,
+so a hidden test's code is never quoted.
 """
 
 from __future__ import annotations
@@ -105,8 +105,11 @@ def score_cells(nb: NotebookNode, ref: Reference, execution: Execution | None,
 
 
 def _not_run(index: int, execution: Execution, cell: NotebookNode) -> str:
-    if execution.stopped_at is not None and index == execution.stopped_at:
+    stopped = {s.index for s in execution.stops} | {execution.stopped_at}
+    if index in stopped:   # its error output says what happened (the time limit, the kernel)
         return cell_message(cell, hidden=False) if execution.status in (TIMEOUT, DEAD) else ""
+    if index in execution.not_run and execution.not_run_reason:
+        return f"not run: {execution.not_run_reason}"
     if execution.status == TIMEOUT:
         return "not run: an earlier cell ran past the time limit"
     if execution.status == DEAD:

@@ -1,10 +1,14 @@
-"""``python -m autograder validate NOTEBOOK``: a student checks a notebook before submitting.
+"""``python -m autograder validate --source NOTEBOOK``: the instructor's check of a notebook.
 
-The notebook is matched to its source by file name (or, if renamed, by its cells), graded
-exactly as the instructor's grading would grade it (same sanitizing, fresh kernel, time and
-memory limits, scoring), and a report says, per test cell, passed or failed with the message
-(hidden tests included, their code never shown), and which solution cells still
-``raise NotImplementedError``.
+Instructor mode. The notebook is matched to its source by file name (or, if renamed, by its
+cells), graded exactly as the instructor's grading would grade it (same sanitizing, fresh
+kernel, time and memory limits, scoring, the visible *and the hidden* tests), and a report
+says, per test cell, passed or failed with the message (hidden tests' code never shown), and
+which solution cells still ``raise NotImplementedError``.
+
+Without ``--source`` (a student's check), ``validate`` runs the notebook's visible tests only,
+as it is, with the course_lib it finds (:mod:`course_lib.validate`): hidden tests are not on a
+student's machine.
 """
 
 from __future__ import annotations
@@ -95,8 +99,9 @@ def validate(path: Path, source: Path, timeout: float, memory_mb: int) -> Valida
 def report(v: Validation) -> str:
     """The text printed for the student."""
     r = v.result
-    lines = [f"{v.path.name}: assignment {v.source.assignment}, checked against the course's "
-             "tests (hidden tests included; their code is not shown)"]
+    lines = [f"{v.path.name}: assignment {v.source.assignment}, instructor mode (--source): "
+             "checked against the source notebooks' visible and hidden tests (the hidden "
+             "tests' code is not shown)"]
     for nb in r.notebooks:
         for warning in nb.warnings:
             if not warning.startswith("still raising NotImplementedError"):  # said below

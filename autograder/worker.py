@@ -1,9 +1,10 @@
 """Grade one submission: the work a grading process does, and the process's main loop.
 
 A :class:`~autograder.jobs.Job` names the submitted files and the source notebooks;
-:func:`grade_submission` reads, sanitizes, executes (one fresh kernel per notebook, in a
-folder holding only this submission's files and the assignment's own files, watched by the
-integrity checks of :mod:`autograder.integrity`) and scores each notebook, and returns the
+:func:`grade_submission` reads, sanitizes, executes (one fresh kernel per notebook, and
+another in place of one that dies, each in a folder holding only this submission's files and
+the assignment's own files, watched by the integrity checks of :mod:`autograder.integrity`;
+:mod:`autograder.execute` says what a stopped cell costs) and scores each notebook, returning the
 :class:`~autograder.results.SubmissionResult` with the executed notebooks. Grading processes
 write nothing but their kernels' temporary folders: the coordinator
 (:mod:`autograder.engine`) does all the writing. They never import nbgrader (seconds of
@@ -33,7 +34,7 @@ from autograder.jobs import (
     notebook_json,
     worst,
 )
-from autograder.kernels import KernelPool
+from autograder.kernels import Kernel, KernelPool
 from autograder.reference import Reference, grade_id_of
 from autograder.results import NotebookResult, Status, SubmissionResult
 from autograder.rules import apply_output_policy, is_grade
@@ -55,6 +56,35 @@ def _populate(folder: Path, job: Job, nb_job: NotebookJob) -> None:
     if nb_job.path:
         shutil.copyfile(nb_job.path, folder / f"{nb_job.name}.ipynb")
     adopt_files(folder)   # the kernel's own user may change its copies
+
+
+class _Kernels:
+    """The kernel a notebook runs in, and the fresh ones that replace it when it dies (from
+    the same pool, sandboxed the same way, in a new folder holding the same files)."""
+
+    def __init__(self, pool: KernelPool, job: Job, nb_job: NotebookJob):
+        self.pool, self.job, self.nb_job = pool, job, nb_job
+        self.current: Kernel | None = None
+
+    async def first(self) -> Kernel:
+        kernel = await self.pool.acquire()
+        if not await kernel.km.is_alive():
+            self.pool.release(kernel)
+            kernel = await self.pool.acquire()
+        _populate(kernel.cwd, self.job, self.nb_job)
+        self.current = kernel
+        return kernel
+
+    async def replace(self, old: Kernel) -> Kernel:
+        """Dispose of ``old``; a fresh kernel, ready for the notebook."""
+        self.pool.release(old)
+        self.current = None
+        return await self.first()
+
+    def release(self) -> None:
+        if self.current is not None:
+            self.pool.release(self.current)
+            self.current = None
 
 
 async def grade_notebook(job: Job, nb_job: NotebookJob, ref: Reference, pool: KernelPool,
@@ -80,36 +110,36 @@ async def grade_notebook(job: Job, nb_job: NotebookJob, ref: Reference, pool: Ke
         if flag not in job.flags:
             job.flags.append(flag)
     monitor = integrity.Monitor(clean.notebook) if settings.integrity else None
-    kernel = await pool.acquire()
+    kernels = _Kernels(pool, job, nb_job)
     try:
-        if not await kernel.km.is_alive():
-            pool.release(kernel)
-            kernel = await pool.acquire()
-        _populate(kernel.cwd, job, nb_job)
-        execution = await execute_notebook(clean.notebook, kernel, settings.timeout,
-                                           settings.max_output_chars, monitor=monitor)
+        execution = await execute_notebook(
+            clean.notebook, await kernels.first(), settings.timeout, settings.max_output_chars,
+            monitor=monitor, restart=kernels.replace, budget=settings.notebook_budget,
+            max_restarts=settings.max_restarts)
     finally:
-        pool.release(kernel)
+        kernels.release()
     apply_output_policy(clean.notebook)
     result.cells = score_cells(clean.notebook, ref, execution)
     result.seconds = round(execution.seconds, 3)
     messages = []
     if monitor is not None:   # first: it explains the zeros
+        _unseen_tampering(monitor.findings, execution.unseen, clean.suspicious)
         messages.extend(integrity.apply(monitor.findings, clean.notebook, result.cells))
         for flag in monitor.findings.flags:
             if flag not in job.flags:
                 job.flags.append(flag)
         if monitor.findings.error:
             result.warnings.append(monitor.findings.error)
-    if execution.status != OK and clean.suspicious and integrity.TAMPERED not in job.flags:
+    unwatched = execution.status != OK if monitor is None else not execution.watched
+    if unwatched and clean.suspicious and integrity.TAMPERED not in job.flags:
         # the checks could not follow the notebook to its end: say what its code looks like
         job.flags.append(integrity.TAMPERED)
         messages.extend(clean.suspicious)
-    if execution.status == TIMEOUT:
-        result.status = Status.TIMEOUT
-        messages.append(execution.message)
-    elif execution.status == DEAD:
+    if execution.status == DEAD:
         result.status = Status.KERNEL_DIED
+    elif execution.status == TIMEOUT:
+        result.status = Status.TIMEOUT
+    if execution.message:
         messages.append(execution.message)
     if execution.memory_error:
         messages.append(f"ran out of memory (MemoryError; the limit is "
@@ -121,6 +151,21 @@ async def grade_notebook(job: Job, nb_job: NotebookJob, ref: Reference, pool: Ke
         result.warnings.append("still raising NotImplementedError: " + ", ".join(clean.todo))
     result.message = join_message(messages)
     return result, notebook_json(clean.notebook)
+
+
+def _unseen_tampering(findings: integrity.Findings, unseen: list[int],
+                      suspicious: list[str]) -> None:
+    """A cell that killed its kernel (or could not be interrupted) ended where no check could
+    look, and its kernel is gone: if its code patches what the tests rely on (the static
+    notes of :func:`autograder.sanitize.suspicious_code`), count it as tampering seen after
+    that cell, as the probe would have (the tests from there on score 0)."""
+    for index in unseen:
+        notes = [n for n in suspicious if n.startswith(f"cell {index + 1} ")]
+        for note in notes:
+            if note not in findings.tampered:
+                findings.tampered.append(note)
+        if notes and (findings.tampered_at is None or index < findings.tampered_at):
+            findings.tampered_at = index
 
 
 def cell_errors(nb, executed: set[int], limit: int = 3) -> list[str]:
@@ -137,7 +182,8 @@ def cell_errors(nb, executed: set[int], limit: int = 3) -> list[str]:
                 where = f"cell '{gid}'"
                 evalue = re.sub(r"\(\d+\.py, line (\d+)\)", r"(line \1)",
                                 str(out.get("evalue", "")))
-                notes.append(f"{where} raised {out.get('ename')}: {evalue}"[:200])
+                notes.append((f"{where} raised {out.get('ename')}"
+                              + (f": {evalue}" if evalue else ""))[:200])
                 break
         if len(notes) == limit:
             break

@@ -32,6 +32,9 @@ __all__ = [
     "check_equal",
     "check_close",
     "check_dict_close",
+    "show",
+    "SHOWN_DIGITS",
+    "CheckFailed",
 ]
 
 RTOL = 1e-5
@@ -92,13 +95,57 @@ def _fmt(x: Any) -> str:
     return repr(x)
 
 
+#: Significant digits of the numbers a test prints for the student: enough to compare by eye,
+#: few enough that no machine's arithmetic (BLAS kernels round the last bits differently)
+#: changes what is shown.
+SHOWN_DIGITS = 6
+
+
+def show(value: Any, digits: int = SHOWN_DIGITS) -> str:
+    """``value`` as a test prints it: every float to ``digits`` significant digits.
+
+    Numbers, numpy arrays (any shape, printed as nested lists) and tuples, lists and dicts of
+    them; anything else as ``str``. ``show(0.03960049970212226)`` is ``'0.0396005'``,
+    ``show(np.array([[0.5, 1/3]]))`` is ``'[[0.5, 0.333333]]'``, ``show(1.0)`` is ``'1.0'``.
+    """
+    if isinstance(value, bool | str) or value is None:
+        return str(value)
+    if isinstance(value, numbers.Integral):
+        return str(int(value))
+    if isinstance(value, numbers.Real):
+        return repr(float(f"{float(value):.{digits}g}"))   # 1.0 stays 1.0, not 1
+    if isinstance(value, _ndarray) and value.dtype.kind in "biuf":
+        return show(value.tolist(), digits) if value.ndim else show(value.item(), digits)
+    if isinstance(value, Mapping):
+        return "{" + ", ".join(f"{k!r}: {show(v, digits)}" for k, v in value.items()) + "}"
+    if isinstance(value, list | tuple):
+        inner = ", ".join(show(v, digits) for v in value)
+        return f"({inner},)" if isinstance(value, tuple) and len(value) == 1 else (
+            f"({inner})" if isinstance(value, tuple) else f"[{inner}]")
+    return str(value)
+
+
 def _fmt_ratio(ratio: float) -> str:
     """A ratio with 6 significant digits, always with a decimal point: 2.0, -1.0, 0.333333."""
     return repr(float(f"{ratio:.6g}"))
 
 
+class CheckFailed(AssertionError):
+    """A failed check: an ``AssertionError`` (what nbgrader counts as a failed test) that
+    Jupyter shows as its message alone.
+
+    IPython draws an exception that has a ``_render_traceback_`` method with the lines that
+    method returns, so a student reads what differs first, not a traceback through the
+    course's helpers (the check's name in the message says which value it is about).
+    """
+
+    def _render_traceback_(self) -> list[str]:
+        lines = str(self).splitlines() or [""]
+        return [f"\x1b[0;31mTest failed:\x1b[0m {lines[0]}", *lines[1:]]
+
+
 def _fail(message: str) -> None:
-    raise AssertionError(message)
+    raise CheckFailed(message)
 
 
 # --------------------------------------------------------------------------- type & shape

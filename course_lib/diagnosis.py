@@ -1,49 +1,84 @@
 """Name the mistake: when a test fails, find the catalogued mistake that explains it.
 
 A test cell wraps its check in :func:`explain_mistakes`. When the check fails, the student's
-function is run again on the same inputs next to every catalogued wrong implementation of it
-(:mod:`course_lib.mistakes`); if one of them returns what the student's returned, the failure
-message gains that mistake's hint::
+function is run again on the same inputs next to the reference and every catalogued wrong
+implementation of it (:mod:`course_lib.mistakes`); if one of them explains what the student's
+returned, the failure message gains that mistake's hint and the part it is about::
 
     with explain_mistakes(globals(), "propagate", w, b, X, Y):
         grads, cost = propagate(w, b, X, Y)
         check_close(grads["dw"], expected["dw"], "dw")
 
     AssertionError: dw differs in 2 of 2 entries ...; every entry is 3.0 times the expected
-    This looks like a known mistake (missing_1_over_m): dw is m times too large: did you
-    divide by m?
+    This looks like a known mistake (dw_without_1_over_m) in grads['dw']: dw is m times too
+    large while db is right: ...
 
-For a graded class, or any test that is more than one call, pass ``probe``: a function that
-takes the implementation (the student's class, or a catalogued wrong one) and returns what the
-test looks at.
+Outputs are compared part by part (a tuple item, a dict key such as ``grads['dw']``, one cache
+entry, nested): a mistake explains the student's output when every part where the student's
+differs from the reference's is a part where the mistake's differs too, with the same value.
+So a mistake in ``dw`` alone is named even when ``db`` and the cost are right. A mistake is
+never named where it agrees with the reference (it cannot be told apart on these inputs).
+Crashes match when the student's code and the mistake raise alike (same exception type and
+message: a shape assertion, a ValueError from a shape mismatch). Only the hint is shown, never
+the mistake's code.
 
-A mistake is named only when it is distinguishable on these inputs (its output differs from
-the reference's) and the student's output matches it within the course's tolerance, or when
-the student's code and the mistake crash alike (same exception type and message: a shape
-assertion, a ValueError from a shape mismatch). A test body that crashes instead of failing a
-check is reported the same way. Only the hint is shown, never the mistake's code.
+The comparison itself is :func:`matching_outcome`: it needs only numpy and the recorded
+outcomes (no reference code, nothing executed), so outcomes recorded at release time can be
+shipped as data. The default probe of :func:`explain_mistakes` records the returned value and
+the positional arguments after the call (:class:`CallResult`), so a function that changes its
+inputs in place is told apart from one that does not.
 """
 
 from __future__ import annotations
 
+import ast
 import copy
-from collections.abc import Callable, Iterator, Mapping, MutableMapping
+import importlib
+from collections.abc import Callable, Iterator, Mapping, MutableMapping, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from course_lib.checks import ATOL, RTOL
 from course_lib.isolation import quiet
-from course_lib.mistakes import Mistake, catalogue
+from course_lib.mistakes import Mistake, catalogue, reference_modules
 
-__all__ = ["explain_mistakes", "matching_mistake", "same_output"]
+__all__ = [
+    "NAMED_MISTAKE",
+    "CallResult",
+    "Outcome",
+    "default_probe",
+    "explain_mistakes",
+    "matching_mistake",
+    "matching_outcome",
+    "part_name",
+    "same_output",
+]
+
+#: (ran, output) or (False, the exception the call raised).
+Outcome = tuple[bool, Any]
+
+#: How the line naming a catalogued mistake starts (the feedback page looks for it).
+NAMED_MISTAKE = "This looks like a known mistake"
 
 # numpy as it was at import time, so that student code that patches numpy cannot fake a match
 _asarray = np.asarray
 _isclose = np.isclose
 _ndarray = np.ndarray
 _generic = np.generic
+
+_ABSENT = object()  # a part one output has and the other lacks
+
+Path = tuple[Any, ...]  # dict keys and tuple indices from the whole value down to one part
+
+
+class CallResult(NamedTuple):
+    """What the default probe sees of one call: the returned value, and the positional
+    arguments as they are after the call (a function must not change its inputs)."""
+
+    returned: Any
+    arguments: tuple[Any, ...]
 
 
 def same_output(a: Any, b: Any, rtol: float = RTOL, atol: float = ATOL) -> bool:
@@ -79,6 +114,176 @@ def _is_numeric(x: Any) -> bool:
     return isinstance(x, _ndarray) and x.dtype.kind in "biuf"
 
 
+# ---------------------------------------------------------------------------- comparing parts
+
+def _differences(a: Any, b: Any, path: Path = ()) -> list[Path]:
+    """The paths of the parts where ``a`` and ``b`` differ ([] when they agree).
+
+    Dicts are compared key by key (a key only one of them has is a differing part), tuples
+    and lists of equal length item by item; anything else is one part (same_output).
+    """
+    if isinstance(a, Mapping) and isinstance(b, Mapping):
+        found: list[Path] = []
+        for key in [*a, *(k for k in b if k not in a)]:
+            if key in a and key in b:
+                found += _differences(a[key], b[key], (*path, key))
+            else:
+                found.append((*path, key))
+        return found
+    if isinstance(a, list | tuple) and isinstance(b, list | tuple) and len(a) == len(b):
+        return [p for i, (x, y) in enumerate(zip(a, b, strict=True))
+                for p in _differences(x, y, (*path, i))]
+    return [] if same_output(a, b) else [path]
+
+
+def _part(value: Any, path: Path) -> Any:
+    """The part of ``value`` at ``path``, or _ABSENT when it has none there."""
+    for step in path:
+        if isinstance(value, Mapping):
+            if step not in value:
+                return _ABSENT
+            value = value[step]
+        elif isinstance(value, list | tuple) and isinstance(step, int) and step < len(value):
+            value = value[step]
+        else:
+            return _ABSENT
+    return value
+
+
+def _same_part(a: Any, b: Any) -> bool:
+    if a is _ABSENT or b is _ABSENT:
+        return a is b
+    return same_output(a, b)
+
+
+def _explains(got: Any, wrong: list[Path], out: Any, theirs: list[Path]) -> bool:
+    """True when every part where the student is wrong (``wrong``) lies in a part where the
+    mistake is wrong too (``theirs``) and the two agree there."""
+    return all(any(p[:len(q)] == q for q in theirs) and _same_part(_part(got, p), _part(out, p))
+               for p in wrong)
+
+
+def matching_outcome(student: Outcome, reference: Outcome | None,
+                     mistakes: Sequence[tuple[Mistake, Outcome]]) -> tuple[Mistake, str] | None:
+    """The first mistake whose outcome explains the student's; with the name of the part
+    that matched, e.g. "grads['dw']" or "" for the whole value.
+
+    student, reference: (True, output) or (False, the exception raised); reference None when
+    unknown (then outputs are compared whole). mistakes: each catalogued mistake with its
+    outcome on the same inputs. A crash matches a mistake that raises the same exception type
+    with the same message, unless the reference raises it too. An output matches a mistake
+    when the parts where it differs from the reference's all differ there in the mistake's
+    output too, with the same values (the course's tolerance); a mistake that differs from the
+    reference in exactly the student's parts is preferred to one that differs in more.
+    """
+    ran, got = student
+    if not ran:
+        shared = reference is not None and not reference[0]
+        for mistake, (mistake_ran, out) in mistakes:
+            if not mistake_ran and _same_failure(got, out) \
+                    and not (shared and _same_failure(reference[1], out)):
+                return mistake, ""
+        return None
+    if reference is None or not reference[0]:
+        for mistake, (mistake_ran, out) in mistakes:
+            if mistake_ran and same_output(got, out):
+                return mistake, ""
+        return None
+    expected = reference[1]
+    wrong = _differences(got, expected)
+    if not wrong:
+        return None
+    covering = None
+    for mistake, (mistake_ran, out) in mistakes:
+        if not mistake_ran:
+            continue
+        theirs = _differences(out, expected)
+        if theirs and _explains(got, wrong, out, theirs):
+            if set(theirs) == set(wrong):
+                return mistake, part_name(mistake, got, wrong)
+            if covering is None:
+                covering = mistake
+    return (covering, part_name(covering, got, wrong)) if covering is not None else None
+
+
+def _same_failure(a: BaseException, b: BaseException) -> bool:
+    """Two crashes that cannot be told apart: the same exception type and message."""
+    return type(a) is type(b) and str(a) == str(b)
+
+
+# ------------------------------------------------------------------------------ naming parts
+
+def part_name(mistake: Mistake, output: Any, paths: Sequence[Path]) -> str:
+    """How the student reads the parts at ``paths`` of ``output``: "grads['dw']", "dW",
+    "cache[2]", "w (changed by the call)"; "" for the whole value or more than three parts.
+
+    Tuple items are named after the variables of the mistake's ``return`` line when it has
+    one (``return grads, float(cost)`` names ``grads`` and ``cost``), dict entries after
+    their key; arguments after the function's parameters.
+    """
+    if not paths or len(paths) > 3 or any(not p for p in paths):
+        return ""
+    returns, parameters = _source_names(mistake)
+    names = [_path_name(output, p, returns, parameters) for p in paths]
+    if "" in names:
+        return ""
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def _path_name(output: Any, path: Path, returns: list[str | None] | None,
+               parameters: list[str]) -> str:
+    if isinstance(output, CallResult):
+        if path[0] == 1 and len(path) > 1:
+            i = path[1]
+            root = parameters[i] if isinstance(i, int) and i < len(parameters) \
+                else f"argument {i + 1 if isinstance(i, int) else i}"
+            return root + _subscripts(path[2:]) + " (changed by the call)"
+        output, path = output[0], path[1:]
+        if not path:
+            return ""  # the whole returned value
+    if isinstance(output, tuple | list) and isinstance(path[0], int):
+        name = returns[path[0]] if returns and len(returns) == len(output) else None
+        return (name or f"result[{path[0]}]") + _subscripts(path[1:])
+    if isinstance(output, Mapping):
+        return str(path[0]) + _subscripts(path[1:])
+    return "result" + _subscripts(path)
+
+
+def _subscripts(steps: Path) -> str:
+    return "".join(f"[{step!r}]" for step in steps)
+
+
+def _source_names(mistake: Mistake) -> tuple[list[str | None] | None, list[str]]:
+    """(names of the items of the last ``return`` of the function the mistake defines, or
+    None when it returns no tuple; the names of its positional parameters)."""
+    try:
+        tree = ast.parse(mistake.source)
+    except (SyntaxError, ValueError):
+        return None, []
+    function = next((node for node in tree.body if isinstance(node, ast.FunctionDef)
+                     and node.name == mistake.cell), None)
+    if function is None:
+        return None, []
+    parameters = [a.arg for a in function.args.posonlyargs + function.args.args]
+    returns = [node for node in ast.walk(function) if isinstance(node, ast.Return)]
+    if not returns or not isinstance(returns[-1].value, ast.Tuple):
+        return None, parameters
+    return [_expression_name(e) for e in returns[-1].value.elts], parameters
+
+
+def _expression_name(node: ast.expr) -> str | None:
+    """``grads`` for ``grads``, ``cost`` for ``float(cost)``, ``y`` for ``self.y``."""
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        return node.attr
+    if isinstance(node, ast.Call) and len(node.args) == 1 and not node.keywords:
+        return _expression_name(node.args[0])
+    return None
+
+
+# ------------------------------------------------------------------- running the candidates
+
 def _instantiate(mistake: Mistake, namespace: Mapping[str, Any]) -> Any:
     """The function or class that ``mistake.source`` defines, executed in a copy of the
     notebook's namespace (so it finds ``np`` and the other functions the test provides)."""
@@ -87,7 +292,7 @@ def _instantiate(mistake: Mistake, namespace: Mapping[str, Any]) -> Any:
     return scope[mistake.cell]
 
 
-def _run(probe: Callable[[Any], Any], implementation: Any) -> tuple[bool, Any]:
+def _run(probe: Callable[[Any], Any], implementation: Any) -> Outcome:
     """(True, output), or (False, the exception) when the implementation raises."""
     try:
         with quiet(out=_Discard()):
@@ -96,14 +301,45 @@ def _run(probe: Callable[[Any], Any], implementation: Any) -> tuple[bool, Any]:
         return False, error
 
 
-def _same_failure(a: BaseException, b: BaseException) -> bool:
-    """Two crashes that cannot be told apart: the same exception type and message."""
-    return type(a) is type(b) and str(a) == str(b)
-
-
 class _Discard:
     def write(self, _text: str) -> int:
         return 0
+
+
+def _course_reference(cell: str, mistakes: Sequence[Mistake]) -> Any:
+    """course_lib's reference implementation of ``cell`` for the assignment whose mistakes
+    are given, or None (not found, or no reference installed: a student's edition)."""
+    for assignment in dict.fromkeys(m.assignment for m in mistakes):
+        for module in reference_modules(assignment):
+            try:
+                found = getattr(importlib.import_module(module), cell, None)
+            except ImportError:
+                continue
+            if callable(found):
+                return found
+    return None
+
+
+def _diagnose(namespace: Mapping[str, Any], cell: str, probe: Callable[[Any], Any],
+              reference: Any, mistakes: Sequence[Mistake] | None) -> tuple[Mistake, str] | None:
+    student = namespace.get(cell)
+    if student is None:
+        return None
+    candidates = [m for m in (mistakes if mistakes is not None else catalogue())
+                  if m.cell == cell]
+    if not candidates:
+        return None
+    if reference is None:
+        reference = _course_reference(cell, candidates)
+    outcomes = []
+    for mistake in candidates:
+        try:
+            wrong = _instantiate(mistake, namespace)
+        except Exception:  # noqa: BLE001 - a catalogue entry that does not compile is skipped
+            continue
+        outcomes.append((mistake, _run(probe, wrong)))
+    expected = _run(probe, reference) if reference is not None else None
+    return matching_outcome(_run(probe, student), expected, outcomes)
 
 
 def matching_mistake(
@@ -113,42 +349,29 @@ def matching_mistake(
     reference: Any = None,
     mistakes: list[Mistake] | None = None,
 ) -> Mistake | None:
-    """The first catalogued mistake of ``cell`` whose outcome on ``probe`` equals the outcome
-    of the student's implementation ``namespace[cell]``, or None.
+    """The catalogued mistake of ``cell`` that explains the outcome of the student's
+    implementation ``namespace[cell]`` on ``probe`` (see :func:`matching_outcome`), or None.
 
-    The outcome is the output, or the crash when the call raises: a mistake matches a
-    student's crash when it raises the same exception type with the same message (e.g. a
-    shape assertion in the function's template that a transposed product trips).
-
-    reference: the correct implementation; when given, mistakes that agree with it on this
-    probe are skipped (they cannot be told apart here).
+    reference: the correct implementation (default: course_lib's implementation of ``cell``
+    for the mistakes' assignment, when there is one); mistakes that agree with it on this
+    probe are never named.
     """
-    student = namespace.get(cell)
-    if student is None:
-        return None
-    student_ran, got = _run(probe, student)
-    expected = _run(probe, reference) if reference is not None else (False, None)
-    for mistake in mistakes if mistakes is not None else catalogue():
-        if mistake.cell != cell:
-            continue
-        try:
-            wrong = _instantiate(mistake, namespace)
-        except Exception:  # noqa: BLE001 - a catalogue entry that does not compile is skipped
-            continue
-        ran, out = _run(probe, wrong)
-        if ran != student_ran:
-            continue
-        if not ran:
-            reference_fails_alike = (reference is not None and not expected[0]
-                                     and _same_failure(expected[1], out))
-            if _same_failure(got, out) and not reference_fails_alike:
-                return mistake
-            continue
-        if expected[0] and same_output(out, expected[1]):
-            continue
-        if same_output(got, out):
-            return mistake
-    return None
+    found = _diagnose(namespace, cell, probe, reference, mistakes)
+    return found[0] if found else None
+
+
+def default_probe(*args: Any, **kwargs: Any) -> Callable[[Callable[..., Any]], CallResult]:
+    """The probe :func:`explain_mistakes` uses for a plain call: calls ``fn`` on deep copies
+    of the inputs (copied now, before a test can change them) and returns a
+    :class:`CallResult` (the returned value and the positional arguments after the call)."""
+    frozen = copy.deepcopy((args, kwargs))
+
+    def probe(fn: Callable[..., Any]) -> CallResult:
+        call_args, call_kwargs = copy.deepcopy(frozen)
+        returned = fn(*call_args, **call_kwargs)
+        return CallResult(returned, tuple(call_args))
+
+    return probe
 
 
 @contextmanager
@@ -161,7 +384,7 @@ def explain_mistakes(
     **kwargs: Any,
 ) -> Iterator[None]:
     """Run a test; if it fails, add the hint of the catalogued mistake the student's ``cell``
-    matches (if any) to the message.
+    matches (if any) to the message, with the part it is about.
 
     A failed check (AssertionError) is raised again with the hint appended. Any other
     exception (the student's code crashed, e.g. a ValueError from a shape mismatch) becomes
@@ -175,21 +398,19 @@ def explain_mistakes(
     mistake that mutates its inputs cannot spoil the next run; copied when the block starts);
     ignored when ``probe`` is given.
     probe: ``probe(implementation) -> output`` for tests that are more than one call.
-    reference: the correct implementation, to skip mistakes indistinguishable on these inputs.
+    reference: the correct implementation (default: course_lib's, when there is one).
     """
     if probe is None:
-        frozen = copy.deepcopy((args, kwargs))  # before the test can mutate them
-
-        def probe(fn: Callable[..., Any]) -> Any:
-            call_args, call_kwargs = copy.deepcopy(frozen)
-            return fn(*call_args, **call_kwargs)
+        probe = default_probe(*args, **kwargs)
     try:
         yield
     except Exception as failure:
-        mistake = matching_mistake(namespace, cell, probe, reference)
-        if mistake is None:
+        found = _diagnose(namespace, cell, probe, reference, None)
+        if found is None:
             raise
-        named = f"This looks like a known mistake ({mistake.name}): {mistake.hint}"
+        mistake, part = found
+        where = f" in {part}" if part else ""
+        named = f"{NAMED_MISTAKE} ({mistake.name}){where}: {mistake.hint}"
         if isinstance(failure, AssertionError):
             raise AssertionError(f"{failure}\n{named}") from None
         # the student's code crashed: keep its traceback (it shows where), then name it

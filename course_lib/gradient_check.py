@@ -190,6 +190,12 @@ def _and(names: list[str]) -> str:
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
+def _all_zero(numeric: Mapping[str, Any]) -> bool:
+    """True when there are numerical gradients and every entry of every one is exactly 0."""
+    arrays = [_asarray(g, dtype=float) for g in numeric.values()]
+    return bool(arrays) and all(not _abs(a).any() for a in arrays)
+
+
 def check_gradients(
     analytic: Mapping[str, Any],
     numeric: Mapping[str, Any],
@@ -203,12 +209,19 @@ def check_gradients(
     ``threshold``. Raises AssertionError naming every gradient that fails, with its relative
     error and how it is off: a constant ratio ("dw is 4.0 times the numerical gradient"), a
     flipped sign, all zeros, or its worst entry; or that it is missing, mis-shaped or not
-    finite. The gradients that pass are listed after the failures.
+    finite. The gradients that pass are listed after the failures. A check where every
+    numerical gradient is zero fails whatever the analytic ones: a constant cost (a function
+    whose every output is wrong) must not earn a gradient check.
     """
     if not isinstance(analytic, Mapping):
         raise AssertionError(
             f"the gradients are {type(analytic).__name__}, expected a dict with keys "
             f"{list(numeric)}")
+    if _all_zero(numeric):
+        raise AssertionError(
+            "the gradient check proves nothing here: every numerical gradient is zero, so the "
+            "cost it differentiates does not change with any parameter (is that cost a "
+            "constant?). A correct cost changes with the parameters at these inputs.")
     failures: dict[str, str] = {}
     passed: dict[str, float] = {}
     for name, expected in numeric.items():

@@ -1,5 +1,7 @@
 """The catalogue of mistakes students really make, one module per assignment.
 
+Each module names its assignment (``ASSIGNMENT``), the course_lib modules that hold the
+reference implementations of its graded cells (``REFERENCE_MODULES``), and its ``MISTAKES``.
 Each :class:`Mistake` is a small wrong implementation of one graded function (or class),
 written out in full as a student would type it, with a hint that tells the student what to fix.
 The tests inject each one into a released notebook and check that it loses exactly the points
@@ -47,3 +49,13 @@ def catalogue(assignment: str | None = None) -> list[Mistake]:
     if assignment is not None:
         found = [m for m in found if m.assignment == assignment]
     return found
+
+
+def reference_modules(assignment: str) -> tuple[str, ...]:
+    """The course_lib modules (dotted names) holding the reference implementations of the
+    graded cells of ``assignment``, in the order to search them; () when none is known."""
+    for info in pkgutil.iter_modules(__path__):
+        module = importlib.import_module(f"{__name__}.{info.name}")
+        if getattr(module, "ASSIGNMENT", None) == assignment:
+            return tuple(getattr(module, "REFERENCE_MODULES", ()))
+    return ()

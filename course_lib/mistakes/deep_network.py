@@ -5,6 +5,8 @@ from textwrap import dedent, indent
 from course_lib.mistakes import Mistake
 
 ASSIGNMENT = "03_deep_network"
+#: where course_lib keeps the reference implementations of its graded cells
+REFERENCE_MODULES = ("course_lib.deep_network",)
 
 #: The given part of each solution cell: the def line and the docstring, as in the notebook.
 _HEADERS = {
@@ -334,6 +336,121 @@ MISTAKES = [
             grads = L_model_backward(AL, Y, caches)
             update_parameters(parameters, grads, learning_rate)
         return parameters, costs
+        """,
+    ),
+    _mistake(
+        "initialize_parameters_deep",
+        "bias_without_second_axis",
+        "b1 has shape (n,) instead of the column (n, 1): np.zeros(layer_dims[l]) is 1-D. Added "
+        "to W @ A of shape (n, m), an (n,) bias broadcasts along the examples, not the units. "
+        "Use np.zeros((layer_dims[l], 1)).",
+        """
+        np.random.seed(3)
+        parameters = {}
+        L = len(layer_dims)
+        for l in range(1, L):
+            parameters["W" + str(l)] = np.random.randn(layer_dims[l], layer_dims[l - 1]) * 0.01
+            parameters["b" + str(l)] = np.zeros(layer_dims[l])
+        return parameters
+        """,
+    ),
+    _mistake(
+        "linear_forward",
+        "missing_bias",
+        "Z is off by the bias in every column: the linear step adds b after the product, "
+        "Z = np.dot(W, A) + b (b, of shape (n[l], 1), is added to every example).",
+        """
+        Z = np.dot(W, A)
+        cache = (A, W, b)
+        return Z, cache
+        """,
+    ),
+    _mistake(
+        "linear_backward",
+        "missing_1_over_m",
+        "dW and db are m times too large (a constant ratio equal to the number of examples) "
+        "while dA_prev is right: the cost is a mean over the examples, so divide dW and db by "
+        "m = A_prev.shape[1] (dA_prev = W.T dZ is not divided).",
+        """
+        A_prev, W, b = cache
+        dW = np.dot(dZ, A_prev.T)
+        db = np.sum(dZ, axis=1, keepdims=True)
+        dA_prev = np.dot(W.T, dZ)
+        return dA_prev, dW, db
+        """,
+    ),
+    _mistake(
+        "linear_backward",
+        "dA_prev_divided_by_m",
+        "dA_prev is m times too small while dW and db are right: dA_prev = W.T dZ keeps one "
+        "column per example and is not averaged; only dW and db are divided by m.",
+        """
+        A_prev, W, b = cache
+        m = A_prev.shape[1]
+        dW = np.dot(dZ, A_prev.T) / m
+        db = np.sum(dZ, axis=1, keepdims=True) / m
+        dA_prev = np.dot(W.T, dZ) / m
+        return dA_prev, dW, db
+        """,
+    ),
+    _mistake(
+        "linear_activation_backward",
+        "sigmoid_derivative_of_cached_Z",
+        "For the sigmoid layer the cache holds Z, not A: Z * (1 - Z) is not the sigmoid's "
+        "slope. Use sigmoid_backward(dA, Z), which computes s * (1 - s) with s = sigmoid(Z).",
+        """
+        linear_cache, activation_cache = cache
+        if activation == "relu":
+            dZ = relu_backward(dA, activation_cache)
+        else:
+            Z = activation_cache
+            dZ = dA * Z * (1 - Z)
+        return linear_backward(dZ, linear_cache)
+        """,
+    ),
+    _mistake(
+        "L_model_backward",
+        "dAL_sign_of_one_term",
+        "dAL has a sign wrong in one term: the derivative of the cross-entropy is "
+        "-(Y / AL - (1 - Y) / (1 - AL)); the two fractions are subtracted inside the bracket.",
+        """
+        grads = {}
+        L = len(caches)
+        Y = Y.reshape(AL.shape)
+        dAL = -(np.divide(Y, AL) + np.divide(1 - Y, 1 - AL))
+        dA_prev, dW, db = linear_activation_backward(dAL, caches[L - 1], "sigmoid")
+        grads["dA" + str(L - 1)] = dA_prev
+        grads["dW" + str(L)] = dW
+        grads["db" + str(L)] = db
+        for l in reversed(range(1, L)):
+            dA_prev, dW, db = linear_activation_backward(grads["dA" + str(l)], caches[l - 1],
+                                                         "relu")
+            grads["dA" + str(l - 1)] = dA_prev
+            grads["dW" + str(l)] = dW
+            grads["db" + str(l)] = db
+        return grads
+        """,
+    ),
+    _mistake(
+        "L_model_backward",
+        "cache_index_off_by_one",
+        "Layer l's cache is caches[l - 1] (the list starts at 0, the layers at 1): with "
+        "caches[l] each layer is differentiated with the cache of the layer above it.",
+        """
+        grads = {}
+        L = len(caches)
+        Y = Y.reshape(AL.shape)
+        dAL = -(np.divide(Y, AL) - np.divide(1 - Y, 1 - AL))
+        dA_prev, dW, db = linear_activation_backward(dAL, caches[L - 1], "sigmoid")
+        grads["dA" + str(L - 1)] = dA_prev
+        grads["dW" + str(L)] = dW
+        grads["db" + str(L)] = db
+        for l in reversed(range(1, L)):
+            dA_prev, dW, db = linear_activation_backward(grads["dA" + str(l)], caches[l], "relu")
+            grads["dA" + str(l - 1)] = dA_prev
+            grads["dW" + str(l)] = dW
+            grads["db" + str(l)] = db
+        return grads
         """,
     ),
 ]

@@ -5,6 +5,8 @@ from textwrap import dedent, indent
 from course_lib.mistakes import Mistake
 
 ASSIGNMENT = "04_initialization"
+#: where course_lib keeps the reference implementations of its graded cells
+REFERENCE_MODULES = ("course_lib.initialization", "course_lib.fc_layers")
 
 _FC_HEADER = '''\
 class FC:
@@ -216,5 +218,45 @@ MISTAKES = [
         "The scale must use the number of inputs of the layer, layers_dims[l - 1], not its "
         "number of units layers_dims[l].",
         "np.random.randn(layers_dims[l], layers_dims[l - 1]) * np.sqrt(2 / layers_dims[l])",
+    ),
+    _fc(
+        "grad_w_transposed",
+        "grad_w has the shape of w transposed, (out_num, in_num): residual_z @ x.T multiplies in "
+        "the wrong order for weights stored (in_num, out_num). A gradient has its parameter's "
+        "shape: grad_w = self.x @ residual_z.T.",
+        backward="""
+        residual_z = residual * self.y * (1 - self.y)
+        grad_w = residual_z @ self.x.T
+        grad_b = np.sum(residual_z, axis=1, keepdims=True)
+        residual_x = self.w @ residual_z
+        self.w = self.w - self.lr * grad_w
+        self.b = self.b - self.lr * grad_b
+        return residual_x
+        """,
+    ),
+    _fc(
+        "sigmoid_derivative_from_z",
+        "The sigmoid's slope is y * (1 - y) with its OUTPUT y = sigmoid(z), which forward "
+        "stored in self.y; z * (1 - z) computed from the input z is not a derivative of "
+        "anything here.",
+        backward="""
+        z = self.w.T @ self.x + self.b
+        residual_z = residual * z * (1 - z)
+        grad_w = self.x @ residual_z.T
+        grad_b = np.sum(residual_z, axis=1, keepdims=True)
+        residual_x = self.w @ residual_z
+        self.w = self.w - self.lr * grad_w
+        self.b = self.b - self.lr * grad_b
+        return residual_x
+        """,
+    ),
+    _init(
+        "initialize_parameters_zeros",
+        "bias_without_second_axis",
+        "The biases have shape (n,) instead of the column (n, 1): np.zeros(layers_dims[l]) is "
+        "1-D, and an (n,) bias added to W @ A (n, m) broadcasts along the examples. Use "
+        "np.zeros((layers_dims[l], 1)).",
+        "np.zeros((layers_dims[l], layers_dims[l - 1]))",
+        bias="np.zeros(layers_dims[l])",
     ),
 ]

@@ -5,6 +5,8 @@ from textwrap import dedent, indent
 from course_lib.mistakes import Mistake
 
 ASSIGNMENT = "05_layers"
+#: where course_lib keeps the reference implementations of its graded cells
+REFERENCE_MODULES = ("course_lib.layers",)
 
 _DENSE_HEADER = '''\
 class Dense:
@@ -285,6 +287,57 @@ MISTAKES = [
         for layer in self.layers:
             A = layer.forward(X)
         return A
+        """,
+    ),
+    _dense(
+        "dW_transposed",
+        "dW has the shape of W transposed: A_prev @ dZ.T multiplies in the wrong order. A "
+        "gradient has its parameter's shape (n, n_prev): self.dW = dZ @ self.A_prev.T / m.",
+        """
+        if self.feeds_fused_cost:
+            dZ = dA
+        else:
+            dZ = dA * self.g_prime_from_output(self.A)
+        m = self.A_prev.shape[1]
+        self.dW = self.A_prev @ dZ.T / m
+        self.db = np.sum(dZ, axis=1, keepdims=True) / m
+        self.dA_prev = self.W.T @ dZ
+        return self.dA_prev
+        """,
+    ),
+    _dense(
+        "dA_prev_divided_by_m",
+        "dA_prev is m times too small while dW and db are right: the gradient passed down keeps "
+        "one column per example and is not averaged (only dW and db are divided by m).",
+        """
+        if self.feeds_fused_cost:
+            dZ = dA
+        else:
+            dZ = dA * self.g_prime_from_output(self.A)
+        m = self.A_prev.shape[1]
+        self.dW = dZ @ self.A_prev.T / m
+        self.db = np.sum(dZ, axis=1, keepdims=True) / m
+        self.dA_prev = self.W.T @ dZ / m
+        return self.dA_prev
+        """,
+    ),
+    _cost(
+        "gradient_sign_flipped",
+        "The fused gradient has the opposite sign: dJ/dZ = AL - Y (the output minus the label), "
+        "not Y - AL. With Y - AL every step of gradient descent goes uphill.",
+        """
+        return self.Y - self.AL
+        """,
+    ),
+    _sequential(
+        "backward_skips_first_layer",
+        "The first layer gets no gradient: reversed(self.layers[1:]) stops one layer early. "
+        "Every layer takes part in the backward pass: loop over reversed(self.layers).",
+        backward="""
+        gradient = self.cost_layer.backward()
+        for layer in reversed(self.layers[1:]):
+            gradient = layer.backward(gradient)
+        return gradient
         """,
     ),
 ]

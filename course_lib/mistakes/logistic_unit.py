@@ -3,6 +3,8 @@
 from course_lib.mistakes import Mistake
 
 ASSIGNMENT = "01_logistic_unit"
+#: where course_lib keeps the reference implementations of its graded cells
+REFERENCE_MODULES = ("course_lib.logistic_unit",)
 
 MISTAKES = [
     Mistake(
@@ -281,6 +283,93 @@ def model(X_train, Y_train, X_test, Y_test, num_iterations=2000, learning_rate=0
             "Y_prediction_train": Y_prediction_train, "Y_prediction_test": Y_prediction_test,
             "train_accuracy": train_accuracy, "test_accuracy": test_accuracy,
             "learning_rate": learning_rate, "num_iterations": num_iterations}
+''',
+    ),
+    Mistake(
+        assignment=ASSIGNMENT,
+        cell="propagate",
+        name="dw_without_1_over_m",
+        hint=(
+            "dw is m times too large while db is right (the check reports a constant ratio equal "
+            "to m): you divided db by m but not dw. Both are averages over the m examples: dw = X "
+            "@ (A - Y).T / m."
+        ),
+        source='''\
+def propagate(w, b, X, Y):
+    """Cost of the neuron (w, b) on the data (X, Y) and its gradient.
+
+    w: weights, shape (n, 1);  b: bias, a number
+    X: data, shape (n, m), one example per column;  Y: labels 0/1, shape (1, m)
+    Returns: (grads, cost) with grads = {"dw": array of shape (n, 1), "db": a number}
+             and cost the cross-entropy J, a number.
+    """
+    m = X.shape[1]
+    A = sigmoid(w.T @ X + b)
+    cost = -np.sum(Y * np.log(A) + (1 - Y) * np.log(1 - A)) / m
+    dZ = A - Y
+    dw = X @ dZ.T
+    db = np.sum(dZ) / m
+    assert np.shape(dw) == np.shape(w), f"dw has shape {np.shape(dw)} but w has {np.shape(w)}"
+    grads = {"dw": dw, "db": float(db)}
+    return grads, float(cost)
+''',
+    ),
+    Mistake(
+        assignment=ASSIGNMENT,
+        cell="propagate",
+        name="cost_sign_of_second_term",
+        hint=(
+            "The cost is wrong while dw and db are right: the two log terms are added inside the "
+            "sum, -np.sum(Y * np.log(A) + (1 - Y) * np.log(1 - A)) / m. A minus before the second "
+            "term rewards wrong answers on the examples with label 0."
+        ),
+        source='''\
+def propagate(w, b, X, Y):
+    """Cost of the neuron (w, b) on the data (X, Y) and its gradient.
+
+    w: weights, shape (n, 1);  b: bias, a number
+    X: data, shape (n, m), one example per column;  Y: labels 0/1, shape (1, m)
+    Returns: (grads, cost) with grads = {"dw": array of shape (n, 1), "db": a number}
+             and cost the cross-entropy J, a number.
+    """
+    m = X.shape[1]
+    A = sigmoid(w.T @ X + b)
+    cost = -np.sum(Y * np.log(A) - (1 - Y) * np.log(1 - A)) / m
+    dZ = A - Y
+    dw = X @ dZ.T / m
+    db = np.sum(dZ) / m
+    assert np.shape(dw) == np.shape(w), f"dw has shape {np.shape(dw)} but w has {np.shape(w)}"
+    grads = {"dw": dw, "db": float(db)}
+    return grads, float(cost)
+''',
+    ),
+    Mistake(
+        assignment=ASSIGNMENT,
+        cell="propagate",
+        name="dw_elementwise_product",
+        hint=(
+            "dw has shape (n, m) instead of (n, 1): X * dZ multiplies entry by entry (each "
+            "example keeps its own column). The sum over the examples is a matrix product: dw = X "
+            "@ (A - Y).T / m (or np.dot(X, dZ.T) / m)."
+        ),
+        source='''\
+def propagate(w, b, X, Y):
+    """Cost of the neuron (w, b) on the data (X, Y) and its gradient.
+
+    w: weights, shape (n, 1);  b: bias, a number
+    X: data, shape (n, m), one example per column;  Y: labels 0/1, shape (1, m)
+    Returns: (grads, cost) with grads = {"dw": array of shape (n, 1), "db": a number}
+             and cost the cross-entropy J, a number.
+    """
+    m = X.shape[1]
+    A = sigmoid(w.T @ X + b)
+    cost = -np.sum(Y * np.log(A) + (1 - Y) * np.log(1 - A)) / m
+    dZ = A - Y
+    dw = X * dZ / m
+    db = np.sum(dZ) / m
+    assert np.shape(dw) == np.shape(w), f"dw has shape {np.shape(dw)} but w has {np.shape(w)}"
+    grads = {"dw": dw, "db": float(db)}
+    return grads, float(cost)
 ''',
     ),
 ]

@@ -3,6 +3,8 @@
 from course_lib.mistakes import Mistake
 
 ASSIGNMENT = "02_two_layer_net"
+#: where course_lib keeps the reference implementations of its graded cells
+REFERENCE_MODULES = ("course_lib.two_layer_net",)
 
 MISTAKES = [
     Mistake(
@@ -259,6 +261,143 @@ def predict(parameters, X):
     A2, _ = forward_propagation(X, parameters)
     predictions = A2
     return predictions
+''',
+    ),
+    Mistake(
+        assignment=ASSIGNMENT,
+        cell="back_propagation",
+        name="db1_without_keepdims",
+        hint=(
+            "db1 has shape (n_h,) instead of (n_h, 1): np.sum(dZ1, axis=1) drops the summed axis. "
+            "Keep it with np.sum(dZ1, axis=1, keepdims=True) / m, as for db2; a flat db1 would "
+            "broadcast b1 - learning_rate * db1 into an (n_h, n_h) matrix."
+        ),
+        source='''\
+def back_propagation(parameters, cache, X, Y):
+    """Gradients of the cost with respect to w1, b1, w2, b2.
+
+    parameters: {"w1", "b1", "w2", "b2"};  cache: {"Z1", "A1", "Z2", "A2"} from
+    forward_propagation;  X: shape (n_x, m);  Y: labels 0/1, shape (n_y, m)
+    Returns: {"dw1": (n_h, n_x), "db1": (n_h, 1), "dw2": (n_y, n_h), "db2": (n_y, 1)}.
+    """
+    w2 = parameters["w2"]
+    A1, A2 = cache["A1"], cache["A2"]
+    m = X.shape[1]
+    dZ2 = A2 - Y
+    dw2 = dZ2 @ A1.T / m
+    db2 = np.sum(dZ2, axis=1, keepdims=True) / m
+    dZ1 = (w2.T @ dZ2) * (1 - A1 ** 2)
+    dw1 = dZ1 @ X.T / m
+    db1 = np.sum(dZ1, axis=1) / m
+    grads = {"dw1": dw1, "db1": db1, "dw2": dw2, "db2": db2}
+    return grads
+''',
+    ),
+    Mistake(
+        assignment=ASSIGNMENT,
+        cell="back_propagation",
+        name="dw2_without_1_over_m",
+        hint=(
+            "dw2 is m times too large while the other gradients are right: every gradient is an "
+            "average over the m examples, so dw2 = dZ2 @ A1.T / m too."
+        ),
+        source='''\
+def back_propagation(parameters, cache, X, Y):
+    """Gradients of the cost with respect to w1, b1, w2, b2.
+
+    parameters: {"w1", "b1", "w2", "b2"};  cache: {"Z1", "A1", "Z2", "A2"} from
+    forward_propagation;  X: shape (n_x, m);  Y: labels 0/1, shape (n_y, m)
+    Returns: {"dw1": (n_h, n_x), "db1": (n_h, 1), "dw2": (n_y, n_h), "db2": (n_y, 1)}.
+    """
+    w2 = parameters["w2"]
+    A1, A2 = cache["A1"], cache["A2"]
+    m = X.shape[1]
+    dZ2 = A2 - Y
+    dw2 = dZ2 @ A1.T
+    db2 = np.sum(dZ2, axis=1, keepdims=True) / m
+    dZ1 = (w2.T @ dZ2) * (1 - A1 ** 2)
+    dw1 = dZ1 @ X.T / m
+    db1 = np.sum(dZ1, axis=1, keepdims=True) / m
+    grads = {"dw1": dw1, "db1": db1, "dw2": dw2, "db2": db2}
+    return grads
+''',
+    ),
+    Mistake(
+        assignment=ASSIGNMENT,
+        cell="back_propagation",
+        name="dw1_transposed",
+        hint=(
+            "dw1 has shape (n_x, n_h), the shape of w1 transposed: X @ dZ1.T multiplies in the "
+            "wrong order. A gradient has the shape of its parameter: dw1 = dZ1 @ X.T / m is (n_h, "
+            "n_x)."
+        ),
+        source='''\
+def back_propagation(parameters, cache, X, Y):
+    """Gradients of the cost with respect to w1, b1, w2, b2.
+
+    parameters: {"w1", "b1", "w2", "b2"};  cache: {"Z1", "A1", "Z2", "A2"} from
+    forward_propagation;  X: shape (n_x, m);  Y: labels 0/1, shape (n_y, m)
+    Returns: {"dw1": (n_h, n_x), "db1": (n_h, 1), "dw2": (n_y, n_h), "db2": (n_y, 1)}.
+    """
+    w2 = parameters["w2"]
+    A1, A2 = cache["A1"], cache["A2"]
+    m = X.shape[1]
+    dZ2 = A2 - Y
+    dw2 = dZ2 @ A1.T / m
+    db2 = np.sum(dZ2, axis=1, keepdims=True) / m
+    dZ1 = (w2.T @ dZ2) * (1 - A1 ** 2)
+    dw1 = X @ dZ1.T / m
+    db1 = np.sum(dZ1, axis=1, keepdims=True) / m
+    grads = {"dw1": dw1, "db1": db1, "dw2": dw2, "db2": db2}
+    return grads
+''',
+    ),
+    Mistake(
+        assignment=ASSIGNMENT,
+        cell="compute_cost",
+        name="sign_of_second_term",
+        hint=(
+            "The two log terms of the cross-entropy are added: -np.sum(Y * np.log(A2) + (1 - Y) * "
+            "np.log(1 - A2)) / m. With a minus before the second term, a confident wrong answer "
+            "on a label 0 lowers the cost instead of raising it."
+        ),
+        source='''\
+def compute_cost(A2, Y):
+    """The cross-entropy cost of the predictions A2 for the labels Y.
+
+    A2: output probabilities, shape (1, m);  Y: labels 0/1, shape (1, m)
+    Returns: the cost J, a number.
+    """
+    m = Y.shape[1]
+    cost = -np.sum(Y * np.log(A2) - (1 - Y) * np.log(1 - A2)) / m
+    return float(cost)
+''',
+    ),
+    Mistake(
+        assignment=ASSIGNMENT,
+        cell="forward_propagation",
+        name="elementwise_product",
+        hint=(
+            "w1 * X multiplies entry by entry, which fails (or broadcasts into nonsense) when the "
+            "shapes differ: each layer is a matrix product, Z1 = w1 @ X + b1 (np.dot(w1, X) + "
+            "b1), and Z2 = w2 @ A1 + b2."
+        ),
+        source='''\
+def forward_propagation(X, parameters):
+    """The forward pass of the two-layer network.
+
+    X: shape (n_x, m);  parameters: {"w1", "b1", "w2", "b2"} as made by init_parameters
+    Returns: (A2, cache) with A2 of shape (n_y, m), the output probabilities, and
+             cache = {"Z1": (n_h, m), "A1": (n_h, m), "Z2": (n_y, m), "A2": (n_y, m)}.
+    """
+    w1, b1 = parameters["w1"], parameters["b1"]
+    w2, b2 = parameters["w2"], parameters["b2"]
+    Z1 = w1 * X + b1
+    A1 = np.tanh(Z1)
+    Z2 = w2 * A1 + b2
+    A2 = sigmoid(Z2)
+    cache = {"Z1": Z1, "A1": A1, "Z2": Z2, "A2": A2}
+    return A2, cache
 ''',
     ),
 ]

@@ -82,7 +82,8 @@ def test_demo_grades_the_sample_class_as_expected(tmp_path, capsys):
     ("complete", "graded", 10, True), ("complete", "graded", 9, False),
     ("partial", "graded", 5, True), ("partial", "graded", 0, False),
     ("unfinished", "graded", 0, True), ("broken_file", "invalid_notebook", 0, True),
-    ("infinite_loop", "timeout", 3, True), ("infinite_loop", "graded", 10, False),
+    ("infinite_loop", "timeout", 10, True), ("infinite_loop", "timeout", 3, False),
+    ("infinite_loop", "graded", 10, False),
     ("tampered", "graded", 0, True), ("copied", "graded", 6, True),
 ])
 def test_expected_outcome(kind, status, score, expected_ok):

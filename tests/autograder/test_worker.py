@@ -32,3 +32,12 @@ def test_the_most_serious_status_wins_and_messages_stay_short():
     assert worst([]) == Status.GRADED
     assert join_message(["a", " ", "b"]) == "a; b"
     assert len(join_message(["x" * 1000])) == 600
+
+
+def test_a_notebook_gets_a_time_budget_of_several_cell_timeouts():
+    from autograder import nbgrader_config
+    from autograder.jobs import WorkerSettings
+
+    assert WorkerSettings(timeout=3).notebook_budget == 3 * nbgrader_config.BUDGET_TIMEOUTS
+    assert WorkerSettings(timeout=3, budget=7.5).notebook_budget == 7.5
+    assert WorkerSettings().max_restarts == nbgrader_config.MAX_KERNEL_RESTARTS

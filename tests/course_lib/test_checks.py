@@ -232,3 +232,23 @@ def test_numpy_is_only_read_at_import():
         if isinstance(node, ast.Attribute) and getattr(node.value, "id", None) == "np"
     ]
     assert lookups == []
+
+
+# --------------------------------------------------------------------------- what students see
+
+def test_show_prints_six_significant_digits_of_every_number():
+    assert checks.show(0.03960049970212226) == "0.0396005"
+    assert checks.show(1.0) == "1.0" and checks.show(3) == "3"
+    assert checks.show(np.array([[0.5, 1 / 3]])) == "[[0.5, 0.333333]]"
+    assert checks.show({"dw": np.array([2e-7]), "n": (1, 2.5)}) == "{'dw': [2e-07], 'n': (1, 2.5)}"
+    assert checks.show(np.float64(8.54773471e-05)) == "8.54773e-05"
+    assert checks.show(None) == "None" and checks.show("text") == "text"
+
+
+def test_a_failed_check_is_an_assertion_error_shown_as_its_message_first():
+    with pytest.raises(AssertionError) as info:
+        checks.check_close(np.array([1.0, 2.0]), np.array([1.0, 3.0]), "dw")
+    assert isinstance(info.value, checks.CheckFailed)
+    shown = info.value._render_traceback_()
+    assert shown[0].startswith("\x1b[0;31mTest failed:\x1b[0m dw")
+    assert "\n".join(shown).count("dw") >= 1 and "File" not in "\n".join(shown)

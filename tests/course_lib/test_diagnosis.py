@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from course_lib.checks import check_close
-from course_lib.diagnosis import explain_mistakes, matching_mistake, same_output
+from course_lib.diagnosis import explain_mistakes, matching_mistake, matching_outcome, same_output
 from course_lib.mistakes import Mistake
 
 CORRECT = "def mean_grad(X):\n    return X.sum(axis=1, keepdims=True) / X.shape[1]\n"
@@ -165,3 +165,86 @@ def test_a_crash_the_reference_shares_names_nothing():
     ns = _namespace(CRASHING[0].source)
     assert matching_mistake(ns, "mean_grad", lambda f: f(X.copy()), reference=reference,
                             mistakes=CRASHING) is None
+
+
+# ------------------------------------------------------------ matching part by part (outcomes)
+
+PROPAGATE = "def propagate(w, b, X, Y):\n    return grads, float(cost)\n"  # names the tuple items
+BOTH = Mistake("00_demo", "propagate", "missing_1_over_m", "dw and db: divide by m", PROPAGATE)
+DW_ONLY = Mistake("00_demo", "propagate", "dw_without_1_over_m", "dw: divide by m", PROPAGATE)
+RIGHT = ({"dw": np.array([[0.5], [1.0]]), "db": 0.25}, 0.7)
+
+
+def _outcome(dw_scale=1.0, db_scale=1.0, cost=0.7):
+    grads, _ = RIGHT
+    return True, ({"dw": grads["dw"] * dw_scale, "db": grads["db"] * db_scale}, cost)
+
+
+def test_a_mistake_in_one_part_is_named_with_that_part():
+    mistakes = [(BOTH, _outcome(3, 3)), (DW_ONLY, _outcome(3))]
+    assert matching_outcome(_outcome(3), (True, RIGHT), mistakes) == (DW_ONLY, "grads['dw']")
+    assert matching_outcome(_outcome(3, 3), (True, RIGHT), mistakes) == (
+        BOTH, "grads['dw'] and grads['db']")
+
+
+def test_a_mistake_wrong_in_more_parts_explains_the_parts_it_shares():
+    # only the catalogued "both wrong" mistake: a student wrong in dw alone still gets it
+    assert matching_outcome(_outcome(3), (True, RIGHT), [(BOTH, _outcome(3, 3))]) == (
+        BOTH, "grads['dw']")
+
+
+def test_a_part_the_mistake_gets_right_is_not_explained_by_it():
+    mistakes = [(DW_ONLY, _outcome(3))]
+    assert matching_outcome(_outcome(3, 3), (True, RIGHT), mistakes) is None   # db unexplained
+    assert matching_outcome(_outcome(2), (True, RIGHT), mistakes) is None      # another dw
+    assert matching_outcome((True, RIGHT), (True, RIGHT), mistakes) is None    # nothing wrong
+
+
+def test_a_mistake_that_agrees_with_the_reference_is_skipped_part_by_part():
+    right_mistake = Mistake("00_demo", "propagate", "same", "never shown", PROPAGATE)
+    assert matching_outcome(_outcome(3), (True, RIGHT), [(right_mistake, (True, RIGHT)),
+                                                        (DW_ONLY, _outcome(3))])[0] == DW_ONLY
+
+
+def test_a_missing_key_is_a_part():
+    grads, cost = RIGHT
+    renamed = (True, ({"dw": grads["dw"], "db_": grads["db"]}, cost))
+    mistake = Mistake("00_demo", "propagate", "renamed_key", "the key is db", PROPAGATE)
+    assert matching_outcome(renamed, (True, RIGHT), [(mistake, renamed)]) == (
+        mistake, "grads['db_'] and grads['db']")
+
+
+def test_without_a_reference_outputs_are_compared_whole():
+    mistakes = [(BOTH, _outcome(3, 3)), (DW_ONLY, _outcome(3))]
+    assert matching_outcome(_outcome(3), None, mistakes) == (DW_ONLY, "")
+    assert matching_outcome(_outcome(2), None, mistakes) is None
+
+
+def test_crashes_match_on_type_and_message_only():
+    crash = Mistake("00_demo", "propagate", "crash", "shape", PROPAGATE)
+    mistakes = [(crash, (False, ValueError("dw has shape (1, 2)")))]
+    assert matching_outcome((False, ValueError("dw has shape (1, 2)")), (True, RIGHT),
+                            mistakes) == (crash, "")
+    assert matching_outcome((False, TypeError("dw has shape (1, 2)")), (True, RIGHT),
+                            mistakes) is None
+    assert matching_outcome((False, ValueError("dw has shape (1, 2)")),
+                            (False, ValueError("dw has shape (1, 2)")), mistakes) is None
+
+
+def test_parts_are_named_without_the_mistakes_source():
+    anonymous = Mistake("00_demo", "propagate", "dw_without_1_over_m", "dw: divide by m", "")
+    assert matching_outcome(_outcome(3), (True, RIGHT), [(anonymous, _outcome(3))]) == (
+        anonymous, "result[0]['dw']")
+
+
+def test_explain_mistakes_names_the_part_and_an_input_changed_in_place(monkeypatch):
+    import course_lib.diagnosis as diagnosis
+
+    monkeypatch.setattr(diagnosis, "catalogue", lambda: MISTAKES)
+    ns = _namespace(MISTAKES[2].source)   # "mutates": right value, but X doubled in place
+    data = X.copy()
+    with pytest.raises(AssertionError) as err:
+        with explain_mistakes(ns, "mean_grad", data, reference=_reference()):
+            ns["mean_grad"](data)
+            check_close(data, X, "X after the call")
+    assert "known mistake (mutates) in X (changed by the call): never change" in str(err.value)

@@ -228,3 +228,21 @@ def test_check_gradients_ignores_a_patched_numpy(monkeypatch):
     monkeypatch.setattr(np.linalg, "norm", lambda *a, **k: 0.0)
     with pytest.raises(AssertionError, match="dw is 2.0 times"):
         check_gradients({"dw": 2 * grads["dw"], "db": grads["db"]}, numeric)
+
+
+def test_a_constant_cost_never_passes_a_gradient_check():
+    # a propagate that returns cost 0 and zero gradients: its own cost is flat, so the numerical
+    # gradients are zero too and agree with the analytic ones; the check must still fail
+    _, parameters, _ = _logistic()
+    numeric = numeric_gradients(lambda p: 0.0, parameters)
+    zeros = {"dw": np.zeros((3, 1)), "db": 0.0}
+    assert max(gradient_errors(zeros, numeric).values()) == 0.0
+    with pytest.raises(AssertionError, match="every numerical gradient is zero"):
+        check_gradients(zeros, numeric)
+
+
+def test_one_flat_direction_is_not_a_constant_cost():
+    cost, parameters, grads = _logistic()
+    numeric = numeric_gradients(cost, parameters)
+    numeric["dw"] = np.zeros_like(numeric["dw"])   # a cost that ignores w but not b
+    check_gradients({"dw": np.zeros((3, 1)), "db": grads["db"]}, numeric)

@@ -16,6 +16,7 @@ from nbgrader_course import (
     grade_id,
     source_notebooks,
 )
+from printed_numbers import printed_within
 
 ASSIGNMENTS = assignments()
 EXECUTION_BUDGET_S = 15.0
@@ -39,10 +40,6 @@ def _stdout(cell) -> str:
                    if o.get("output_type") == "stream" and o.get("name") == "stdout")
 
 
-def _normalise(text: str) -> str:
-    return re.sub(r"\s+", " ", text).strip()
-
-
 EXPECTED_BLOCK = re.compile(r"\*\*Expected output\*\*.*?```[a-z]*\n(.*?)```", re.S)
 
 
@@ -58,7 +55,8 @@ def test_source_notebook_is_stored_clean(assignment):
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_source_runs_top_to_bottom_and_expected_outputs_match(assignment):
     """Executes the instructor's version; every "Expected output" block shown to students
-    must be what the next code cell really prints, so the markdown can never go stale."""
+    must be what the next code cell really prints, so the markdown can never go stale
+    (numbers to the digits printed: see printed_numbers)."""
     for stem in source_notebooks(assignment):
         nb, seconds = _executed(assignment, stem)
         errors = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs
@@ -71,7 +69,7 @@ def test_source_runs_top_to_bottom_and_expected_outputs_match(assignment):
             for block in EXPECTED_BLOCK.findall(cell.source):
                 code = next((c for c in nb.cells[i + 1:] if c.cell_type == "code"), None)
                 assert code is not None, f"{stem}: expected output with no code cell after it"
-                assert _normalise(block) in _normalise(_stdout(code)), (
+                assert printed_within(block, _stdout(code)), (
                     f"{stem}: cell {i} promises\n{block}\nbut the next code cell printed\n"
                     f"{_stdout(code)}")
 

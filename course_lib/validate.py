@@ -1,0 +1,178 @@
+"""Check a notebook before handing it in: run it, and report each visible test.
+
+    python -m autograder validate my_notebook.ipynb      (with the student edition installed)
+    python -m course_lib.validate my_notebook.ipynb
+
+The notebook runs from top to bottom in a fresh kernel of this Python (so it sees the
+course_lib installed here), in its own folder. Every test cell (nbgrader's grade cells) is
+reported passed or FAILED with the failure's message; hidden tests are not in a student's
+notebook (the instructor's grading runs them), so they are listed as such, never run. Cells that
+still ``raise NotImplementedError`` are listed as still to do. Exit status 0 when every visible
+test passes and nothing is left to do, 1 otherwise, 2 when the notebook cannot be read.
+
+Needs ``nbclient`` and ``ipykernel`` (installed with the student edition).
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+__all__ = ["TestResult", "Report", "execute", "main", "validate"]
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+_STUB = re.compile(r"^\s*raise NotImplementedError", re.M)   # a solution not written yet
+
+
+def _this_python_kernel() -> Any:
+    """A kernel manager whose kernel is this interpreter's ipykernel (not whatever "python3"
+    kernel spec a machine has elsewhere)."""
+    from jupyter_client import KernelManager
+    from jupyter_client.kernelspec import KernelSpec, KernelSpecManager
+
+    class _ThisPython(KernelSpecManager):
+        def get_kernel_spec(self, kernel_name: str) -> KernelSpec:
+            return KernelSpec(argv=[sys.executable, "-m", "ipykernel_launcher", "-f",
+                                    "{connection_file}"], display_name="Python 3",
+                              language="python", resource_dir="")
+
+    return KernelManager(kernel_name="python3", kernel_spec_manager=_ThisPython())
+
+
+def execute(nb: Any, folder: Path, timeout: float, allow_errors: bool = True) -> Any:
+    """Run every cell of the notebook ``nb`` (an nbformat node) in ``folder``; returns it with
+    its outputs. With ``allow_errors=False`` the first failing cell raises
+    ``nbclient.exceptions.CellExecutionError``."""
+    from nbclient import NotebookClient
+
+    client = NotebookClient(nb, km=_this_python_kernel(), timeout=timeout,
+                            allow_errors=allow_errors, record_timing=False,
+                            resources={"metadata": {"path": str(folder)}})
+    client.execute()
+    return nb
+
+
+@dataclass
+class TestResult:
+    """One test cell: its grade id, points, and the failure's message ("" when it passed)."""
+
+    grade_id: str
+    points: float
+    hidden: bool
+    message: str = ""
+
+    @property
+    def passed(self) -> bool:
+        return not self.hidden and not self.message
+
+
+@dataclass
+class Report:
+    path: Path
+    tests: list[TestResult] = field(default_factory=list)
+    todo: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)   # failing cells that are not tests
+
+    @property
+    def visible(self) -> list[TestResult]:
+        return [t for t in self.tests if not t.hidden]
+
+    @property
+    def passed(self) -> bool:
+        return not self.todo and all(t.passed for t in self.visible)
+
+
+def _nbgrader(cell: Any) -> dict[str, Any]:
+    return cell.get("metadata", {}).get("nbgrader", {})
+
+
+def _is_hidden(source: str) -> bool:
+    """A released hidden-test cell holds comments only (nbgrader removed the tests)."""
+    return not any(line.strip() and not line.strip().startswith("#")
+                   for line in source.splitlines())
+
+
+def _error_of(cell: Any) -> str:
+    for out in cell.get("outputs", []):
+        if out.get("output_type") == "error":
+            return _ANSI.sub("", f"{out.get('ename', 'Error')}: {out.get('evalue', '')}")
+    return ""
+
+
+def validate(path: Path, timeout: float = 120.0) -> Report:
+    """Run the notebook at ``path`` and collect its visible tests' results."""
+    import nbformat
+
+    path = Path(path)
+    nb = nbformat.read(path, as_version=4)
+    report = Report(path)
+    execute(nb, path.resolve().parent, timeout)
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        meta, error = _nbgrader(cell), _error_of(cell)
+        if meta.get("solution") and _STUB.search(cell.source):
+            report.todo.append(meta.get("grade_id", "?"))
+        if meta.get("grade") and not meta.get("solution"):
+            report.tests.append(TestResult(meta.get("grade_id", "?"), float(meta.get("points", 0)),
+                                           _is_hidden(cell.source), error))
+        elif error and not error.startswith("NotImplementedError"):
+            report.errors.append(error.splitlines()[0])
+    return report
+
+
+def _points(x: float) -> str:
+    return f"{x:g}"
+
+
+def format_report(report: Report) -> str:
+    """The text a student reads: one line per test, the message under a failure."""
+    lines = [f"{report.path.name}: the visible tests (hidden tests are run by the grader only)"]
+    width = max((len(t.grade_id) for t in report.tests), default=0)
+    for t in report.tests:
+        if t.hidden:
+            lines.append(f"  hidden  {t.grade_id:{width}}  {_points(t.points)} point(s), "
+                         "graded by your instructor")
+            continue
+        verdict = "passed" if t.passed else "FAILED"
+        lines.append(f"  {verdict:6}  {t.grade_id:{width}}  "
+                     f"{_points(t.points if t.passed else 0)}/{_points(t.points)}")
+        lines.extend("            " + ln for ln in t.message.splitlines())
+    for error in report.errors:
+        lines.append(f"  error in a cell that is not a test: {error}")
+    if report.todo:
+        lines.append("Still to do: these cells still raise NotImplementedError: "
+                     + ", ".join(report.todo))
+    got = sum(t.points for t in report.visible if t.passed)
+    total = sum(t.points for t in report.visible)
+    lines.append(f"Visible tests: {_points(got)} / {_points(total)}"
+                 + ("  - all visible tests pass" if report.passed else ""))
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m autograder validate",
+        description="Run your notebook and report its visible tests.")
+    parser.add_argument("notebook", type=Path)
+    parser.add_argument("--timeout", type=float, default=120.0,
+                        help="seconds a cell may run (default: 120)")
+    args = parser.parse_args(argv)
+    if not args.notebook.exists():
+        print(f"{args.notebook} does not exist", file=sys.stderr)
+        return 2
+    try:
+        report = validate(args.notebook, args.timeout)
+    except Exception as exc:  # noqa: BLE001 - an unreadable notebook: say why, exit 2
+        print(f"cannot run {args.notebook}: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 2
+    print(format_report(report))
+    return 0 if report.passed else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
