@@ -246,7 +246,8 @@ _TEMPLATE = r"""
 {% block any_cell %}
 {%- set stopped = cell.metadata.get('@STOPPED@') -%}
 {%- if stopped -%}
-<div class="stopped"{% if cell.metadata.get('@STOPPED@_first') %} id="stopped"{% endif %}>&#9632; The grader stopped this cell: {{ stopped | escape_html }}</div>
+<div class="stopped"{% if cell.metadata.get('@STOPPED@_first') %} id="stopped"{% endif %}>
+&#9632; The grader stopped this cell: {{ stopped | escape_html }}</div>
 {%- endif -%}
 {%- set fb = cell.metadata.get('@BADGE@') -%}
 {%- if fb -%}
