@@ -1,35 +1,53 @@
-"""Every catalogued mistake, injected into a complete submission, loses points of the function
-it breaks and of no other (grading is isolated per function), its hidden tests catch it, and
-the feedback names it: its hint appears in the output of a test cell that lost points."""
+"""Every catalogued mistake, put into a complete submission, loses points of the function it
+breaks and of no other (grading is isolated per function), its hidden tests catch it, and the
+feedback names it: its hint appears in the output of a test cell that lost points.
+
+Each assignment's notebook runs once with the reference solutions in a kernel kept alive
+(:class:`live_notebook.LiveNotebook`); each mistake then replaces its solution cell and every
+grade cell is run and scored again with nbgrader's rule. The full nbgrader runs of the
+notebooks are in ``test_every_notebook.py``.
+"""
 
 from __future__ import annotations
 
 import re
 
 import pytest
-from nbgrader_course import cells_by_id, fill_solutions, replace_cell, source_notebooks
+from live_notebook import LiveNotebook
+from nbgrader_course import source_notebooks
 
 from course_lib.mistakes import catalogue
 
 MISTAKES = catalogue()
 
 
-def _stem_with_cell(sources, cell_id):
-    for stem, nb in sources.items():
+def _stem_with_cell(assignment: str, cell_id: str) -> str:
+    for stem, nb in source_notebooks(assignment).items():
         if any(c.metadata.get("nbgrader", {}).get("grade_id") == cell_id for c in nb.cells):
             return stem
-    raise AssertionError(f"no notebook has a cell {cell_id!r}")
+    raise AssertionError(f"no notebook of {assignment} has a cell {cell_id!r}")
+
+
+@pytest.fixture(scope="session")
+def live():
+    """(assignment, notebook) -> its LiveNotebook, started on first use."""
+    running: dict[tuple[str, str], LiveNotebook] = {}
+
+    def get(assignment: str, notebook: str) -> LiveNotebook:
+        if (assignment, notebook) not in running:
+            running[assignment, notebook] = LiveNotebook(assignment, notebook)
+        return running[assignment, notebook]
+
+    yield get
+    for notebook in running.values():
+        notebook.close()
 
 
 @pytest.mark.parametrize("mistake", MISTAKES, ids=[f"{m.assignment}:{m.cell}:{m.name}"
                                                    for m in MISTAKES])
-def test_mistake_loses_exactly_its_points(course, mistake):
-    released = course.release(mistake.assignment)
-    sources = source_notebooks(mistake.assignment)
-    submission = {stem: fill_solutions(nb, sources[stem]) for stem, nb in released.items()}
-    stem = _stem_with_cell(sources, mistake.cell)
-    submission[stem] = replace_cell(submission[stem], mistake.cell, mistake.source)
-    result = course.grade(mistake.assignment, f"m-{mistake.cell}-{mistake.name}", submission)
+def test_mistake_loses_exactly_its_points(live, mistake):
+    notebook = live(mistake.assignment, _stem_with_cell(mistake.assignment, mistake.cell))
+    result = notebook.grade_with(mistake.cell, mistake.source)
     own = {g for g in result.max_scores if g in mistake.test_cells()}
     assert own, f"no test cell grades {mistake.cell}"
     lost = result.lost()
@@ -39,9 +57,7 @@ def test_mistake_loses_exactly_its_points(course, mistake):
     if hidden in own:  # the hidden tests are the thorough ones: they catch every known mistake
         assert lost.get(hidden) == result.max_scores[hidden], (
             f"{mistake.name} keeps points of {hidden}: {lost}")
-    graded = course.autograded(mistake.assignment, f"m-{mistake.cell}-{mistake.name}", stem)
-    feedback = {gid: _output_text(cell) for gid, cell in cells_by_id(graded).items()
-                if gid in lost}
+    feedback = {gid: _output_text(result.outputs[gid]) for gid in lost}
     assert any(_normalise(mistake.hint) in _normalise(text) for text in feedback.values()), (
         f"the feedback never names {mistake.name}: its hint is in none of the outputs of "
         f"{sorted(lost)}:\n" + "\n".join(f"--- {g}\n{t}" for g, t in feedback.items()))
@@ -50,10 +66,10 @@ def test_mistake_loses_exactly_its_points(course, mistake):
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
-def _output_text(cell) -> str:
+def _output_text(outputs: list) -> str:
     """Everything a graded cell showed the student: printed text and the error it raised."""
     parts = []
-    for out in cell.get("outputs", []):
+    for out in outputs:
         if out.get("output_type") == "stream":
             parts.append(out.get("text", ""))
         elif out.get("output_type") == "error":
