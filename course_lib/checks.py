@@ -19,7 +19,10 @@ from __future__ import annotations
 
 import math
 import numbers
+import sysconfig
+import traceback
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -141,7 +144,27 @@ class CheckFailed(AssertionError):
 
     def _render_traceback_(self) -> list[str]:
         lines = str(self).splitlines() or [""]
-        return [f"\x1b[0;31mTest failed:\x1b[0m {lines[0]}", *lines[1:]]
+        shown = [f"\x1b[0;31mTest failed:\x1b[0m {lines[0]}", *lines[1:]]
+        where = _student_frame(self.__cause__)
+        if where is not None:   # the student's code crashed: show where
+            shown.append(f"(raised in {where.name}, line {where.lineno}: {where.line})")
+        return shown
+
+
+def _student_frame(error: BaseException | None) -> traceback.FrameSummary | None:
+    """The innermost frame of ``error`` in a notebook cell (not in a library), or None."""
+    if error is None or error.__traceback__ is None:
+        return None
+    frames = [f for f in traceback.extract_tb(error.__traceback__)
+              if not f.filename.startswith(_LIBRARY_FOLDERS)]
+    return frames[-1] if frames else None
+
+
+#: Where code that is not the student's lives: this package, the standard library and the
+#: installed packages.
+_LIBRARY_FOLDERS = tuple({str(Path(__file__).resolve().parent),
+                          *(sysconfig.get_paths()[key] for key in ("stdlib", "purelib",
+                                                                    "platlib"))})
 
 
 def _fail(message: str) -> None:

@@ -40,7 +40,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from course_lib.checks import ATOL, RTOL
+from course_lib.checks import ATOL, RTOL, CheckFailed
 from course_lib.isolation import quiet
 from course_lib.mistakes import Mistake, catalogue, reference_modules
 
@@ -374,6 +374,22 @@ def default_probe(*args: Any, **kwargs: Any) -> Callable[[Callable[..., Any]], C
     return probe
 
 
+def named_failure(failure: Exception, mistake: Mistake, part: str) -> CheckFailed:
+    """The failure of a test, with the catalogued mistake that explains it.
+
+    A failed check keeps its message; a crash of the student's code (a ValueError from a
+    shape mismatch) becomes a failed check naming the exception (raise it ``from`` the crash:
+    Jupyter then shows the line of the student's code where it happened). Either way the
+    student reads what differs first, then ``This looks like a known mistake (name) in part:
+    hint``, and no traceback through the course's helpers.
+    """
+    where = f" in {part}" if part else ""
+    named = f"{NAMED_MISTAKE} ({mistake.name}){where}: {mistake.hint}"
+    if isinstance(failure, AssertionError):
+        return CheckFailed(f"{failure}\n{named}")
+    return CheckFailed(f"{type(failure).__name__}: {failure}\n{named}")
+
+
 @contextmanager
 def explain_mistakes(
     namespace: MutableMapping[str, Any],
@@ -408,10 +424,5 @@ def explain_mistakes(
         found = _diagnose(namespace, cell, probe, reference, None)
         if found is None:
             raise
-        mistake, part = found
-        where = f" in {part}" if part else ""
-        named = f"{NAMED_MISTAKE} ({mistake.name}){where}: {mistake.hint}"
-        if isinstance(failure, AssertionError):
-            raise AssertionError(f"{failure}\n{named}") from None
-        # the student's code crashed: keep its traceback (it shows where), then name it
-        raise AssertionError(f"{type(failure).__name__}: {failure}\n{named}") from failure
+        raise named_failure(failure, *found) from (
+            None if isinstance(failure, AssertionError) else failure)

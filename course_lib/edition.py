@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 
+from course_lib.checks import CheckFailed
 from course_lib.recorded import ANSWERS_DIR, Codec, same_data
 
 __all__ = ["explain_mistakes", "reference_for", "reference_if_wrong"]
@@ -118,12 +119,8 @@ def explain_mistakes(
         found = _diagnose(namespace, cell, run, key, live)
         if found is None:
             raise
-        mistake, part = found
-        where = f" in {part}" if part else ""
-        named = f"{diagnosis.NAMED_MISTAKE} ({mistake.name}){where}: {mistake.hint}"
-        if isinstance(failure, AssertionError):
-            raise AssertionError(f"{failure}\n{named}") from None
-        raise AssertionError(f"{type(failure).__name__}: {failure}\n{named}") from failure
+        raise diagnosis.named_failure(failure, *found) from (
+            None if isinstance(failure, AssertionError) else failure)
 
 
 def _own_note(namespace: Mapping[str, Any], names: list[str], role: str) -> str:
@@ -143,7 +140,7 @@ def _noting(note: str) -> Iterator[None]:
     except AssertionError as failure:
         if not note:
             raise
-        raise AssertionError(f"{failure}\n{note}") from failure.__cause__
+        raise CheckFailed(f"{failure}\n{note}") from failure.__cause__
     except Exception as failure:
         if note and hasattr(failure, "add_note"):
             failure.add_note(note)

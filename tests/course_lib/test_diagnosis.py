@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from course_lib import diagnosis
 from course_lib.checks import check_close
 from course_lib.diagnosis import explain_mistakes, matching_mistake, matching_outcome, same_output
 from course_lib.mistakes import Mistake
@@ -248,3 +249,21 @@ def test_explain_mistakes_names_the_part_and_an_input_changed_in_place(monkeypat
             ns["mean_grad"](data)
             check_close(data, X, "X after the call")
     assert "known mistake (mutates) in X (changed by the call): never change" in str(err.value)
+
+
+def test_a_named_crash_reads_as_what_differs_then_the_mistake_then_the_students_line():
+    def student(w):
+        return w @ np.ones((3, 3))   # (2, 2) @ (3, 3): a shape mismatch
+
+    mistake = Mistake("01_x", "student", "transposed", "transpose w first", "def student(w): ...")
+    try:
+        student(np.ones((2, 2)))
+    except ValueError as crash:
+        failure = diagnosis.named_failure(crash, mistake, "w")
+        failure.__cause__ = crash
+    assert isinstance(failure, AssertionError)
+    shown = failure._render_traceback_()
+    assert shown[0].startswith("\x1b[0;31mTest failed:\x1b[0m ValueError: matmul")
+    assert shown[1] == ("This looks like a known mistake (transposed) in w: transpose w first")
+    assert shown[2].startswith("(raised in student, line") and "w @ np.ones" in shown[2]
+    assert not any("diagnosis.py" in line or "contextlib" in line for line in shown)

@@ -191,6 +191,9 @@ def _student_sees_results(page) -> None:
     text = failed.inner_text()
     assert ZEROS_MISTAKE.name in text, text[-2000:]
     assert "initialize_with_zeros: visible test passed" not in text
+    # what differs comes first, then the named mistake; no traceback through the helpers
+    assert text.index("Test failed: w has shape (3,)") < text.index(ZEROS_MISTAKE.name), text
+    assert "contextlib" not in text and "Traceback" not in text, text[-2000:]
 
 
 def _no_solution_reachable(lab: LabServer, page) -> None:
