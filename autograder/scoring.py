@@ -52,8 +52,8 @@ def cell_message(cell: NotebookNode, hidden: bool) -> str:
         if out.get("output_type") == "error":
             ename = ANSI.sub("", out.get("ename", "Error"))
             evalue = ANSI.sub("", str(out.get("evalue", ""))).strip()
-            if evalue:
-                return _clip(f"{ename}: {evalue}")
+            if evalue:   # a failed check's message says what differs: it needs no name
+                return _clip(evalue if ename == "CheckFailed" else f"{ename}: {evalue}")
             printed = _last_lines(_stream(cell, "stdout"))
             if ename == "NotImplementedError":
                 return "NotImplementedError: a function it tests is not written yet"

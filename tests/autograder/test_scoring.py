@@ -87,3 +87,18 @@ def test_exit_descriptions():
     assert describe_exit(-11) == "SIGSEGV, a crash"
     assert "out of memory" in describe_exit(-9)
     assert describe_exit(None) == "no exit status"
+
+
+def test_a_failed_check_reads_as_its_message_other_errors_keep_their_name():
+    from nbformat.v4 import new_code_cell, new_output
+
+    from autograder.scoring import cell_message
+
+    def failing(ename: str, evalue: str):
+        return new_code_cell("t()", outputs=[new_output("error", ename=ename, evalue=evalue,
+                                                        traceback=[])])
+
+    assert cell_message(failing("CheckFailed", "dw differs in 2 of 2 entries"), False) == \
+        "dw differs in 2 of 2 entries"
+    assert cell_message(failing("ValueError", "shapes (1,3) and (4,1)"), False) == \
+        "ValueError: shapes (1,3) and (4,1)"
