@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 
 from course_lib import edition
+from course_lib.diagnosis import _expression_name  # the same names the live diagnosis gives
 from course_lib.edition import block_key
 from course_lib.recorded import Codec, rng_digest
 
@@ -228,20 +229,10 @@ def skeleton(source: str, cell: str) -> str:
     parameters = ", ".join(a.arg for a in function.args.posonlyargs + function.args.args)
     lines = [f"def {cell}({parameters}):"]
     returns = [n for n in ast.walk(function) if isinstance(n, ast.Return)]
-    names = [_name(e) for e in returns[-1].value.elts] if returns and isinstance(
+    names = [_expression_name(e) for e in returns[-1].value.elts] if returns and isinstance(
         returns[-1].value, ast.Tuple) else []
     lines.append(f"    return {', '.join(n or 'None' for n in names)}" if names else "    pass")
     return "\n".join(lines) + "\n"
-
-
-def _name(node: ast.expr) -> str | None:
-    if isinstance(node, ast.Name):
-        return node.id
-    if isinstance(node, ast.Attribute):
-        return node.attr
-    if isinstance(node, ast.Call) and len(node.args) == 1 and not node.keywords:
-        return _name(node.args[0])
-    return None
 
 
 def install(assignment: str, targets: list[str], prefix: str = "") -> Recorder:
