@@ -56,6 +56,7 @@ from nbformat.v4 import new_output
 
 from autograder.kernels import Kernel
 from autograder.reference import grade_id_of
+from autograder.trusted.runner import is_test
 
 OK, TIMEOUT, DEAD = "ok", "timeout", "dead"
 MAX_RICH_OUTPUTS = 20           # displays (figures ...) kept per cell
@@ -271,8 +272,8 @@ class _Run:
 
     def __init__(self, nb: NotebookNode, kernel: Kernel, timeout: float,
                  max_output_chars: int, monitor, restart: Restart | None,
-                 budget: float | None, max_restarts: int):
-        self.nb, self.kernel, self.timeout = nb, kernel, timeout
+                 budget: float | None, max_restarts: int, tests=None):
+        self.nb, self.kernel, self.timeout, self.tests = nb, kernel, timeout, tests
         self.max_output_chars, self.monitor, self.restart = max_output_chars, monitor, restart
         self.budget, self.max_restarts = budget, max_restarts
         self.code = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"]
@@ -329,8 +330,27 @@ class _Run:
         self.result.seconds = time.perf_counter() - self.start
         return self.result
 
+    def _is_test(self, index: int) -> bool:
+        return self.tests is not None and is_test(self.nb.cells[index])
+
+    async def _test(self, index: int) -> str:
+        """Run one test cell in the grader (:mod:`autograder.trusted`); OK, TIMEOUT or DEAD."""
+        outcome = await self.tests.run_cell(self.nb.cells[index], self.kernel, self.timeout)
+        if outcome == TIMEOUT:
+            self._stop(index, TIMEOUT, f"ran longer than the {self.timeout:g} s limit")
+        elif outcome == DEAD:
+            how = describe_exit(await _exit_status(self.kernel))
+            self._stop(index, DEAD, f"the kernel died ({how})")
+        else:
+            self.count += 1
+            self.nb.cells[index].execution_count = self.count
+            self.result.executed.add(index)
+        return outcome
+
     async def _cell(self, index: int) -> str:
         """Run one code cell through nbclient; OK, or TIMEOUT or DEAD (a new Stop)."""
+        if self._is_test(index):
+            return await self._test(index)
         cell = self.nb.cells[index]
         if self.monitor is not None:
             await self.monitor.before_cell(self.kernel, index)
@@ -409,6 +429,8 @@ class _Run:
         if self.monitor is not None:
             self.monitor.restarted()
         for index in sorted(self.result.executed):
+            if self._is_test(index):   # tests run in the grader, never in a kernel
+                continue
             if self._over_budget():
                 return (f"the notebook's time budget of {self.budget:g} s ran out while a "
                         "fresh kernel replayed the cells before")
@@ -454,7 +476,7 @@ class _Run:
 async def execute_notebook(nb: NotebookNode, kernel: Kernel, timeout: float,
                            max_output_chars: int, monitor=None, *,
                            restart: Restart | None = None, budget: float | None = None,
-                           max_restarts: int = MAX_RESTARTS) -> Execution:
+                           max_restarts: int = MAX_RESTARTS, tests=None) -> Execution:
     """Run every code cell of ``nb`` (in place) in ``kernel``; never raises for what the
     student's code does.
 
@@ -462,6 +484,9 @@ async def execute_notebook(nb: NotebookNode, kernel: Kernel, timeout: float,
     code cell, and once more if the run reached the end in a live kernel. ``restart`` replaces
     a dead or stuck kernel (None: a dead kernel ends the run); the caller disposes of the
     kernel in use at the end, which ``restart`` may have changed (the worker keeps track).
-    ``budget``: seconds for the whole notebook (None: no limit)."""
-    run = _Run(nb, kernel, timeout, max_output_chars, monitor, restart, budget, max_restarts)
+    ``budget``: seconds for the whole notebook (None: no limit). ``tests`` (an
+    :class:`autograder.trusted.runner.TrustedTests`): its test cells run in the grader, not in
+    the kernel (None: every cell runs in the kernel, as plain nbgrader does)."""
+    run = _Run(nb, kernel, timeout, max_output_chars, monitor, restart, budget, max_restarts,
+               tests)
     return await run.run()

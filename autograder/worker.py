@@ -41,6 +41,7 @@ from autograder.rules import apply_output_policy, is_grade
 from autograder.sandbox import adopt_files
 from autograder.sanitize import InvalidNotebook, read_notebook, sanitize
 from autograder.scoring import score_cells
+from autograder.trusted.runner import TrustedTests
 
 
 def _populate(folder: Path, job: Job, nb_job: NotebookJob) -> None:
@@ -110,12 +111,14 @@ async def grade_notebook(job: Job, nb_job: NotebookJob, ref: Reference, pool: Ke
         if flag not in job.flags:
             job.flags.append(flag)
     monitor = integrity.Monitor(clean.notebook) if settings.integrity else None
+    tests = (trusted_tests(ref, settings.max_output_chars, Path(nb_job.source).parent)
+             .for_notebook() if settings.trusted else None)
     kernels = _Kernels(pool, job, nb_job)
     try:
         execution = await execute_notebook(
             clean.notebook, await kernels.first(), settings.timeout, settings.max_output_chars,
             monitor=monitor, restart=kernels.replace, budget=settings.notebook_budget,
-            max_restarts=settings.max_restarts)
+            max_restarts=settings.max_restarts, tests=tests)
     finally:
         kernels.release()
     apply_output_policy(clean.notebook)
@@ -151,6 +154,17 @@ async def grade_notebook(job: Job, nb_job: NotebookJob, ref: Reference, pool: Ke
         result.warnings.append("still raising NotImplementedError: " + ", ".join(clean.todo))
     result.message = join_message(messages)
     return result, notebook_json(clean.notebook)
+
+
+_TESTS: dict[tuple[str, str, str], TrustedTests] = {}
+
+
+def trusted_tests(ref: Reference, max_output_chars: int, folder: Path) -> TrustedTests:
+    """The notebook's tests as the grader runs them (built once per grading process)."""
+    key = (ref.assignment, ref.name, ref.source_hash)
+    if key not in _TESTS:
+        _TESTS[key] = TrustedTests(ref, max_output_chars, folder)
+    return _TESTS[key]
 
 
 def _unseen_tampering(findings: integrity.Findings, unseen: list[int],

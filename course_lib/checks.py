@@ -145,8 +145,11 @@ class CheckFailed(AssertionError):
     def _render_traceback_(self) -> list[str]:
         lines = str(self).splitlines() or [""]
         shown = [f"\x1b[0;31mTest failed:\x1b[0m {lines[0]}", *lines[1:]]
+        remote = getattr(self.__cause__, "student_where", "")   # raised in the student's kernel
         where = _student_frame(self.__cause__)
-        if where is not None:   # the student's code crashed: show where
+        if remote:
+            shown.append(f"(raised in {remote})")
+        elif where is not None:   # the student's code crashed: show where
             shown.append(f"(raised in {where.name}, line {where.lineno}: {where.line})")
         return shown
 

@@ -29,15 +29,23 @@ import io
 import sys
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from types import ModuleType
 from typing import Any, TextIO
 
 import numpy as np
 
-__all__ = ["reference_for", "reference_if_wrong", "quiet", "resolve_module", "warning_note"]
+__all__ = ["STUDENT_PROCESS", "reference_for", "reference_if_wrong", "quiet", "resolve_module",
+           "warning_note"]
 
 _MISSING = object()
+
+#: The name under which a test's namespace may hold ``bind(objects)``, a context manager that
+#: makes the student's own process see ``objects`` under their names for the block. Set by
+#: the autograder, which runs tests outside the student's kernel
+#: (:mod:`autograder.trusted`): there, binding the test's namespace alone would not reach
+#: the student's code.
+STUDENT_PROCESS = "__student_process__"
 
 
 def resolve_module(module: ModuleType | str) -> ModuleType:
@@ -73,6 +81,9 @@ def reference_for(
     names: the graded names the tested function calls, e.g. ``"propagate"``.
     module: a course_lib module or its name (``"logistic_unit"``).
 
+    Where the namespace holds :data:`STUDENT_PROCESS` (a test run by the autograder outside
+    the student's process), the names are bound there too, for the block.
+
     On exit, also when the body raises, each name is bound again to what it was before, or
     removed if the student had not defined it. Raises ValueError, before touching the
     namespace, for a name the module does not define (listing the names it does define).
@@ -82,10 +93,12 @@ def reference_for(
     mod = resolve_module(module)
     _check_names(mod, names)
     saved = {n: namespace.get(n, _MISSING) for n in names}
+    bind = namespace.get(STUDENT_PROCESS)
     try:
         for n in names:
             namespace[n] = getattr(mod, n)
-        yield
+        with bind({n: getattr(mod, n) for n in names}) if bind else nullcontext():
+            yield
     finally:
         for n, old in saved.items():
             if old is _MISSING:

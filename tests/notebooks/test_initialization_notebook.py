@@ -91,15 +91,14 @@ def test_corrected_runs_match_the_documented_numbers(executed):
         assert len(printed["w2"]) == 4 and all(_agrees(p, w2) for p in printed["w2"])
 
 
-def test_the_students_fc_reproduces_the_corrected_zeros_run(executed):
+def test_the_students_fc_keeps_symmetric_units_identical(executed):
+    """The FC test trains the AND gate from zero weights (30 steps, against the course's FC):
+    every hidden unit keeps the same weights. The documented 10000-step runs are checked in
+    tests/course_lib/test_published_runs.py."""
     text = _stdout(cells_by_id(executed)["test_FC"])
-    y = re.search(r"your y\s+= (\[\[.*?\]\])", text, re.S)
     w1 = re.search(r"your w1\s+= (\[\[.*?\]\])", text, re.S)
-    assert y and w1, f"the FC test cell did not print the AND-gate run:\n{text}"
-    documented_y, documented_w1, _ = DOCUMENTED["every weight 0"]["corrected"]
-    printed_y = re.findall(NUMBER, y.group(1))
-    assert all(_agrees(p, d) for p, d in zip(printed_y, documented_y.split(), strict=True))
-    assert all(_agrees(p, documented_w1) for p in re.findall(NUMBER, w1.group(1)))
+    assert w1, f"the FC test cell did not print the AND-gate run:\n{text}"
+    assert len(set(re.findall(NUMBER, w1.group(1)))) == 1
 
 
 def test_every_hidden_unit_keeps_identical_weights(executed):

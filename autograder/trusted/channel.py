@@ -1,0 +1,291 @@
+"""The grader's end of the conversation with a student's kernel: one call, one data answer.
+
+A call is one message on a Jupyter comm opened to :mod:`autograder.trusted.kernel_stub` (put
+into the kernel once, by a cell that is not recorded: it never enters ``In``). Its answer is
+the comm message the kernel sends back, decoded by :func:`autograder.trusted.wire.decode`;
+no answer before the kernel goes idle, an answer that is not plain data, a dead kernel or the
+test's time running out fail the call.
+
+While a call runs, the student's code may ask the grader for the course's version of a name
+the test bound with :meth:`Channel.bind` (the reference ``sigmoid`` inside a test of
+``propagate``: a wrong ``sigmoid`` costs only its own points) or use an object of the
+grader's it was given. Those questions arrive as ``input_request`` messages on the stdin
+channel and are answered (:meth:`Channel._answer`) only for the names bound at that moment.
+
+The test runs in a worker thread; :meth:`Channel.request` carries each call to the event
+loop that owns the kernel's client and waits for it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import builtins
+import json
+import re
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import zmq
+import zmq.asyncio
+
+from autograder.trusted import wire
+
+TARGET = "course_grader"    # the comm target the kernel stub registers
+PROMPT = "$course:"
+STUB = Path(__file__).with_name("kernel_stub.py").read_text()
+INSTALL = ("(lambda m: (exec(compile({src!r}, '<course-grader>', 'exec'), m.__dict__), "
+           "__import__('sys').modules.__setitem__('_course_grader', m)))"
+           "(__import__('types').ModuleType('_course_grader'))")
+TIMEOUT, DEAD = "timeout", "dead"
+
+
+class KernelLost(BaseException):  # noqa: N818 - not an Exception: a test cannot catch it
+    """The kernel died, or the test ran out of time in a call: the test ends here."""
+
+    def __init__(self, kind: str):
+        super().__init__(kind)
+        self.kind = kind
+
+
+class CallFailed(Exception):  # noqa: N818 - reads as what happened
+    """The kernel did not answer a call with data (no answer, an error, not plain data)."""
+
+
+class StudentError(Exception):
+    """The student's code raised; ``where`` is its innermost line ("propagate, line 4: ...").
+    Each exception type the student's code raises gets a subclass of this one named like it
+    (and deriving from the built-in of that name), so messages read as they would in Jupyter.
+    """
+
+    student_where: str = ""
+
+
+_student_types: dict[str, type] = {}
+
+
+def student_error(raised: Any) -> StudentError:
+    """The grader's copy of an exception the student's code raised (plain data only)."""
+    raised = raised if isinstance(raised, dict) else {}
+    name = re.sub(r"\W", "", str(raised.get("type", "")))[:100] or "Exception"
+    if name not in _student_types:
+        builtin = getattr(builtins, name, None)
+        bases: tuple[type, ...] = (StudentError,)
+        if isinstance(builtin, type) and issubclass(builtin, Exception):
+            bases = (StudentError, builtin)
+        try:
+            _student_types[name] = type(name, bases, {})
+        except TypeError:
+            _student_types[name] = type(name, (StudentError,), {})
+    error = _student_types[name](str(raised.get("message", ""))[:2000])
+    error.student_where = str(raised.get("where", ""))[:300]
+    return error
+
+
+async def _alive(kernel) -> bool:
+    try:
+        return bool(await kernel.km.is_alive())
+    except Exception:  # noqa: BLE001 - a kernel that cannot say is not alive
+        return False
+
+
+class Channel:
+    """Calls into one kernel for one test; ``deadline`` is the event loop's clock."""
+
+    def __init__(self, kernel, loop: asyncio.AbstractEventLoop, deadline: float):
+        self.kernel, self.loop, self.deadline = kernel, loop, deadline
+        self.objects: dict[int, Any] = {}    # the grader's objects the kernel holds, by number
+        self.bound: dict[str, Any] = {}      # names the kernel may ask the grader about
+        self.lost: KernelLost | None = None
+        self.proxies: dict[int, Any] = {}    # handle number -> proxy (one per handle)
+        self.calls = 0
+        self.rng_state: Any = None           # numpy's legacy state when the kernel last had it
+
+    # ---------------------------------------------------------------- from the test thread
+
+    def request(self, request: dict) -> dict:
+        """Send one request, wait for its answer (a dict); raises KernelLost or CallFailed."""
+        if self.lost is not None:
+            raise KernelLost(self.lost.kind)
+        if _in_event_loop():
+            raise CallFailed("the course's code cannot call the student's while answering it")
+        self.calls += 1
+        answer = asyncio.run_coroutine_threadsafe(self.call(request), self.loop).result()
+        if type(answer) is not dict:
+            raise CallFailed("the kernel's answer was not a dict")
+        if "raised" in answer:
+            raise student_error(answer["raised"])
+        return answer
+
+    @contextmanager
+    def bind(self, objects: dict[str, Any]) -> Iterator[None]:
+        """For the block: the kernel's ``name`` is the course's ``objects[name]``, answered
+        by the grader (see the module docstring)."""
+        kinds = {n: "class" if isinstance(o, type) else "function" for n, o in objects.items()}
+        self.request({"op": "bind", "names": kinds})
+        self.bound.update(objects)
+        try:
+            yield
+        finally:
+            for name in objects:
+                self.bound.pop(name, None)
+            if self.lost is None:
+                self.request({"op": "unbind", "names": list(objects)})
+
+    # ------------------------------------------------------------------ in the event loop
+
+    async def install(self) -> None:
+        """Put :mod:`autograder.trusted.kernel_stub` into the kernel and open the comm the
+        calls travel on (once per kernel: the comm's id is kept on the kernel)."""
+        await self._execute(INSTALL.format(src=STUB))
+        comm_id = uuid.uuid4().hex
+        self.kernel.kc.shell_channel.send(self.kernel.kc.session.msg(
+            "comm_open", {"comm_id": comm_id, "target_name": TARGET, "data": {}}))
+        self.kernel.grader_comm = comm_id
+
+    def _lose(self, kind: str) -> KernelLost:
+        self.lost = KernelLost(kind)
+        return self.lost
+
+    async def _messages(self, sockets: dict) -> AsyncIterator[dict]:
+        """Messages arriving on ``sockets`` until the deadline (KernelLost when it passes
+        or the kernel dies)."""
+        poller = zmq.asyncio.Poller()
+        for socket in sockets:
+            poller.register(socket, zmq.POLLIN)
+        while True:
+            remaining = self.deadline - self.loop.time()
+            if remaining <= 0:
+                raise self._lose(TIMEOUT)
+            events = dict(await poller.poll(min(remaining, 0.2) * 1000))
+            if not events and not await _alive(self.kernel):
+                raise self._lose(DEAD)
+            for socket in events:
+                yield await sockets[socket].get_msg(timeout=0)
+
+    async def _execute(self, code: str) -> None:
+        """Run ``code`` as a cell that is not recorded; CallFailed unless it succeeds."""
+        kc = self.kernel.kc
+        msg_id = kc.execute(code, silent=True, store_history=False, stop_on_error=False)
+        async for msg in self._messages({kc.shell_channel.socket: kc.shell_channel}):
+            if msg.get("parent_header", {}).get("msg_id") == msg_id:
+                if msg["content"].get("status") != "ok":
+                    raise CallFailed("the grader's stub could not be put into the kernel")
+                return
+
+    async def call(self, request: dict) -> Any:
+        """Send ``request`` on the comm; its one answer (parsed JSON), serving stdin meanwhile."""
+        kc = self.kernel.kc
+        comm_id = getattr(self.kernel, "grader_comm", None)
+        msg = kc.session.msg("comm_msg", {"comm_id": comm_id, "data": request})
+        msg_id = msg["header"]["msg_id"]
+        kc.shell_channel.send(msg)
+        sockets = {kc.iopub_channel.socket: kc.iopub_channel,
+                   kc.stdin_channel.socket: kc.stdin_channel}
+        async for reply in self._messages(sockets):
+            if reply.get("parent_header", {}).get("msg_id") != msg_id:
+                continue
+            kind, content = reply["msg_type"], reply["content"]
+            if kind == "comm_msg" and content.get("comm_id") == comm_id:
+                answer = content.get("data")
+                if len(json.dumps(answer)) > wire.MAX_REPLY_BYTES:
+                    raise CallFailed("the answer was larger than the grader accepts")
+                return answer
+            if kind == "input_request":
+                kc.input(self._answer(str(content.get("prompt", ""))))
+            elif kind == "status" and content.get("execution_state") == "idle":
+                raise CallFailed("the student's kernel gave no answer")
+        raise CallFailed("the student's kernel gave no answer")
+
+    # ------------------------------------------------- questions from the student's code
+
+    def handle_of(self, obj: Any) -> dict:
+        """How an object that is not plain data is sent: a proxy as its handle, an object of
+        the grader's by a number the kernel asks about."""
+        number = getattr(obj, "_remote_number", None)
+        if number is not None and getattr(obj, "_remote_channel", None) is self:
+            return {"$h": number}
+        for known, value in self.objects.items():
+            if value is obj:
+                return {"$g": known, "class": type(obj).__name__}
+        self.objects[len(self.objects) + 1] = obj
+        return {"$g": len(self.objects), "class": type(obj).__name__}
+
+    def resolve(self, tag: str, data: dict) -> Any:
+        from autograder.trusted.proxies import RemoteObject
+
+        number = data[tag]
+        if tag == "$g":
+            if number not in self.objects:
+                raise wire.NotPlainData("a reference to an object the grader never gave")
+            return self.objects[number]
+        if number not in self.proxies:
+            self.proxies[number] = RemoteObject(self, number)
+        return self.proxies[number]
+
+    def _answer(self, prompt: str) -> str:
+        """The answer to one question of the student's code (see the module docstring)."""
+        try:
+            if not prompt.startswith(PROMPT):
+                raise PermissionError("input() is not available while the grader calls")
+            request = json.loads(base64.b64decode(prompt[len(PROMPT):], validate=True))
+            reply = {"value": wire.encode(self._serve(request), self.handle_of)}
+        except (ValueError, binascii.Error) as error:
+            reply = {"raised": {"type": "ValueError", "message": f"bad request: {error}"}}
+        except Exception as error:  # noqa: BLE001 - the course's code raised: say so
+            reply = {"raised": {"type": type(error).__name__, "message": str(error)[:2000]}}
+        return base64.b64encode(json.dumps(reply).encode()).decode()
+
+    def _serve(self, request: Any) -> Any:
+        if type(request) is not dict:
+            raise ValueError("not a request")
+        op = request.get("op")
+        if "name" in request and op == "call":
+            if request["name"] not in self.bound:
+                raise PermissionError(f"{str(request['name'])[:50]} is not available here")
+            target = self.bound[request["name"]]
+        else:
+            target = self.objects.get(request.get("object"))  # type: ignore[arg-type]
+            if target is None:
+                raise PermissionError("no such object of the grader's")
+        if op == "call":
+            if request.get("method") is not None:
+                target = getattr(target, _public(request["method"]))
+            args = wire.decode(request.get("args", []), self.resolve)
+            kwargs = wire.decode(request.get("kwargs", {"$d": []}), self.resolve)
+            if type(args) is not list or type(kwargs) is not dict:
+                raise ValueError("malformed arguments")
+            return target(*args, **{str(k): v for k, v in kwargs.items()})
+        if op == "getattr":
+            value = getattr(target, _public(request.get("name")))
+            return {"$method": request["name"]} if callable(value) and hasattr(
+                value, "__self__") and not isinstance(value, type) else value
+        if op == "setattr":
+            setattr(target, _public(request.get("name")),
+                    wire.decode(request.get("value"), self.resolve))
+            return None
+        raise ValueError(f"unknown request {str(op)[:20]!r}")
+
+
+def _in_event_loop() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
+
+
+def _public(name: Any) -> str:
+    if type(name) is not str or name.startswith("__"):
+        raise PermissionError("only public attributes of the course's objects")
+    return name
+
+
+def send_rng() -> Any:
+    """numpy's legacy global generator's state, to continue in the kernel during a call."""
+    return wire.encode(np.random.get_state())

@@ -1,0 +1,235 @@
+"""Run a notebook's test cells in the grader, against the student's code in their kernel.
+
+For each test cell (a grade cell that is not a solution) :meth:`TrustedTests.run_cell` runs
+the cell's source, taken from the instructor's source notebook, in the grading process, in a
+namespace holding:
+
+- what the notebook's own import lines import (numpy, ``checks``, ``explain_mistakes`` ...),
+  imported here, from the course's full library: expected values, mistake catalogues and
+  gradient checks are computed in the grader;
+- for every other name the test reads and does not assign: what the student's kernel has under
+  that name, as a proxy (a function or class, :mod:`autograder.trusted.proxies`) or as plain
+  data (a variable);
+- the source notebook's folder as the working folder (a test reads the assignment's own data
+  files there, never the student's copies);
+- :data:`course_lib.isolation.STUDENT_PROCESS`: how ``reference_for`` binds the course's
+  version of a name in the kernel too (:meth:`autograder.trusted.channel.Channel.bind`).
+
+What the test prints becomes the cell's stdout; a failure becomes its error output, with the
+check's message (and the student's line, when their code raised), never a traceback through
+the test's code: a hidden test's source stays in the grader. The kernel never receives a
+test's source, its expected values or anything the test compares: only the arguments of
+each call, when it is made.
+"""
+
+from __future__ import annotations
+
+import ast
+import asyncio
+import builtins
+import contextlib
+import io
+from pathlib import Path
+from typing import Any
+
+from IPython.core.inputtransformer2 import TransformerManager
+from nbformat import NotebookNode
+from nbformat.v4 import new_output
+
+from autograder.reference import Reference, grade_id_of
+from autograder.rules import is_grade, is_solution
+from autograder.trusted import wire
+from autograder.trusted.channel import DEAD, TIMEOUT, CallFailed, Channel, KernelLost
+from autograder.trusted.proxies import RemoteClass, RemoteFunction, RemoteMethod, RemoteObject
+from course_lib.isolation import STUDENT_PROCESS
+
+OK = "ok"
+_ABSENT = object()
+_BUILTINS = set(dir(builtins))
+
+
+def is_test(cell: NotebookNode) -> bool:
+    return cell.cell_type == "code" and is_grade(cell) and not is_solution(cell)
+
+
+def _parse(source: str) -> ast.Module | None:
+    try:
+        return ast.parse(TransformerManager().transform_cell(source))
+    except SyntaxError:
+        return None
+
+
+def _defined(tree: ast.AST) -> set[str]:
+    """Names a piece of code assigns, defines, imports or takes as arguments."""
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
+            names.add(node.id)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, ast.arg):
+            names.add(node.arg)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            names.update((a.asname or a.name).split(".")[0] for a in node.names)
+    return names
+
+
+def _read(tree: ast.AST) -> set[str]:
+    return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+
+
+class TrustedTests:
+    """The test cells of one source notebook, run by the grader (see the module docstring)."""
+
+    def __init__(self, ref: Reference, max_output_chars: int = 100_000,
+                 folder: Path | None = None):
+        self.ref, self.max_output_chars, self.folder = ref, max_output_chars, folder
+        self.sources = {gid: c.source for c in ref.notebook.cells
+                        if is_test(c) and (gid := grade_id_of(c))}
+        self._prelude: dict[str, Any] | None = None
+
+    def prelude(self) -> dict[str, Any]:
+        """The notebook's imports, done in the grader (the student's graded names excluded)."""
+        if self._prelude is None:
+            graded, lines = set(), []
+            for cell in self.ref.notebook.cells:
+                tree = _parse(cell.source) if cell.cell_type == "code" else None
+                if tree is None or is_test(cell):
+                    continue
+                if is_solution(cell):
+                    graded |= _defined(tree)
+                lines += [n for n in tree.body if isinstance(n, (ast.Import, ast.ImportFrom))]
+            namespace: dict[str, Any] = {"__name__": "__main__"}
+            for node in lines:
+                with contextlib.suppress(Exception):
+                    exec(compile(ast.Module([node], []), "<imports>", "exec"), namespace)  # noqa: S102
+            self._prelude = {k: v for k, v in namespace.items() if k not in graded}
+        return self._prelude
+
+    def for_notebook(self) -> NotebookTests:
+        """The state of one notebook's run (which tests passed so far)."""
+        return NotebookTests(self)
+
+
+class NotebookTests:
+    """The tests of one submitted notebook, run one cell at a time by
+    :mod:`autograder.execute`.
+
+    ``reference_for`` binds the course's version of a name in the kernel only when the
+    student's own version failed one of its tests here (a test cell named ``test_<name>`` or
+    ``test_<name>_...``), or has none: a version that passed its tests is kept, which spares
+    thousands of questions to the grader in a test of ``model``; a failing one costs only its
+    own points, as in the kernel.
+    """
+
+    def __init__(self, tests: TrustedTests):
+        self.tests = tests
+        self.passed: dict[str, bool] = {}     # grade id -> the test passed
+        self.shared: dict[str, Any] = {}      # what earlier tests defined (``ref`` ...)
+
+    def _proven(self, name: str) -> bool:
+        ids = [g for g in self.tests.sources if g == f"test_{name}" or
+               g.startswith(f"test_{name}_")]
+        return bool(ids) and all(self.passed.get(g) for g in ids)
+
+    def _binder(self, channel: Channel):
+        def bind(objects: dict[str, Any]):
+            wanted = {n: o for n, o in objects.items() if not self._proven(n)}
+            return channel.bind(wanted) if wanted else contextlib.nullcontext()
+        return bind
+
+    async def run_cell(self, cell: NotebookNode, kernel, timeout: float) -> str:
+        """Run the test cell ``cell`` (its outputs replaced); OK, TIMEOUT or DEAD."""
+        loop = asyncio.get_running_loop()
+        channel = Channel(kernel, loop, loop.time() + timeout)
+        gid = grade_id_of(cell) or ""
+        try:
+            if getattr(kernel, "grader_comm", None) is None:
+                await channel.install()
+            outputs = await loop.run_in_executor(None, self._run, gid, channel)
+        except KernelLost as lost:
+            outputs = []
+            channel.lost = lost
+        except CallFailed as failed:   # the kernel refused the grader's stub
+            outputs = [error_output(failed)]
+        cell.outputs = outputs
+        self.passed[gid] = channel.lost is None and not any(
+            o.get("output_type") == "error" for o in outputs)
+        if channel.lost is not None:
+            return TIMEOUT if channel.lost.kind == TIMEOUT else DEAD
+        with contextlib.suppress(Exception, KernelLost):
+            channel.deadline = loop.time() + timeout
+            await channel.call({"op": "release"})
+        return OK
+
+    def _namespace(self, tree: ast.Module, channel: Channel) -> dict[str, Any]:
+        namespace = {**self.tests.prelude(), **self.shared}
+        wanted = sorted(_read(tree) - _defined(tree) - set(namespace) - _BUILTINS)
+        if wanted:
+            found = channel.request({"op": "describe", "names": wanted}).get("value")
+            for name, what in (found.items() if type(found) is dict else ()):
+                kind = what.get("kind") if type(what) is dict else None
+                if kind in ("function", "class") and name in wanted:
+                    namespace[name] = (RemoteClass if kind == "class" else RemoteFunction)(
+                        channel, name)
+                elif kind == "value" and name in wanted:
+                    with contextlib.suppress(wire.NotPlainData):
+                        namespace[name] = wire.decode(what.get("value"), channel.resolve)
+        namespace[STUDENT_PROCESS] = self._binder(channel)
+        return namespace
+
+    def _keep(self, namespace: dict[str, Any]) -> None:
+        """Test cells share their globals, as they would in one kernel: keep what this one
+        defined for the next ones (not the student's proxies: they belong to this test)."""
+        prelude = self.tests.prelude()
+        for name, value in namespace.items():
+            if name.startswith("__") or isinstance(value, (RemoteFunction, RemoteObject,
+                                                           RemoteMethod)):
+                continue
+            if prelude.get(name, _ABSENT) is not value:
+                self.shared[name] = value
+
+    def _run(self, gid: str, channel: Channel) -> list[NotebookNode]:
+        """Run one test in this (worker) thread; its outputs."""
+        tree = _parse(self.tests.sources.get(gid, ""))
+        printed, error = io.StringIO(), None
+        folder = self.tests.folder or Path.cwd()   # a test reads the assignment's own files
+        with (contextlib.redirect_stdout(printed), contextlib.redirect_stderr(io.StringIO()),
+              contextlib.chdir(folder)):
+            try:
+                if tree is None:
+                    raise SyntaxError("the test cell could not be read")
+                namespace = self._namespace(tree, channel)
+                try:
+                    exec(compile(tree, "<test>", "exec"), namespace)  # noqa: S102 - the instructor's
+                finally:
+                    self._keep(namespace)
+            except KernelLost:
+                raise
+            except Exception as failure:  # noqa: BLE001 - a failed test is an output
+                error = failure
+        outputs = []
+        text, limit = printed.getvalue(), self.tests.max_output_chars
+        if len(text) > limit:
+            text = text[:limit] + f"\n... {len(text) - limit} more characters not kept ...\n"
+        if text:
+            outputs.append(new_output("stream", name="stdout", text=text))
+        if error is not None:
+            outputs.append(error_output(error))
+        return outputs
+
+
+def error_output(error: BaseException) -> NotebookNode:
+    """A failure as Jupyter would show it, without the test's own lines: the check's message,
+    or the student's exception and the line of theirs that raised it."""
+    ename = type(error).__name__
+    evalue = str(error)
+    render = getattr(error, "_render_traceback_", None)
+    if render is not None:
+        lines = list(render())
+    else:
+        lines = [f"\x1b[0;31m{ename}\x1b[0m: {evalue}"]
+        where = getattr(error, "student_where", "")
+        if where:
+            lines.append(f"(raised in {where})")
+    return new_output("error", ename=ename, evalue=evalue, traceback=lines)
