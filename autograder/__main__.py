@@ -84,9 +84,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="regrade everything, even submissions graded before and unchanged")
     p.add_argument("--source", type=Path, default=DEFAULT_SOURCE, help=source_help)
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
-    p.add_argument("--trusted", action="store_true",
-                   help="run the test cells in the grader, not in the student's kernel: "
-                   "student code answers calls with plain data only (autograder/trusted/)")
+    p.add_argument("--in-kernel", action="store_true",
+                   help="run the tests inside each student's kernel, as plain nbgrader does "
+                   "(trusting it: student code can forge such a grade; for comparison only)")
 
     p = sub.add_parser("validate", help="run a notebook's visible tests (--source: the "
                        "instructor's check, hidden tests too)")
@@ -166,7 +166,7 @@ def cmd_grade(args, parser) -> int:
     options = GradeOptions(submissions=args.submissions, out=args.out, jobs=args.jobs,
                            timeout=args.timeout, force=args.force, source=args.source,
                            memory_mb=args.memory, progress=not args.no_progress,
-                           trusted=args.trusted)
+                           in_kernel=args.in_kernel)
     try:
         summary = grade(options)
     except (CourseError, IntakeError) as exc:

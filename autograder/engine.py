@@ -82,7 +82,7 @@ class GradeOptions:
     feedback: bool = True
     report: bool = True
     gradebook: bool = True
-    trusted: bool = False      # tests in the grader, not the student's kernel (autograder.trusted)
+    in_kernel: bool = False    # tests in the student's kernel, as plain nbgrader runs them
 
 
 @dataclass
@@ -412,7 +412,7 @@ def _grade(options: GradeOptions, course: Course, out: Path, start: float) -> Ru
     (log.info if box.mode != sandbox.NONE else log.warning)("%s", summary.sandbox)
     settings = WorkerSettings(timeout=options.timeout,
                               max_output_chars=options.max_output_chars,
-                              trusted=options.trusted,
+                              trusted=not options.in_kernel,
                               kernel=KernelSettings(memory_mb=options.memory_mb,
                                                     sandbox=box.to_json()))
     done_keys: set[tuple[str, str]] = {r.key for r in intake.rows}

@@ -334,8 +334,14 @@ class _Run:
         return self.tests is not None and is_test(self.nb.cells[index])
 
     async def _test(self, index: int) -> str:
-        """Run one test cell in the grader (:mod:`autograder.trusted`); OK, TIMEOUT or DEAD."""
+        """Run one test cell in the grader (:mod:`autograder.trusted`); OK, TIMEOUT or DEAD.
+        The integrity monitor watches the kernel around it as around any cell: what the
+        student's code does while the test calls it (using the reference ...) is seen."""
+        if self.monitor is not None:
+            await self.monitor.before_cell(self.kernel, index)
         outcome = await self.tests.run_cell(self.nb.cells[index], self.kernel, self.timeout)
+        if outcome == OK and self.monitor is not None:
+            await self.monitor.after_cell(self.kernel, index)
         if outcome == TIMEOUT:
             self._stop(index, TIMEOUT, f"ran longer than the {self.timeout:g} s limit")
         elif outcome == DEAD:
@@ -345,6 +351,9 @@ class _Run:
             self.count += 1
             self.nb.cells[index].execution_count = self.count
             self.result.executed.add(index)
+            if any(o.get("output_type") == "error" and o.get("ename") == "MemoryError"
+                   for o in self.nb.cells[index].outputs):
+                self.result.memory_error = True
         return outcome
 
     async def _cell(self, index: int) -> str:

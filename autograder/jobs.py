@@ -81,7 +81,7 @@ class WorkerSettings:
     timeout: float = 30.0      # seconds a cell may run
     max_output_chars: int = 10_000
     integrity: bool = True     # the in-kernel checks of autograder.integrity (flags)
-    trusted: bool = False      # tests run in the grader (autograder.trusted), not the kernel
+    trusted: bool = True       # tests run in the grader (autograder.trusted), not the kernel
     kernel: KernelSettings = field(default_factory=KernelSettings)
     budget: float = 0.0        # seconds a notebook may take (0: BUDGET_TIMEOUTS x timeout)
     max_restarts: int = nbgrader_config.MAX_KERNEL_RESTARTS   # fresh kernels per notebook

@@ -186,11 +186,13 @@ def __import__(*args, **kwargs):
     return _Clean"""
 
 ALIAS = "from course_lib.logistic_unit import sigmoid"
-WRAPPER = "def propagate(w, b, X, Y):\n    return ref.propagate(w, b, X, Y)"
-HELPER_WRAPPER = ("def _grads(*args):\n    return ref.propagate(*args)\n"
-                  "def propagate(w, b, X, Y):\n    return _grads(w, b, X, Y)")
-HIDDEN_WRAPPER = ("def propagate(w, b, X, Y):\n"
-                  "    return eval('r' + 'ef').propagate(w, b, X, Y)")
+# the tests run in the grader: their ``ref`` is not in the kernel, so each imports its own
+REF = "from course_lib import logistic_unit as ref\n"
+WRAPPER = REF + "def propagate(w, b, X, Y):\n    return ref.propagate(w, b, X, Y)"
+HELPER_WRAPPER = REF + ("def _grads(*args):\n    return ref.propagate(*args)\n"
+                        "def propagate(w, b, X, Y):\n    return _grads(w, b, X, Y)")
+HIDDEN_WRAPPER = REF + ("def propagate(w, b, X, Y):\n"
+                        "    return eval('r' + 'ef').propagate(w, b, X, Y)")
 
 
 def writer_scratch(targets: dict[str, str]) -> str:

@@ -69,7 +69,7 @@ def graded(tmp_path_factory):
     import nbformat
 
     nbformat.write(released, root / "subs" / "blank" / ASSIGNMENTS[0] / source01.name)
-    grade(GradeOptions(submissions=root / "subs", out=root / "out", jobs=2, trusted=True,
+    grade(GradeOptions(submissions=root / "subs", out=root / "out", jobs=2,
                        progress=False, feedback=False, report=False, gradebook=False))
     with open(root / "out" / "grades.csv", newline="") as f:
         return {(r["student_id"], r["assignment"]): r for r in csv.DictReader(f)}
