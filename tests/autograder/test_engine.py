@@ -124,6 +124,7 @@ def test_an_output_flood_stays_out_of_the_tests(out, rows):
     test = cell(nb, "test_add")
     text = "".join(o.get("text", "") for o in test.outputs)
     assert text.strip() == "add(1, 2) = 3"
+    assert len(text) < nbgrader_config.MAX_OUTPUT_CHARS
     assert rows[("pete", "01_adder")]["score"] == rows[("alice", "01_adder")]["score"]
 
 
