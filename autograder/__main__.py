@@ -84,6 +84,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="regrade everything, even submissions graded before and unchanged")
     p.add_argument("--source", type=Path, default=DEFAULT_SOURCE, help=source_help)
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--release", type=Path, default=DEFAULT_RELEASE,
+                   help="the release whose student editions of course_lib the kernels hold "
+                   f"instead of the reference library (default: {DEFAULT_RELEASE})")
     p.add_argument("--in-kernel", action="store_true",
                    help="run the tests inside each student's kernel, as plain nbgrader does "
                    "(trusting it: student code can forge such a grade; for comparison only)")
@@ -166,7 +169,7 @@ def cmd_grade(args, parser) -> int:
     options = GradeOptions(submissions=args.submissions, out=args.out, jobs=args.jobs,
                            timeout=args.timeout, force=args.force, source=args.source,
                            memory_mb=args.memory, progress=not args.no_progress,
-                           in_kernel=args.in_kernel)
+                           in_kernel=args.in_kernel, release=args.release)
     try:
         summary = grade(options)
     except (CourseError, IntakeError) as exc:

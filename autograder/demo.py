@@ -138,7 +138,8 @@ def run(out: Path = Path("build"), timeout: float = DEMO_TIMEOUT,
     print(f"3. Grading {len(samples)} submissions with {jobs} process(es), "
           f"{timeout:g} s per cell ...", flush=True)
     summary = grade(GradeOptions(submissions=out / "submitted", out=out / "grading",
-                                 jobs=jobs, timeout=timeout, force=True, progress=progress))
+                                 jobs=jobs, timeout=timeout, force=True, progress=progress,
+                                 release=out / "release"))
     results = {r.key: r for r in summary.results}
     print()
     print(summary_table(samples, results))

@@ -42,8 +42,9 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
 
+import course_lib
 from autograder import nbgrader_config, sandbox
-from autograder.course import DEFAULT_BUILD, DEFAULT_SOURCE, Course, load_course
+from autograder.course import DEFAULT_BUILD, DEFAULT_RELEASE, DEFAULT_SOURCE, Course, load_course
 from autograder.intake import IntakeError, check_path, discover, open_submissions
 from autograder.jobs import (
     Job,
@@ -83,6 +84,7 @@ class GradeOptions:
     report: bool = True
     gradebook: bool = True
     in_kernel: bool = False    # tests in the student's kernel, as plain nbgrader runs them
+    release: Path = DEFAULT_RELEASE   # the student editions kernels hold (autograder release)
 
 
 @dataclass
@@ -408,6 +410,7 @@ def _grade(options: GradeOptions, course: Course, out: Path, start: float) -> Ru
                     "or files named <student_id>_<anything>_<notebook>.ipynb", root)
 
     box = _sandbox([options.source, out, root])
+    box = _with_editions(box, options, todo)
     summary.sandbox = sandbox.notice(box, memory_mb=options.memory_mb)
     (log.info if box.mode != sandbox.NONE else log.warning)("%s", summary.sandbox)
     settings = WorkerSettings(timeout=options.timeout,
@@ -468,6 +471,32 @@ def _grade(options: GradeOptions, course: Course, out: Path, start: float) -> Ru
         shutil.rmtree(out / "intake", ignore_errors=True)
     summary.seconds = time.perf_counter() - start
     return summary
+
+
+def _with_editions(box: sandbox.Sandbox, options: GradeOptions, todo: list[Job]
+                   ) -> sandbox.Sandbox:
+    """Kernels hold the student edition of course_lib of their assignment (from
+    ``options.release``), not the reference library, where the sandbox can swap it in (its
+    own mount namespace, kernels forked): then importing a reference implementation of the
+    assignment is impossible rather than detected."""
+    assignments = sorted({job.assignment for job in todo})
+    editions = {a: str(p.resolve()) for a in assignments
+                if ((p := options.release / a / "course_lib") / "__init__.py").is_file()}
+    can = (box.mode == sandbox.USER and box.namespaces and KernelSettings().fork
+           and not options.in_kernel)
+    if not (editions and can):
+        if assignments and not options.in_kernel:
+            log.warning("kernels can import the reference library: %s", "no student edition "
+                        f"in {options.release} (run `python -m autograder release`)"
+                        if can else "the sandbox cannot give them the student edition here")
+        return box
+    for job in todo:
+        job.edition = editions.get(job.assignment, "")
+    missing = [a for a in assignments if a not in editions]
+    if missing:
+        log.warning("no student edition of %s in %s: those kernels can import the reference "
+                    "library", ", ".join(missing), options.release)
+    return dataclasses.replace(box, slot=str(Path(course_lib.__file__).resolve().parent))
 
 
 def _sandbox(hide: list[Path]) -> sandbox.Sandbox:

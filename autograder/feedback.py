@@ -120,12 +120,11 @@ EXPLANATIONS: dict[Status, tuple[str, str, str]] = {
 #: Flags the grader may set, explained for the student.
 FLAG_EXPLANATIONS: dict[str, str] = {
     "tampered": "Your notebook changed code the tests rely on (numpy, numpy.testing, Python's "
-                "builtins, the course's checks, or what runs the cells), so the tests that ran "
-                "after the change cannot be trusted: they score 0. The messages below say what "
-                "was changed. Your instructor will review it.",
-    "copied_reference": "This graded function is course_lib's reference implementation "
-                        "(imported, aliased, or called by your function) rather than your own "
-                        "code, so its tests score 0. Your instructor will review it.",
+                "builtins, the course's checks, or what runs the cells). The messages below say "
+                "what was changed. Your instructor will review it.",
+    "copied_reference": "This graded function is taken from course_lib (imported, aliased, or "
+                        "called by your function) rather than written by you, so its tests "
+                        "score 0. Your instructor will review it.",
     "edited_locked_cell": "A read-only cell (an explanation or a test) had been edited. It was "
                           "put back as released before grading; your edits to it were not "
                           "used.",

@@ -70,6 +70,7 @@ class Job:
     source_hash: str = ""
     notes: list[str] = field(default_factory=list)
     flags: list[str] = field(default_factory=list)
+    edition: str = ""   # the student edition of course_lib its kernels hold ("": the course's)
 
     @property
     def key(self) -> tuple[str, str]:

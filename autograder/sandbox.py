@@ -113,6 +113,8 @@ class Sandbox:
     cgroup: int = 0                      # the control group version kernels join (0: none)
     controllers: tuple[str, ...] = ()    # "memory", "pids": what that group limits
     why_cgroup: str = ""                 # why there is no (or a partial) control group
+    slot: str = ""                       # course_lib's folder: an empty file system in each
+    #                                      kernel, filled per notebook (fill_slot)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self))
@@ -147,6 +149,9 @@ def current_user() -> str:
         return f"uid {os.geteuid()}"
 
 
+SLOT_MB = 64   # the student edition's file system in a kernel
+
+
 def plan(hide: tuple[str, ...] | list[str] = (), probe: bool = True) -> Sandbox:
     """What this machine allows (see the module docstring). ``hide``: folders kernels must
     not see (the checkouts of editable installs are added). ``probe``: try the ``user``
@@ -176,7 +181,12 @@ def notice(sandbox: Sandbox, memory_mb: int | None = None) -> str:
     if sandbox.mode == USER:
         text = ("student code runs as a user of its own per kernel, able to write only its "
                 "own folder")
-        if sandbox.namespaces:
+        if sandbox.namespaces and sandbox.slot:
+            text += (", with no network and the course's files hidden (the Python "
+                     "installation read-only, and instead of course_lib the student edition "
+                     "of the notebook's assignment, which holds no reference implementation "
+                     "of it), private /tmp, /dev/shm & co.")
+        elif sandbox.namespaces:
             text += (", with no network and the course's files hidden (the Python "
                      "installation and course_lib read-only), private /tmp, /dev/shm & co.")
         else:
@@ -735,6 +745,9 @@ def confine(sandbox: Sandbox, cwd: str, run_dir: str) -> Confinement:
             _unshare(_CLONE_NEWNS | _CLONE_NEWNET | _CLONE_NEWIPC)
             done.network = False
             _private_mounts([cwd, run_dir], code, sandbox.hide)
+            if sandbox.slot:   # root's, read-only for the kernel's user
+                _mount("course_edition", sandbox.slot, "tmpfs", _MS_NOSUID | _MS_NODEV,
+                       f"mode=755,size={SLOT_MB}m")
             done.mounts = True
         except OSError as exc:
             done.problems.append(f"namespaces: {exc}")
@@ -761,6 +774,14 @@ def confine(sandbox: Sandbox, cwd: str, run_dir: str) -> Confinement:
     except (OSError, ValueError) as exc:
         done.problems.append(f"dropping privileges: {exc}")
     return done
+
+
+def fill_slot(pid: int, slot: str, package: str) -> None:
+    """Copy the folder ``package`` (a student edition of course_lib) into the empty slot
+    that the confined kernel ``pid`` sees at ``slot`` (through ``/proc/<pid>/root``, as root:
+    the files are root's, the kernel's user can only read them). Raises OSError."""
+    shutil.copytree(package, f"/proc/{pid}/root{slot}", dirs_exist_ok=True,
+                    ignore=shutil.ignore_patterns("__pycache__"))
 
 
 def kernel_user(folder: Path | str) -> int | None:

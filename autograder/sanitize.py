@@ -34,7 +34,7 @@ from nbformat import NotebookNode
 from nbformat.corpus.words import generate_corpus_id
 
 from autograder.reference import Reference, grade_id_of, nbgrader_meta
-from autograder.rules import is_locked
+from autograder.rules import is_locked, is_solution
 
 MAX_NOTEBOOK_BYTES = 50_000_000
 #: The flag of a submission whose read-only cells had been edited (they were restored).
@@ -268,3 +268,34 @@ def suspicious_code(nb: NotebookNode) -> list[str]:
                     notes.append(f"cell {i + 1} reassigns {ast.unparse(target)}: tests may "
                                  "not be trustworthy for this submission")
     return notes
+
+
+def copied_names(nb: NotebookNode, graded: set[str]) -> list[str]:
+    """The graded names that solution cells take from course_lib: ``from course_lib.m import
+    name``, or ``module.name`` for a course_lib module they imported. Read from the code
+    alone (a kernel holding the student edition has no reference to take: this says why
+    those functions earn nothing)."""
+    found: list[str] = []
+    for cell in nb.cells:
+        if cell.cell_type != "code" or not is_solution(cell):
+            continue
+        try:
+            tree = ast.parse(cell.source)
+        except SyntaxError:
+            continue
+        modules = set()
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                modules |= {(a.asname or a.name.split(".")[0]) for a in node.names
+                            if a.name.split(".")[0] == "course_lib"}
+            elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("course_lib"):
+                for a in node.names:
+                    if a.name in graded:
+                        found.append(a.name)
+                    else:
+                        modules.add(a.asname or a.name)
+        for node in ast.walk(tree):
+            if (isinstance(node, ast.Attribute) and node.attr in graded
+                    and isinstance(node.value, ast.Name) and node.value.id in modules):
+                found.append(node.attr)
+    return list(dict.fromkeys(found))

@@ -38,8 +38,8 @@ from autograder.kernels import Kernel, KernelPool
 from autograder.reference import Reference, grade_id_of
 from autograder.results import NotebookResult, Status, SubmissionResult
 from autograder.rules import apply_output_policy, is_grade
-from autograder.sandbox import adopt_files
-from autograder.sanitize import InvalidNotebook, read_notebook, sanitize
+from autograder.sandbox import Sandbox, adopt_files, fill_slot
+from autograder.sanitize import InvalidNotebook, copied_names, read_notebook, sanitize
 from autograder.scoring import score_cells
 from autograder.trusted.runner import TrustedTests
 
@@ -72,8 +72,11 @@ class _Kernels:
         if not await kernel.km.is_alive():
             self.pool.release(kernel)
             kernel = await self.pool.acquire()
-        _populate(kernel.cwd, self.job, self.nb_job)
         self.current = kernel
+        _populate(kernel.cwd, self.job, self.nb_job)
+        slot = Sandbox.from_json(self.pool.settings.sandbox).slot
+        if slot:   # the student edition of the assignment (else the course's library)
+            fill_slot(kernel.km.provisioner.pid, slot, self.job.edition or slot)
         return kernel
 
     async def replace(self, old: Kernel) -> Kernel:
@@ -110,7 +113,11 @@ async def grade_notebook(job: Job, nb_job: NotebookJob, ref: Reference, pool: Ke
     for flag in clean.flags:
         if flag not in job.flags:
             job.flags.append(flag)
-    monitor = integrity.Monitor(clean.notebook) if settings.integrity else None
+    # a kernel holding the student edition has no reference to copy and its tests run here:
+    # nothing for the in-kernel checks to watch
+    edition = bool(job.edition and Sandbox.from_json(settings.kernel.sandbox).slot)
+    monitor = (integrity.Monitor(clean.notebook)
+               if settings.integrity and not (edition and settings.trusted) else None)
     tests = (trusted_tests(ref, settings.max_output_chars, Path(nb_job.source).parent)
              .for_notebook() if settings.trusted else None)
     kernels = _Kernels(pool, job, nb_job)
@@ -133,7 +140,15 @@ async def grade_notebook(job: Job, nb_job: NotebookJob, ref: Reference, pool: Ke
                 job.flags.append(flag)
         if monitor.findings.error:
             result.warnings.append(monitor.findings.error)
-    unwatched = execution.status != OK if monitor is None else not execution.watched
+    if monitor is None and edition:   # read from the code: a solution taken from course_lib
+        graded = tests.tests.graded if tests is not None else set()
+        findings = integrity.Findings()
+        findings.copied = {name: "it is taken from course_lib" for name in
+                           copied_names(clean.notebook, graded)}
+        messages.extend(integrity.apply(findings, clean.notebook, result.cells))
+        job.flags.extend(f for f in findings.flags if f not in job.flags)
+    unwatched = (edition and settings.trusted) or (
+        execution.status != OK if monitor is None else not execution.watched)
     if unwatched and clean.suspicious and integrity.TAMPERED not in job.flags:
         # the checks could not follow the notebook to its end: say what its code looks like
         job.flags.append(integrity.TAMPERED)

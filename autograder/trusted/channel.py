@@ -217,7 +217,7 @@ class Channel:
         return {"$g": len(self.objects), "class": type(obj).__name__}
 
     def resolve(self, tag: str, data: dict) -> Any:
-        from autograder.trusted.proxies import RemoteObject
+        from autograder.trusted.proxies import proxy_class
 
         number = data[tag]
         if tag == "$g":
@@ -225,7 +225,7 @@ class Channel:
                 raise wire.NotPlainData("a reference to an object the grader never gave")
             return self.objects[number]
         if number not in self.proxies:
-            self.proxies[number] = RemoteObject(self, number)
+            self.proxies[number] = proxy_class(str(data.get("class", "object")))(self, number)
         return self.proxies[number]
 
     def _answer(self, prompt: str) -> str:

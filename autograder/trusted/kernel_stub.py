@@ -54,7 +54,7 @@ def _keep(value):
         number = len(_handles) + 1
         _handles[number] = value
         _numbers[id(value)] = number
-    return {"$h": number}
+    return {"$h": number, "class": str(type(value).__name__)[:100]}
 
 
 def encode(value, depth=0):
@@ -83,10 +83,10 @@ def encode(value, depth=0):
     if isinstance(value, _GraderObject):
         return {"$g": object.__getattribute__(value, "_number")}
     if isinstance(value, np.ndarray):
-        return {"$bad": f"a {kind.__name__} (a subclass of numpy.ndarray)"}
+        return {"$bad": f"an object of class {kind.__name__} (a subclass of numpy.ndarray)"}
     if getattr(kind, "__module__", None) == "__main__" and not isinstance(value, type):
         return _keep(value)
-    return {"$bad": f"a {getattr(kind, '__name__', 'strange')} object"}
+    return {"$bad": f"an object of class {getattr(kind, '__name__', '?')}"}
 
 
 def decode(data):

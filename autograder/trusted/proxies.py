@@ -44,7 +44,12 @@ def call(channel: Channel, target: dict, args: tuple, kwargs: dict) -> Any:
         for before, after in zip((sent_args, sent_kwargs), changed, strict=True):
             if after is not None:
                 write_back(before, wire.decode(after, channel.resolve))
-    return wire.decode(answer.get("value"), channel.resolve)
+    try:
+        return wire.decode(answer.get("value"), channel.resolve)
+    except wire.NotPlainData as what:
+        name = target.get("method") or target.get("name") or "the call"
+        raise wire.NotPlainData(f"{name} returned {what}, not plain data (numbers, strings, "
+                                "lists, tuples, dicts, numpy arrays)") from None
 
 
 def _same_state(a: Any, b: Any) -> bool:
@@ -132,6 +137,18 @@ class RemoteObject:
 
     def __deepcopy__(self, memo: dict) -> RemoteObject:
         return self
+
+
+_classes: dict[str, type] = {}
+
+
+def proxy_class(name: str) -> type:
+    """A subclass of RemoteObject named like the student's class (messages such as "is a
+    Dense but expected a numpy array" read as they would in Jupyter)."""
+    name = name if name.isidentifier() else "object"
+    if name not in _classes:
+        _classes[name] = type(name, (RemoteObject,), {"__module__": "__main__"})
+    return _classes[name]
 
 
 class RemoteMethod:

@@ -87,6 +87,7 @@ class TrustedTests:
         self.sources = {gid: c.source for c in ref.notebook.cells
                         if is_test(c) and (gid := grade_id_of(c))}
         self._prelude: dict[str, Any] | None = None
+        self.graded: set[str] = set()      # the names the solution cells define
 
     def prelude(self) -> dict[str, Any]:
         """The notebook's imports, done in the grader (the student's graded names excluded)."""
@@ -104,6 +105,7 @@ class TrustedTests:
                 with contextlib.suppress(Exception):
                     exec(compile(ast.Module([node], []), "<imports>", "exec"), namespace)  # noqa: S102
             self._prelude = {k: v for k, v in namespace.items() if k not in graded}
+            self.graded = graded
         return self._prelude
 
     def for_notebook(self) -> NotebookTests:
@@ -141,6 +143,7 @@ class NotebookTests:
     async def run_cell(self, cell: NotebookNode, kernel, timeout: float) -> str:
         """Run the test cell ``cell`` (its outputs replaced); OK, TIMEOUT or DEAD."""
         loop = asyncio.get_running_loop()
+        await loop.run_in_executor(None, self.tests.prelude)   # the grader's time, not theirs
         channel = Channel(kernel, loop, loop.time() + timeout)
         gid = grade_id_of(cell) or ""
         try:

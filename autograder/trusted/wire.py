@@ -102,6 +102,8 @@ def decode(data: Any, resolve: Callable[[str, dict], Any] | None = None,
         return data
     if type(data) is list:
         return [decode(v, resolve, depth + 1) for v in data]
+    if type(data) is dict and set(data) == {"$h", "class"} and resolve is not None:
+        return resolve("$h", data)   # an object of the student's, with its class's name
     if type(data) is not dict or len(data) != 1:
         raise NotPlainData("a malformed reply")
     ((tag, body),) = data.items()

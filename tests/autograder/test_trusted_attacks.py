@@ -10,9 +10,10 @@ once, in one run of the real grader (:func:`autograder.engine.grade`, two proces
 attack must earn at most the points of the code it genuinely wrote, and no line of the hidden
 tests may reach an output of the graded notebook, the feedback page or grades.csv.
 
-The attacks that still score are in :data:`KNOWN_HOLES` (strict xfail): both use the
-reference that the grading kernel can import (the design's answer: the kernel holds the
-student edition of course_lib).
+The kernels hold the student edition of course_lib (released here for this assignment):
+an attack that takes course_lib's code gets stand-ins that answer only the released
+notebook's own calls (:data:`EDITION_ONLY`: at most the visible tests' points, never a
+hidden test's).
 """
 
 from __future__ import annotations
@@ -389,6 +390,7 @@ def _class(ref: Reference) -> dict[str, tuple[NotebookNode, float]]:
     honest = complete_notebook(ref.release(), source)
     stubs = ref.release()
     pts = {name: _points(ref, name) for name in GRADED}
+    visible = sum(g.points for g in ref.grade_cells if not g.hidden)
     return {
         "control_source": (source, MAX),
         "control_release": (stubs, 0.0),
@@ -396,12 +398,12 @@ def _class(ref: Reference) -> dict[str, tuple[NotebookNode, float]]:
         "frame_reader": (_answered(honest, FRAME_READER), 0.0),
         "impersonator": (_answered(honest, IMPERSONATOR), 0.0),
         "import_reference": (_answered(honest, IMPORTER), 0.0),
-        "copy_reference_source": (_answered(honest, SOURCE_COPIER), 0.0),
+        "copy_reference_source": (_answered(honest, SOURCE_COPIER), visible),
         "forge_serve": (_answered(honest, _forging(FORGE_SERVE),
                                   after_imports=HIDE_FAILURES), 0.0),
         "hijack_comm": (_answered(honest, _forging(HIJACK_COMM)), 0.0),
         "forge_with_reference": (_answered(honest, WRONG, after_imports=FORGE_WITH_REFERENCE),
-                                 0.0),
+                                 visible),
         "history_leak": (_answered(honest, {}, append=HISTORY_DUMP), MAX),
         "resource_abuse": (_answered(honest, {"predict": LOOP_PREDICT,
                                               "initialize_with_zeros": EXIT_INIT}),
@@ -420,9 +422,14 @@ def _grade_the_class(folder: Path) -> dict:
         path.parent.mkdir(parents=True)
         nbformat.write(nb, path)
         deserved[student] = points
+    from autograder.release import release
+
+    released = release(folder / "release", course_root=folder / "course",
+                       assignments=[ASSIGNMENT])   # the student edition the kernels hold
     summary = grade(GradeOptions(submissions=submissions, out=out, source=DEFAULT_SOURCE,
                                  jobs=2, timeout=TIMEOUT, force=True, progress=False,
-                                 feedback=True, report=False, gradebook=False))
+                                 feedback=True, report=False, gradebook=False,
+                                 release=released.out))
     cells = {r.student_id: {c.grade_id: [c.points, c.message] for nb in r.notebooks
                             for c in nb.cells} for r in summary.results}
     flags = {r.student_id: r.flags for r in summary.results}
@@ -448,17 +455,11 @@ ATTACKS = ["patch_checks", "frame_reader", "impersonator", "import_reference",
            "copy_reference_source", "forge_serve", "hijack_comm", "forge_with_reference",
            "history_leak", "resource_abuse"]
 #: attacks that earn points they should not, until the grader is fixed
-KNOWN_HOLES = {
-    "copy_reference_source": "the grading kernel holds the full course_lib, not the student "
-    "edition: reading course_lib/{activations,losses,logistic_unit}.py and exec-ing their text "
-    "as the notebook's own code defines __main__ functions that integrity_probe does not flag "
-    "as copied; they score 19/19",
-    "forge_with_reference": "the grading kernel holds course_lib's reference and nothing "
-    "watches the grader's stub: a thread started by a notebook cell waits for "
-    "sys.modules['_course_grader'] and replaces its serve() with one that answers each call "
-    "of a graded name with course_lib.logistic_unit's result (the notebook's own functions "
-    "are wrong and unflagged); 19/19",
-}
+#: Attacks that take course_lib's code as it is in the grading kernel: the student edition,
+#: whose stand-ins answer only the calls the released notebook makes (its visible tests,
+#: whose inputs and expected values every student sees). They may earn those visible points
+#: (as hard-coding the printed answers would), never a hidden test's.
+EDITION_ONLY = ("copy_reference_source", "forge_with_reference")
 
 
 def _shown(output: dict) -> str:
@@ -484,8 +485,7 @@ def test_the_instructors_source_gets_every_point_and_the_release_none(graded):
 
 
 @pytest.mark.parametrize("student", [
-    pytest.param(a, marks=pytest.mark.xfail(strict=True, reason=KNOWN_HOLES[a]))
-    if a in KNOWN_HOLES else a for a in ATTACKS if a != "history_leak"])   # it earned 19
+    a for a in ATTACKS if a != "history_leak"])   # it earned 19
 def test_an_attack_earns_no_more_than_its_own_code(graded, student):
     got, deserved = _score(graded, student), graded["deserved"][student]
     lucky = {gid: msg for gid, (pts, msg) in graded["cells"][student].items() if pts > 0}
@@ -529,6 +529,14 @@ def test_resource_abuse_costs_only_the_abused_functions_points(graded):
     assert lost == {f"test_{name}{suffix}" for name in ("predict", "initialize_with_zeros")
                     for suffix in ("", "_hidden")}, cells
     assert _score(graded, "resource_abuse") == graded["deserved"]["resource_abuse"]
+
+
+@pytest.mark.parametrize("student", EDITION_ONLY)
+def test_what_the_edition_answers_earns_no_hidden_point(graded, student):
+    ref = build_reference(SOURCE_NB, ASSIGNMENT)
+    hidden = {g.grade_id for g in ref.grade_cells if g.hidden}
+    earned = {gid for gid, (points, _) in graded["cells"][student].items() if points > 0}
+    assert not earned & hidden, earned
 
 
 def test_the_imported_reference_is_named_as_copied(graded):
