@@ -55,7 +55,7 @@ def test_page_shows_score_badges_messages_and_flags(tmp_path):
     assert page.count('class="badge fail"') == 2 and page.count('class="badge pass"') == 1
     assert "should be [[2, 4]], got [[2. 3.]]" in page       # the visible test's message
     assert "edited_locked_cell" in page and "put back" in page   # flag, explained
-    assert "copied_reference:double" in page and "reference implementation" in page
+    assert "copied_reference:double" in page and "taken from course_lib" in page
     assert "double([[1, 2]]) = [[2. 3.]]" in page            # the student's own output kept
     assert "return x + 1" in text_of(page)                   # the student's code kept
 
