@@ -30,7 +30,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import zmq
 import zmq.asyncio
 
@@ -103,7 +102,6 @@ class Channel:
         self.bound: dict[str, Any] = {}      # names the kernel may ask the grader about
         self.lost: KernelLost | None = None
         self.proxies: dict[int, Any] = {}    # handle number -> proxy (one per handle)
-        self.calls = 0
         self.rng_state: Any = None           # numpy's legacy state when the kernel last had it
 
     # ---------------------------------------------------------------- from the test thread
@@ -114,7 +112,6 @@ class Channel:
             raise KernelLost(self.lost.kind)
         if _in_event_loop():
             raise CallFailed("the course's code cannot call the student's while answering it")
-        self.calls += 1
         answer = asyncio.run_coroutine_threadsafe(self.call(request), self.loop).result()
         if type(answer) is not dict:
             raise CallFailed("the kernel's answer was not a dict")
@@ -284,8 +281,3 @@ def _public(name: Any) -> str:
     if type(name) is not str or name.startswith("__"):
         raise PermissionError("only public attributes of the course's objects")
     return name
-
-
-def send_rng() -> Any:
-    """numpy's legacy global generator's state, to continue in the kernel during a call."""
-    return wire.encode(np.random.get_state())

@@ -6,7 +6,9 @@ The notebook runs once, top to bottom, with the reference solutions (hidden test
 as nbgrader's autograde restores them). Then :meth:`LiveNotebook.grade_with` puts another body
 into one solution cell, re-runs every grade cell and scores each one with nbgrader's rule
 (:func:`autograder.rules.determine_grade`, after the course's output policy), and puts the
-reference solution back.
+reference solution back. Test cells run as ``python -m autograder grade`` runs them: in the
+grader, against the kernel's functions (:mod:`autograder.trusted`); ``in_kernel=True`` runs
+them inside the kernel, as plain nbgrader does.
 
 What this does not see, and the full nbgrader runs of ``test_every_notebook`` and
 ``test_gradient_checks_need_a_real_cost`` do: a test cell that reads a global made by a
@@ -17,6 +19,7 @@ test builds its own inputs), and those full runs grade every notebook under nbgr
 from __future__ import annotations
 
 import os
+import types
 from dataclasses import dataclass, field
 
 import nbformat
@@ -25,7 +28,9 @@ from nbclient import NotebookClient
 from nbformat import NotebookNode
 from nbgrader_course import NOTEBOOKS, grade_id, is_solution, strip_markers
 
+from autograder.reference import build_reference
 from autograder.rules import apply_output_policy, determine_grade, is_grade
+from autograder.trusted.runner import TrustedTests, is_test
 
 
 @dataclass
@@ -44,8 +49,11 @@ class Grading:
 class LiveNotebook:
     """``notebook`` of ``assignment`` running in a kernel of its own (close it when done)."""
 
-    def __init__(self, assignment: str, notebook: str):
-        self.nb = nbformat.read(NOTEBOOKS / assignment / f"{notebook}.ipynb", as_version=4)
+    def __init__(self, assignment: str, notebook: str, in_kernel: bool = False):
+        path = NOTEBOOKS / assignment / f"{notebook}.ipynb"
+        self.tests = None if in_kernel else TrustedTests(build_reference(path, assignment),
+                                                         folder=path.parent)
+        self.nb = nbformat.read(path, as_version=4)
         for cell in self.nb.cells:
             if cell.cell_type == "code":
                 cell.source = strip_markers(cell.source)
@@ -57,6 +65,7 @@ class LiveNotebook:
         self.client.km = self.client.create_kernel_manager()
         self.client.start_new_kernel()
         self.client.start_new_kernel_client()
+        self.kernel = types.SimpleNamespace(km=self.client.km, kc=self.client.kc)
         for index, cell in enumerate(self.nb.cells):
             if cell.cell_type == "code":
                 self.client.execute_cell(cell, index)
@@ -76,12 +85,22 @@ class LiveNotebook:
         self.client.execute_cell(cell, index)
         return cell
 
+    def _test(self, gid: str, tests) -> NotebookNode:
+        """Test cell ``gid`` run in the grader (``tests``: this grading's NotebookTests)."""
+        cell = nbformat.from_dict(self.nb.cells[self._index(gid)])
+        cell.outputs = []
+        outcome = run_sync(tests.run_cell)(cell, self.kernel, 120.0)
+        assert outcome == "ok", f"{gid}: the kernel was lost ({outcome})"
+        return cell
+
     def grade_with(self, gid: str, source: str) -> Grading:
         """Every grade cell's score with solution cell ``gid`` holding ``source``."""
         self._run(gid, source)
+        tests = self.tests.for_notebook() if self.tests is not None else None
         try:
             graded = nbformat.v4.new_notebook(cells=[
-                self._run(grade_id(c), c.source) for c in self.nb.cells if is_grade(c)])
+                self._test(grade_id(c), tests) if tests is not None and is_test(c)
+                else self._run(grade_id(c), c.source) for c in self.nb.cells if is_grade(c)])
         finally:
             self._run(gid, self.solutions[gid])
         apply_output_policy(graded)
