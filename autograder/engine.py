@@ -439,7 +439,9 @@ def _grade(options: GradeOptions, course: Course, out: Path, start: float) -> Ru
         run_jobs(todo, settings, max(1, options.jobs), on_result, prepare=background.attach)
     except KeyboardInterrupt:
         summary.interrupted = True
-        summary.lost = len([j for j in todo if not outputs.ledger.is_current(
+        on_disk = Ledger(outputs.ledger.path)   # the truth: Ctrl-C may have come between a
+        #                                         result's line and the ledger's memory of it
+        summary.lost = len([j for j in todo if not on_disk.is_current(
             j.key, j.content_hash, j.source_hash)])
         log.warning("interrupted: %d submission(s) not graded; run the same command again "
                     "to grade them (finished ones are kept)", summary.lost)

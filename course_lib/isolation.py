@@ -41,7 +41,8 @@ __all__ = ["STUDENT_PROCESS", "reference_for", "reference_if_wrong", "quiet", "r
 _MISSING = object()
 
 #: The name under which a test's namespace may hold ``bind(objects)``, a context manager that
-#: makes the student's own process see ``objects`` under their names for the block. Set by
+#: makes the student's own process see ``objects`` (or some of them: it yields those) under
+#: their names for the block. Set by
 #: the autograder, which runs tests outside the student's kernel
 #: (:mod:`autograder.trusted`): there, binding the test's namespace alone would not reach
 #: the student's code.
@@ -82,7 +83,9 @@ def reference_for(
     module: a course_lib module or its name (``"logistic_unit"``).
 
     Where the namespace holds :data:`STUDENT_PROCESS` (a test run by the autograder outside
-    the student's process), the names are bound there too, for the block.
+    the student's process), the names are bound there too, for the block: those that the
+    autograder binds (``bind(objects)`` yields them; it keeps a student's function that passed
+    its own tests), so that the namespace and the student's process agree.
 
     On exit, also when the body raises, each name is bound again to what it was before, or
     removed if the student had not defined it. Raises ValueError, before touching the
@@ -94,10 +97,10 @@ def reference_for(
     _check_names(mod, names)
     saved = {n: namespace.get(n, _MISSING) for n in names}
     bind = namespace.get(STUDENT_PROCESS)
+    objects = {n: getattr(mod, n) for n in names}
     try:
-        for n in names:
-            namespace[n] = getattr(mod, n)
-        with bind({n: getattr(mod, n) for n in names}) if bind else nullcontext():
+        with bind(objects) if bind else nullcontext(objects) as bound:
+            namespace.update(bound)
             yield
     finally:
         for n, old in saved.items():

@@ -120,14 +120,14 @@ class Channel:
         return answer
 
     @contextmanager
-    def bind(self, objects: dict[str, Any]) -> Iterator[None]:
+    def bind(self, objects: dict[str, Any]) -> Iterator[dict[str, Any]]:
         """For the block: the kernel's ``name`` is the course's ``objects[name]``, answered
         by the grader (see the module docstring)."""
         kinds = {n: "class" if isinstance(o, type) else "function" for n, o in objects.items()}
         self.request({"op": "bind", "names": kinds})
         self.bound.update(objects)
         try:
-            yield
+            yield objects
         finally:
             for name in objects:
                 self.bound.pop(name, None)
@@ -231,11 +231,14 @@ class Channel:
             if not prompt.startswith(PROMPT):
                 raise PermissionError("input() is not available while the grader calls")
             request = json.loads(base64.b64decode(prompt[len(PROMPT):], validate=True))
-            reply = {"value": wire.encode(self._serve(request), self.handle_of)}
-        except (ValueError, binascii.Error) as error:
+        except (ValueError, binascii.Error, PermissionError) as error:
             reply = {"raised": {"type": "ValueError", "message": f"bad request: {error}"}}
-        except Exception as error:  # noqa: BLE001 - the course's code raised: say so
-            reply = {"raised": {"type": type(error).__name__, "message": str(error)[:2000]}}
+        else:
+            try:
+                reply = {"value": wire.encode(self._serve(request), self.handle_of)}
+            except Exception as error:  # noqa: BLE001 - the course's code raised: say so
+                reply = {"raised": {"type": type(error).__name__,
+                                    "message": str(error)[:2000]}}
         return base64.b64encode(json.dumps(reply).encode()).decode()
 
     def _serve(self, request: Any) -> Any:

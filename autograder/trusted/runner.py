@@ -117,11 +117,11 @@ class NotebookTests:
     """The tests of one submitted notebook, run one cell at a time by
     :mod:`autograder.execute`.
 
-    ``reference_for`` binds the course's version of a name in the kernel only when the
-    student's own version failed one of its tests here (a test cell named ``test_<name>`` or
-    ``test_<name>_...``), or has none: a version that passed its tests is kept, which spares
-    thousands of questions to the grader in a test of ``model``; a failing one costs only its
-    own points, as in the kernel.
+    ``reference_for`` binds the course's version of a name in the kernel (and in the test's
+    namespace: both agree) unless every test so far passed, those of that name included (test
+    cells named ``test_<name>`` or ``test_<name>_...``): a notebook right so far keeps its own
+    functions, which spares thousands of questions to the grader in a test of ``model``; once
+    a test failed, a mistake costs only its own points, as in the kernel.
     """
 
     def __init__(self, tests: TrustedTests):
@@ -130,14 +130,16 @@ class NotebookTests:
         self.shared: dict[str, Any] = {}      # what earlier tests defined (``ref`` ...)
 
     def _proven(self, name: str) -> bool:
+        """The student's ``name`` passed its tests, and no test failed so far (a function
+        that passed may call one that did not: then every name is bound)."""
         ids = [g for g in self.tests.sources if g == f"test_{name}" or
                g.startswith(f"test_{name}_")]
-        return bool(ids) and all(self.passed.get(g) for g in ids)
+        return bool(ids) and all(self.passed.get(g) for g in ids) and all(self.passed.values())
 
     def _binder(self, channel: Channel):
         def bind(objects: dict[str, Any]):
             wanted = {n: o for n, o in objects.items() if not self._proven(n)}
-            return channel.bind(wanted) if wanted else contextlib.nullcontext()
+            return channel.bind(wanted) if wanted else contextlib.nullcontext({})
         return bind
 
     async def run_cell(self, cell: NotebookNode, kernel, timeout: float) -> str:
@@ -168,17 +170,9 @@ class NotebookTests:
     def _namespace(self, tree: ast.Module, channel: Channel) -> dict[str, Any]:
         namespace = {**self.tests.prelude(), **self.shared}
         wanted = sorted(_read(tree) - _defined(tree) - set(namespace) - _BUILTINS)
-        if wanted:
-            found = channel.request({"op": "describe", "names": wanted}).get("value")
-            for name, what in (found.items() if type(found) is dict else ()):
-                kind = what.get("kind") if type(what) is dict else None
-                if kind in ("function", "class") and name in wanted:
-                    namespace[name] = (RemoteClass if kind == "class" else RemoteFunction)(
-                        channel, name)
-                elif kind == "value" and name in wanted:
-                    with contextlib.suppress(wire.NotPlainData):
-                        namespace[name] = wire.decode(what.get("value"), channel.resolve)
+        namespace.update(_from_kernel(channel, wanted))
         namespace[STUDENT_PROCESS] = self._binder(channel)
+        namespace["__builtins__"] = _KernelGlobals(channel)
         return namespace
 
     def _keep(self, namespace: dict[str, Any]) -> None:
@@ -220,6 +214,43 @@ class NotebookTests:
         if error is not None:
             outputs.append(error_output(error))
         return outputs
+
+
+def _from_kernel(channel: Channel, names: list[str]) -> dict[str, Any]:
+    """What the student's kernel has under ``names``: proxies for functions and classes,
+    plain data for variables (names it lacks, or holds something else under, are left out)."""
+    if not names:
+        return {}
+    found = channel.request({"op": "describe", "names": names}).get("value")
+    got: dict[str, Any] = {}
+    for name, what in (found.items() if type(found) is dict else ()):
+        kind = what.get("kind") if type(what) is dict else None
+        if name not in names:
+            continue
+        if kind in ("function", "class"):
+            got[name] = (RemoteClass if kind == "class" else RemoteFunction)(channel, name)
+        elif kind == "value":
+            with contextlib.suppress(wire.NotPlainData):
+                got[name] = wire.decode(what.get("value"), channel.resolve)
+    return got
+
+
+class _KernelGlobals(dict):
+    """A test's builtins: Python's, then the student's kernel for a name found nowhere else
+    when the code runs (a catalogued mistake that reads the notebook's global ``m``, run in
+    the grader to name the mistake, reads the kernel's ``m`` as the student's code does)."""
+
+    def __init__(self, channel: Channel):
+        super().__init__(vars(builtins))
+        self._channel = channel
+
+    def __missing__(self, name: str) -> Any:
+        if name.startswith("__"):
+            raise KeyError(name)
+        found = _from_kernel(self._channel, [name])
+        if name not in found:
+            raise KeyError(name)
+        return found[name]
 
 
 def error_output(error: BaseException) -> NotebookNode:
