@@ -42,6 +42,8 @@ INSTALL = ("(lambda m: (exec(compile({src!r}, '<course-grader>', 'exec'), m.__di
            "__import__('sys').modules.__setitem__('_course_grader', m)))"
            "(__import__('types').ModuleType('_course_grader'))")
 TIMEOUT, DEAD = "timeout", "dead"
+QUESTION_SECONDS = 0.01   # the grader's time per question of the student's code (~3 ms here)
+LATEST = 4                # a test never runs longer than this many times the cell's limit
 
 
 class KernelLost(BaseException):  # noqa: N818 - not an Exception: a test cannot catch it
@@ -98,6 +100,9 @@ class Channel:
 
     def __init__(self, kernel, loop: asyncio.AbstractEventLoop, deadline: float):
         self.kernel, self.loop, self.deadline = kernel, loop, deadline
+        # the grader's own time answering questions does not count against the student's
+        # limit: each answer moves the deadline by QUESTION_SECONDS, up to LATEST x the limit
+        self.latest = loop.time() + LATEST * max(0.0, deadline - loop.time())
         self.objects: dict[int, Any] = {}    # the grader's objects the kernel holds, by number
         self.bound: dict[str, Any] = {}      # names the kernel may ask the grader about
         self.lost: KernelLost | None = None
@@ -195,6 +200,7 @@ class Channel:
                 return answer
             if kind == "input_request":
                 kc.input(self._answer(str(content.get("prompt", ""))))
+                self.deadline = min(self.deadline + QUESTION_SECONDS, self.latest)
             elif kind == "status" and content.get("execution_state") == "idle":
                 raise CallFailed("the student's kernel gave no answer")
         raise CallFailed("the student's kernel gave no answer")
