@@ -181,14 +181,13 @@ def notice(sandbox: Sandbox, memory_mb: int | None = None) -> str:
     if sandbox.mode == USER:
         text = ("student code runs as a user of its own per kernel, able to write only its "
                 "own folder")
-        if sandbox.namespaces and sandbox.slot:
-            text += (", with no network and the course's files hidden (the Python "
-                     "installation read-only, and instead of course_lib the student edition "
-                     "of the notebook's assignment, which holds no reference implementation "
-                     "of it), private /tmp, /dev/shm & co.")
-        elif sandbox.namespaces:
-            text += (", with no network and the course's files hidden (the Python "
-                     "installation and course_lib read-only), private /tmp, /dev/shm & co.")
+        if sandbox.namespaces:
+            code = ("the Python installation read-only, and instead of course_lib the student "
+                    "edition of the notebook's assignment, which holds no reference "
+                    "implementation of it" if sandbox.slot else
+                    "the Python installation and course_lib read-only")
+            text += (f", with no network and the course's files hidden ({code}), private "
+                     "/tmp, /dev/shm & co.")
         else:
             text += f" (with the network: {sandbox.why})"
         return text + "; " + _limits_notice(sandbox, memory_mb)

@@ -92,7 +92,7 @@ def encode(value, depth=0):
 def decode(data):
     if isinstance(data, list):
         return [decode(v) for v in data]
-    if not isinstance(data, dict) or "$method" in data:
+    if not isinstance(data, dict):
         return data
     if "$a" in data or "$s" in data:
         raw = base64.b64decode(data.get("$a") or data["$s"])
@@ -289,6 +289,9 @@ _OPS = {"call": _call, "getattr": _getattr, "setattr": _setattr, "release": _rel
 
 
 def _where(error):
+    """The student's innermost line in ``error``'s traceback (the rule of
+    ``course_lib.checks._student_frame``, written here: the stub imports nothing of the
+    course)."""
     frames = [f for f in traceback.extract_tb(error.__traceback__)
               if "site-packages" not in f.filename
               and "/lib/python" not in f.filename and f.filename != "<course-grader>"]

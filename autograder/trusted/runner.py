@@ -87,26 +87,27 @@ class TrustedTests:
         self.sources = {gid: c.source for c in ref.notebook.cells
                         if is_test(c) and (gid := grade_id_of(c))}
         self._prelude: dict[str, Any] | None = None
-        self.graded: set[str] = set()      # the names the solution cells define
+        code = [(c, tree) for c in ref.notebook.cells if c.cell_type == "code"
+                and not is_test(c) and (tree := _parse(c.source)) is not None]
+        #: the names the solution cells define (the student's graded functions and classes)
+        self.graded: set[str] = {n for c, tree in code if is_solution(c) for n in _defined(tree)}
+        self._imports = [n for _, tree in code for n in tree.body
+                         if isinstance(n, (ast.Import, ast.ImportFrom))]
 
     def prelude(self) -> dict[str, Any]:
-        """The notebook's imports, done in the grader (the student's graded names excluded)."""
+        """The notebook's imports, done in the grader (the student's graded names excluded);
+        imported on first use, outside any test's time limit."""
         if self._prelude is None:
-            graded, lines = set(), []
-            for cell in self.ref.notebook.cells:
-                tree = _parse(cell.source) if cell.cell_type == "code" else None
-                if tree is None or is_test(cell):
-                    continue
-                if is_solution(cell):
-                    graded |= _defined(tree)
-                lines += [n for n in tree.body if isinstance(n, (ast.Import, ast.ImportFrom))]
             namespace: dict[str, Any] = {"__name__": "__main__"}
-            for node in lines:
+            for node in self._imports:
                 with contextlib.suppress(Exception):
                     exec(compile(ast.Module([node], []), "<imports>", "exec"), namespace)  # noqa: S102
-            self._prelude = {k: v for k, v in namespace.items() if k not in graded}
-            self.graded = graded
+            self._prelude = {k: v for k, v in namespace.items() if k not in self.graded}
         return self._prelude
+
+    def tests_of(self, name: str) -> list[str]:
+        """The grade ids of the test cells of graded name ``name`` (``test_<name>...``)."""
+        return [g for g in self.sources if g == f"test_{name}" or g.startswith(f"test_{name}_")]
 
     def for_notebook(self) -> NotebookTests:
         """The state of one notebook's run (which tests passed so far)."""
@@ -132,14 +133,22 @@ class NotebookTests:
     def _proven(self, name: str) -> bool:
         """The student's ``name`` passed its tests, and no test failed so far (a function
         that passed may call one that did not: then every name is bound)."""
-        ids = [g for g in self.tests.sources if g == f"test_{name}" or
-               g.startswith(f"test_{name}_")]
+        ids = self.tests.tests_of(name)
         return bool(ids) and all(self.passed.get(g) for g in ids) and all(self.passed.values())
 
-    def _binder(self, channel: Channel):
+    def _binder(self, channel: Channel, running: str):
+        """``bind`` for ``reference_for`` in test ``running``. A name whose own tests have not
+        all run yet (the course's ``Sequential`` around the student's ``Dense`` in a test of
+        ``Dense``) is bound in the test only, never in the kernel: the student's code could
+        otherwise ask the course's version for answers before it is graded itself."""
+        @contextlib.contextmanager
         def bind(objects: dict[str, Any]):
-            wanted = {n: o for n, o in objects.items() if not self._proven(n)}
-            return channel.bind(wanted) if wanted else contextlib.nullcontext({})
+            early = {n: o for n, o in objects.items() if n in self.tests.graded and any(
+                g not in self.passed and g != running for g in self.tests.tests_of(n))}
+            wanted = {n: o for n, o in objects.items()
+                      if n not in early and not self._proven(n)}
+            with channel.bind(wanted) if wanted else contextlib.nullcontext({}) as bound:
+                yield {**early, **bound}
         return bind
 
     async def run_cell(self, cell: NotebookNode, kernel, timeout: float) -> str:
@@ -167,11 +176,11 @@ class NotebookTests:
             await channel.call({"op": "release"})
         return OK
 
-    def _namespace(self, tree: ast.Module, channel: Channel) -> dict[str, Any]:
+    def _namespace(self, tree: ast.Module, channel: Channel, running: str) -> dict[str, Any]:
         namespace = {**self.tests.prelude(), **self.shared}
         wanted = sorted(_read(tree) - _defined(tree) - set(namespace) - _BUILTINS)
         namespace.update(_from_kernel(channel, wanted))
-        namespace[STUDENT_PROCESS] = self._binder(channel)
+        namespace[STUDENT_PROCESS] = self._binder(channel, running)
         namespace["__builtins__"] = _KernelGlobals(channel)
         return namespace
 
@@ -196,7 +205,7 @@ class NotebookTests:
             try:
                 if tree is None:
                     raise SyntaxError("the test cell could not be read")
-                namespace = self._namespace(tree, channel)
+                namespace = self._namespace(tree, channel, gid)
                 try:
                     exec(compile(tree, "<test>", "exec"), namespace)  # noqa: S102 - the instructor's
                 finally:
