@@ -1,10 +1,12 @@
 """The grader's end of the conversation with a student's kernel: one call, one data answer.
 
-A call is one message on a Jupyter comm opened to :mod:`autograder.trusted.kernel_stub` (put
-into the kernel once, by a cell that is not recorded: it never enters ``In``). Its answer is
-the comm message the kernel sends back, decoded by :func:`autograder.trusted.wire.decode`;
-no answer before the kernel goes idle, an answer that is not plain data, a dead kernel or the
-test's time running out fail the call.
+The grader talks to :mod:`autograder.trusted.kernel_stub` (put into the kernel once, by a
+cell that is not recorded: it never enters ``In``). A test's first call is a message on a
+Jupyter comm, which starts the stub's session; the stub's answer, and every later call and
+answer of the test, is one round trip on the kernel's stdin channel, until :meth:`Channel.end`.
+Answers are decoded by :func:`autograder.trusted.wire.decode`; no answer before the kernel
+goes idle, an answer that is not plain data, a dead kernel or the test's time running out
+fail the call.
 
 While a call runs, the student's code may ask the grader for the course's version of a name
 the test bound with :meth:`Channel.bind` (the reference ``sigmoid`` inside a test of
@@ -36,7 +38,7 @@ import zmq.asyncio
 from autograder.trusted import wire
 
 TARGET = "course_grader"    # the comm target the kernel stub registers
-PROMPT = "$course:"
+PROMPT, ANSWER = "$course:", "$answer:"   # the stub's prompts: a question, an answer
 STUB = Path(__file__).with_name("kernel_stub.py").read_text()
 INSTALL = ("(lambda m: (exec(compile({src!r}, '<course-grader>', 'exec'), m.__dict__), "
            "__import__('sys').modules.__setitem__('_course_grader', m)))"
@@ -108,6 +110,7 @@ class Channel:
         self.lost: KernelLost | None = None
         self.proxies: dict[int, Any] = {}    # handle number -> proxy (one per handle)
         self.rng_state: Any = None           # numpy's legacy state when the kernel last had it
+        self.session: str | None = None      # the message that started the stub's session
 
     # ---------------------------------------------------------------- from the test thread
 
@@ -181,29 +184,41 @@ class Channel:
                 return
 
     async def call(self, request: dict) -> Any:
-        """Send ``request`` on the comm; its one answer (parsed JSON), serving stdin meanwhile."""
+        """Send ``request``; its one answer (parsed JSON), serving questions meanwhile.
+
+        The first call of a test sends a comm message that starts the stub's session; each
+        later one is the reply to the stub's last answer, which is an ``input_request`` it
+        is waiting on (see :mod:`autograder.trusted.kernel_stub`)."""
         kc = self.kernel.kc
-        comm_id = getattr(self.kernel, "grader_comm", None)
-        msg = kc.session.msg("comm_msg", {"comm_id": comm_id, "data": request})
-        msg_id = msg["header"]["msg_id"]
-        kc.shell_channel.send(msg)
+        if self.session is None:
+            msg = kc.session.msg("comm_msg", {"comm_id": getattr(self.kernel, "grader_comm",
+                                                                 None), "data": request})
+            self.session = msg["header"]["msg_id"]
+            kc.shell_channel.send(msg)
+        else:
+            kc.input(base64.b64encode(json.dumps(request).encode()).decode())
         sockets = {kc.iopub_channel.socket: kc.iopub_channel,
                    kc.stdin_channel.socket: kc.stdin_channel}
         async for reply in self._messages(sockets):
-            if reply.get("parent_header", {}).get("msg_id") != msg_id:
+            if reply.get("parent_header", {}).get("msg_id") != self.session:
                 continue
             kind, content = reply["msg_type"], reply["content"]
-            if kind == "comm_msg" and content.get("comm_id") == comm_id:
-                answer = content.get("data")
-                if len(json.dumps(answer)) > wire.MAX_REPLY_BYTES:
-                    raise CallFailed("the answer was larger than the grader accepts")
-                return answer
+            prompt = str(content.get("prompt", "")) if kind == "input_request" else ""
+            if prompt.startswith(ANSWER):
+                return _decoded(prompt[len(ANSWER):])
             if kind == "input_request":
-                kc.input(self._answer(str(content.get("prompt", ""))))
+                kc.input(self._answer(prompt))
                 self.deadline = min(self.deadline + QUESTION_SECONDS, self.latest)
             elif kind == "status" and content.get("execution_state") == "idle":
+                self.session = None   # the stub's session ended without answering
                 raise CallFailed("the student's kernel gave no answer")
         raise CallFailed("the student's kernel gave no answer")
+
+    def end(self) -> None:
+        """End the stub's session (the kernel goes back to running cells)."""
+        if self.session is not None:
+            self.kernel.kc.input("")
+            self.session = None
 
     # ------------------------------------------------- questions from the student's code
 
@@ -276,6 +291,16 @@ class Channel:
                     wire.decode(request.get("value"), self.resolve))
             return None
         raise ValueError(f"unknown request {str(op)[:20]!r}")
+
+
+def _decoded(text: str) -> Any:
+    """An answer sent as a prompt (base64 of JSON), or CallFailed."""
+    if len(text) > wire.MAX_REPLY_BYTES:
+        raise CallFailed("the answer was larger than the grader accepts")
+    try:
+        return json.loads(base64.b64decode(text, validate=True))
+    except (ValueError, binascii.Error):
+        raise CallFailed("the kernel's answer could not be read") from None
 
 
 def _in_event_loop() -> bool:

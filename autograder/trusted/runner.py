@@ -174,6 +174,7 @@ class NotebookTests:
         with contextlib.suppress(Exception, KernelLost):
             channel.deadline = loop.time() + timeout
             await channel.call({"op": "release"})
+        channel.end()
         return OK
 
     def _namespace(self, tree: ast.Module, channel: Channel, running: str) -> dict[str, Any]:

@@ -302,21 +302,29 @@ def _answer_for_me():
 import course_lib.logistic_unit
 threading.Thread(target=_answer_for_me, daemon=True).start()'''
 
-HIJACK_COMM = '''def _forge():
-    """Answer every comm message ourselves: the grader hears "passed"."""
-    kernel = get_ipython().kernel
-    manager = kernel.comm_manager
-    if getattr(manager, "forged", False):
+#: the kernel's handler of comm messages replaced, so that the student's code answers every
+#: request of the grader's session itself, in the stub's format, from the next test on
+HIJACK_COMM = '''import base64
+import json
+import sys
+
+def _forge():
+    """Take the grader's messages over: every request, from the first (a comm message) to the
+    last (replies on the stdin channel), is answered "passed" in the stub's own format."""
+    kernel, grader = get_ipython().kernel, sys.modules.get("_course_grader")
+    if grader is None or getattr(kernel, "forged", False):
         return
+    passed = {"value": {"$d": [["passed", True]]}, "passed": True}
 
-    def comm_msg(stream, ident, msg):
-        comm = manager.get_comm(msg["content"]["comm_id"])
-        if comm is not None:
-            comm.send({"value": {"$d": [["passed", True]]}, "passed": True})
+    def comm_msg(*_args):
+        request = True
+        while request:
+            reply = grader._exchange("$answer:" + base64.b64encode(
+                json.dumps(passed).encode()).decode())
+            request = json.loads(base64.b64decode(reply)) if reply else None
 
-    manager.comm_msg = comm_msg
     kernel.shell_handlers["comm_msg"] = comm_msg
-    manager.forged = True
+    kernel.forged = True
 
 '''
 
@@ -550,6 +558,9 @@ def test_forged_answers_fail_as_answers_that_are_not_data(graded):
     cells = graded["cells"]
     for student in ("forge_serve", "hijack_comm", "impersonator"):
         assert all(points == 0 for points, _ in cells[student].values()), cells[student]
+    # from the second test on the hijacked session answers the grader's first request (which
+    # names the kernel has) with its forged dict: none of the student's names is found
+    assert "is not defined" in cells["hijack_comm"]["test_propagate"][1], cells["hijack_comm"]
     # an ndarray subclass never crosses; the student's own objects come back as handles
     assert "NotPlainData" in cells["impersonator"]["test_propagate"][1]
     assert "expected a numpy array" in cells["impersonator"]["test_sigmoid"][1]
