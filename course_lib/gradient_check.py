@@ -21,13 +21,14 @@ checks the student's gradients against it::
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
 
 from course_lib.checks import _shape_hint  # the course's one list of likely shape causes
+from course_lib.isolation import call_each
 
 __all__ = [
     "GRADIENT_THRESHOLD",
@@ -79,18 +80,28 @@ def numerical_gradient(
     """
     if not eps > 0:
         raise ValueError(f"eps must be positive, got {eps!r}")
-    point = np.array(x, dtype=float)  # a copy we may perturb
-    flat = point.reshape(-1)  # a view of that copy
-    grad = np.empty(point.size)
+    point = np.array(x, dtype=float)
+    values = call_each(lambda trial: float(f(trial)), _perturbed(point, eps))
+    return _differences(values, point, eps)
+
+
+def _perturbed(point: np.ndarray, eps: float) -> Iterator[np.ndarray]:
+    """Copies of ``point`` with entry 0 raised by ``eps``, then lowered by ``eps``, then
+    entry 1 likewise, and so on (2 * size arrays, made one at a time)."""
     for i in range(point.size):
-        original = flat[i]
-        flat[i] = original + eps
-        upper, f_upper = flat[i], float(f(point))
-        flat[i] = original - eps
-        lower, f_lower = flat[i], float(f(point))
-        flat[i] = original
-        grad[i] = (f_upper - f_lower) / (upper - lower)
-    return grad.reshape(point.shape)
+        for step in (eps, -eps):
+            trial = point.copy()
+            flat = trial.reshape(-1)   # a view of the copy
+            flat[i] = flat[i] + step
+            yield trial
+
+
+def _differences(values: list[float], point: np.ndarray, eps: float) -> np.ndarray:
+    """The centred differences of the costs ``values`` at :func:`_perturbed`'s points, each
+    divided by the distance between its two perturbed values as floats hold them."""
+    flat = point.reshape(-1)
+    costs = np.array(values, dtype=float).reshape(-1, 2)
+    return ((costs[:, 0] - costs[:, 1]) / ((flat + eps) - (flat - eps))).reshape(point.shape)
 
 
 def numeric_gradients(
@@ -104,17 +115,20 @@ def numeric_gradients(
     parameters: name -> array of any shape, or a number (then its gradient has shape ()).
     Returns ``"d" + name`` -> the numerical gradient, of the parameter's shape: the keys a
     backward pass uses (``dw`` for ``w``, ``dW1`` for ``W1``). Each parameter is perturbed in
-    a copy; ``parameters`` and its arrays are never modified.
+    a copy; ``parameters`` and its arrays are never modified. The cost is evaluated at every
+    perturbed point with :func:`course_lib.isolation.call_each` (together, under the grader).
     """
+    if not eps > 0:
+        raise ValueError(f"eps must be positive, got {eps!r}")
+    points = {name: np.array(value, dtype=float) for name, value in parameters.items()}
+    trials = (dict(parameters) | {name: trial}
+              for name, point in points.items() for trial in _perturbed(point, eps))
+    values = call_each(lambda trial: float(cost_fn(trial)), trials)
     numeric: dict[str, np.ndarray] = {}
-    for name, value in parameters.items():
-
-        def cost_at(v: np.ndarray, name: str = name) -> float:
-            trial = dict(parameters)
-            trial[name] = v
-            return cost_fn(trial)
-
-        numeric["d" + name] = numerical_gradient(cost_at, value, eps)
+    start = 0
+    for name, point in points.items():
+        numeric["d" + name] = _differences(values[start:start + 2 * point.size], point, eps)
+        start += 2 * point.size
     return numeric
 
 

@@ -30,13 +30,14 @@ import sys
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping
 from contextlib import contextmanager, nullcontext
+from contextvars import ContextVar
 from types import ModuleType
 from typing import Any, TextIO
 
 import numpy as np
 
-__all__ = ["STUDENT_PROCESS", "reference_for", "reference_if_wrong", "quiet", "resolve_module",
-           "warning_note"]
+__all__ = ["EVALUATE_MANY", "STUDENT_PROCESS", "call_each", "reference_for",
+           "reference_if_wrong", "quiet", "resolve_module", "warning_note"]
 
 _MISSING = object()
 
@@ -47,6 +48,20 @@ _MISSING = object()
 #: (:mod:`autograder.trusted`): there, binding the test's namespace alone would not reach
 #: the student's code.
 STUDENT_PROCESS = "__student_process__"
+
+#: How :func:`call_each` evaluates a function at many points: unset, one point after another.
+#: The autograder sets it while it runs a test outside the student's kernel, to send the
+#: student's calls of all the evaluations together (a gradient check's hundreds of cost
+#: evaluations then cost a few round trips to the kernel, not one per call).
+EVALUATE_MANY: ContextVar[Callable[[Callable[[Any], Any], Iterable[Any]], list[Any]] | None] = \
+    ContextVar("evaluate_many", default=None)
+
+
+def call_each(f: Callable[[Any], Any], points: Iterable[Any]) -> list[Any]:
+    """``[f(p) for p in points]``, the evaluations independent of each other (so that they
+    may run together, see :data:`EVALUATE_MANY`); the first point's exception, if any."""
+    evaluate = EVALUATE_MANY.get()
+    return evaluate(f, points) if evaluate is not None else [f(p) for p in points]
 
 
 def resolve_module(module: ModuleType | str) -> ModuleType:

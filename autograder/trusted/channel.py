@@ -26,6 +26,8 @@ import binascii
 import builtins
 import json
 import re
+import sys
+import threading
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
@@ -111,11 +113,25 @@ class Channel:
         self.proxies: dict[int, Any] = {}    # handle number -> proxy (one per handle)
         self.rng_state: Any = None           # numpy's legacy state when the kernel last had it
         self.session: str | None = None      # the message that started the stub's session
+        self._through = threading.local()    # see calls_through
+        self._numbering = threading.Lock()   # handles are numbered from several threads
 
     # ---------------------------------------------------------------- from the test thread
 
     def request(self, request: dict) -> dict:
-        """Send one request, wait for its answer (a dict); raises KernelLost or CallFailed."""
+        """One request's answer (a dict); raises KernelLost, CallFailed or the student's
+        exception. Sent now, or with others' (see :meth:`calls_through`)."""
+        submit = getattr(self._through, "submit", None)
+        answer = submit(request) if submit is not None else self.send(request)
+        if type(answer) is not dict:
+            raise CallFailed("the kernel's answer was not a dict")
+        show_printed(answer)
+        if "raised" in answer:
+            raise student_error(answer["raised"])
+        return answer
+
+    def send(self, request: dict) -> dict:
+        """Send one request now and wait for its answer, a dict."""
         if self.lost is not None:
             raise KernelLost(self.lost.kind)
         if _in_event_loop():
@@ -123,9 +139,17 @@ class Channel:
         answer = asyncio.run_coroutine_threadsafe(self.call(request), self.loop).result()
         if type(answer) is not dict:
             raise CallFailed("the kernel's answer was not a dict")
-        if "raised" in answer:
-            raise student_error(answer["raised"])
         return answer
+
+    @contextmanager
+    def calls_through(self, submit) -> Iterator[None]:
+        """For the block, this thread's requests go to ``submit`` (which sends them, with
+        other threads' requests: :mod:`autograder.trusted.lockstep`) and it returns answers."""
+        self._through.submit = submit
+        try:
+            yield
+        finally:
+            self._through.submit = None
 
     @contextmanager
     def bind(self, objects: dict[str, Any]) -> Iterator[dict[str, Any]]:
@@ -228,11 +252,12 @@ class Channel:
         number = getattr(obj, "_remote_number", None)
         if number is not None and getattr(obj, "_remote_channel", None) is self:
             return {"$h": number}
-        for known, value in self.objects.items():
-            if value is obj:
-                return {"$g": known, "class": type(obj).__name__}
-        self.objects[len(self.objects) + 1] = obj
-        return {"$g": len(self.objects), "class": type(obj).__name__}
+        with self._numbering:
+            known = next((n for n, value in self.objects.items() if value is obj), None)
+            if known is None:
+                known = len(self.objects) + 1
+                self.objects[known] = obj
+        return {"$g": known, "class": type(obj).__name__}
 
     def resolve(self, tag: str, data: dict) -> Any:
         from autograder.trusted.proxies import proxy_class
@@ -242,9 +267,10 @@ class Channel:
             if number not in self.objects:
                 raise wire.NotPlainData("a reference to an object the grader never gave")
             return self.objects[number]
-        if number not in self.proxies:
-            self.proxies[number] = proxy_class(str(data.get("class", "object")))(self, number)
-        return self.proxies[number]
+        with self._numbering:
+            if number not in self.proxies:
+                self.proxies[number] = proxy_class(str(data.get("class", "object")))(self, number)
+            return self.proxies[number]
 
     def _answer(self, prompt: str) -> str:
         """The answer to one question of the student's code (see the module docstring)."""
@@ -291,6 +317,14 @@ class Channel:
                     wire.decode(request.get("value"), self.resolve))
             return None
         raise ValueError(f"unknown request {str(op)[:20]!r}")
+
+
+def show_printed(answer: dict) -> None:
+    """What the student's code printed during a call (sent as a string), on the test's
+    output, as it would be in Jupyter; taken out of ``answer``."""
+    printed = answer.pop("printed", None)
+    if type(printed) is str and printed:
+        sys.stdout.write(printed)
 
 
 def _decoded(text: str) -> Any:

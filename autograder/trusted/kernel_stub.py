@@ -27,6 +27,7 @@ the grader.
 
 import base64
 import builtins
+import contextlib
 import io
 import json
 import traceback
@@ -41,6 +42,8 @@ _numbers: dict = {}      # id(object) -> handle number
 _bound: dict = {}        # name -> what the notebook had bound before (or _MISSING)
 _MISSING = object()
 _SCALARS = (bool, int, float, str, type(None))
+PRINTED_CHARS = 100_000   # what one call prints, sent back at most
+_printed = {"text": ""}   # what the last call printed, until serve sends it
 
 
 # ------------------------------------------------------------------------------- encoding
@@ -265,7 +268,12 @@ def _call(request):
         np.random.set_state(decode(request["rng"]))
     start = np.random.get_state()
     before = [request["args"], request["kwargs"]]
-    result = _target(request)(*args, **kwargs)
+    buffer = io.StringIO()
+    try:
+        with contextlib.redirect_stdout(buffer):   # shown in the test's output by the grader
+            result = _target(request)(*args, **kwargs)
+    finally:
+        _printed["text"] = buffer.getvalue()[:PRINTED_CHARS]
     after = [encode(args), encode(kwargs)]
     state = np.random.get_state()   # sent back when the call drew from it (or seeded it)
     moved = state[2:] != start[2:] or not np.array_equal(state[1], start[1])
@@ -295,7 +303,8 @@ def _release(_request):
 _OPS = {"call": _call, "getattr": _getattr, "setattr": _setattr, "release": _release,
         "describe": lambda r: {"value": _describe(r["names"])},
         "bind": lambda r: {"value": _bind(r["names"])},
-        "unbind": lambda r: {"value": _unbind(r["names"])}}
+        "unbind": lambda r: {"value": _unbind(r["names"])},
+        "batch": lambda r: {"answers": [serve(q) for q in r["requests"]]}}
 
 
 def _where(error):
@@ -314,10 +323,14 @@ def _where(error):
 def serve(request):
     """The answer to one request of the grader (see the module docstring)."""
     try:
-        return _OPS[request["op"]](request)
+        answer = _OPS[request["op"]](request)
     except Exception as error:  # noqa: BLE001 - the student's exception is the answer
-        return {"raised": {"type": type(error).__name__[:100], "message": str(error)[:2000],
-                           "where": _where(error)}}
+        answer = {"raised": {"type": type(error).__name__[:100], "message": str(error)[:2000],
+                             "where": _where(error)}}
+    printed, _printed["text"] = _printed["text"], ""
+    if printed:
+        answer["printed"] = printed
+    return answer
 
 
 def session(request):

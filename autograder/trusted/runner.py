@@ -40,6 +40,7 @@ from autograder.reference import Reference, grade_id_of
 from autograder.rules import is_grade, is_solution
 from autograder.trusted import wire
 from autograder.trusted.channel import DEAD, TIMEOUT, CallFailed, Channel, KernelLost
+from autograder.trusted.lockstep import evaluating_together
 from autograder.trusted.proxies import RemoteClass, RemoteFunction, RemoteMethod, RemoteObject
 from course_lib.isolation import STUDENT_PROCESS
 
@@ -208,7 +209,8 @@ class NotebookTests:
                     raise SyntaxError("the test cell could not be read")
                 namespace = self._namespace(tree, channel, gid)
                 try:
-                    exec(compile(tree, "<test>", "exec"), namespace)  # noqa: S102 - the instructor's
+                    with evaluating_together(channel):
+                        exec(compile(tree, "<test>", "exec"), namespace)  # noqa: S102 - the instructor's
                 finally:
                     self._keep(namespace)
             except KernelLost:
