@@ -48,6 +48,7 @@ INSTALL = ("(lambda m: (exec(compile({src!r}, '<course-grader>', 'exec'), m.__di
 TIMEOUT, DEAD = "timeout", "dead"
 QUESTION_SECONDS = 0.01   # the grader's time per question of the student's code (~3 ms here)
 LATEST = 4                # a test never runs longer than this many times the cell's limit
+SHOWN_PRINTS = 2_000      # characters of the student's prints shown per test
 
 
 class KernelLost(BaseException):  # noqa: N818 - not an Exception: a test cannot catch it
@@ -114,6 +115,7 @@ class Channel:
         self.rng_state: Any = None           # numpy's legacy state when the kernel last had it
         self.session: str | None = None      # the message that started the stub's session
         self._through = threading.local()    # see calls_through
+        self.printed = 0                     # characters the student's code printed so far
         self._numbering = threading.Lock()   # handles are numbered from several threads
 
     # ---------------------------------------------------------------- from the test thread
@@ -125,7 +127,7 @@ class Channel:
         answer = submit(request) if submit is not None else self.send(request)
         if type(answer) is not dict:
             raise CallFailed("the kernel's answer was not a dict")
-        show_printed(answer)
+        self.show_printed(answer)
         if "raised" in answer:
             raise student_error(answer["raised"])
         return answer
@@ -140,6 +142,20 @@ class Channel:
         if type(answer) is not dict:
             raise CallFailed("the kernel's answer was not a dict")
         return answer
+
+    def show_printed(self, answer: dict) -> None:
+        """What the student's code printed during a call (sent as a string, taken out of
+        ``answer``), on the test's output as in Jupyter: the first :data:`SHOWN_PRINTS`
+        characters per test, so that a flood never hides the test's own lines."""
+        printed = answer.pop("printed", None)
+        if type(printed) is not str or not printed:
+            return
+        room = SHOWN_PRINTS - self.printed
+        if room > 0:
+            sys.stdout.write(printed[:room])
+            if len(printed) > room:
+                sys.stdout.write("\n[... more printed by your code, not shown ...]\n")
+        self.printed += len(printed)
 
     @contextmanager
     def calls_through(self, submit) -> Iterator[None]:
@@ -317,14 +333,6 @@ class Channel:
                     wire.decode(request.get("value"), self.resolve))
             return None
         raise ValueError(f"unknown request {str(op)[:20]!r}")
-
-
-def show_printed(answer: dict) -> None:
-    """What the student's code printed during a call (sent as a string), on the test's
-    output, as it would be in Jupyter; taken out of ``answer``."""
-    printed = answer.pop("printed", None)
-    if type(printed) is str and printed:
-        sys.stdout.write(printed)
 
 
 def _decoded(text: str) -> Any:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import base64
 import binascii
 import io
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -71,11 +72,20 @@ def encode(value: Any, handle_of: Callable[[Any], dict] | None = None, depth: in
     raise TypeError(f"cannot send a {kind.__name__} to the student's kernel")
 
 
+#: One array read at a time: numpy reads a .npy header with ``ast.literal_eval``, and CPython
+#: 3.11 counts the depth of every AST being built in one place shared by all threads
+#: (gh-106905: "SystemError: AST constructor recursion depth mismatch" when evaluations in
+#: lockstep, :mod:`autograder.trusted.lockstep`, read their answers at once).
+_READING = threading.Lock()
+
+
 def _array(text: Any, scalar: bool) -> Any:
     if not isinstance(text, str):
         raise NotPlainData("a malformed array")
     try:
-        array = np.load(io.BytesIO(base64.b64decode(text, validate=True)), allow_pickle=False)
+        with _READING:
+            array = np.load(io.BytesIO(base64.b64decode(text, validate=True)),
+                            allow_pickle=False)
     except (ValueError, binascii.Error, OSError, EOFError) as error:
         raise NotPlainData(f"a malformed array ({error})") from None
     if not isinstance(array, np.ndarray) or array.dtype.kind not in "biuf":
