@@ -78,11 +78,7 @@ def numerical_gradient(
     Returns an array of x's shape whose entry i is (f(x + eps e_i) - f(x - eps e_i)) divided
     by the actual distance between the two perturbed values (2 eps up to rounding).
     """
-    if not eps > 0:
-        raise ValueError(f"eps must be positive, got {eps!r}")
-    point = np.array(x, dtype=float)
-    values = call_each(lambda trial: float(f(trial)), _perturbed(point, eps))
-    return _differences(values, point, eps)
+    return numeric_gradients(lambda p: f(p["x"]), {"x": x}, eps)["dx"]
 
 
 def _perturbed(point: np.ndarray, eps: float) -> Iterator[np.ndarray]:

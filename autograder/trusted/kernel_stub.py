@@ -5,7 +5,7 @@ kernel, as the module ``_course_grader``, which registers the comm target :data:
 the grader opens one comm, and a message on it starts a :func:`session`: the stub answers
 the request it carries and every next one, each request and answer one round trip on the
 kernel's stdin channel (IPython's cell machinery and the kernel's message dispatch skipped:
-about 1 ms per call instead of 3 for a comm message and 10 for a cell), until the grader
+a bare round trip costs about 1 ms here, a comm message 3 and a cell 10), until the grader
 ends the session at the end of the test. :func:`serve` calls the student's function, method
 or class and answers with what came back, encoded. Nothing here decides anything: the
 student may replace every line of it, and then only what their own calls return changes,
@@ -42,8 +42,7 @@ _numbers: dict = {}      # id(object) -> handle number
 _bound: dict = {}        # name -> what the notebook had bound before (or _MISSING)
 _MISSING = object()
 _SCALARS = (bool, int, float, str, type(None))
-PRINTED_CHARS = 100_000   # what one call prints, sent back at most
-_printed = {"text": ""}   # what the last call printed, until serve sends it
+PRINTED_CHARS = 100_000   # what one request's code prints, sent back at most
 
 
 # ------------------------------------------------------------------------------- encoding
@@ -268,12 +267,7 @@ def _call(request):
         np.random.set_state(decode(request["rng"]))
     start = np.random.get_state()
     before = [request["args"], request["kwargs"]]
-    buffer = io.StringIO()
-    try:
-        with contextlib.redirect_stdout(buffer):   # shown in the test's output by the grader
-            result = _target(request)(*args, **kwargs)
-    finally:
-        _printed["text"] = buffer.getvalue()[:PRINTED_CHARS]
+    result = _target(request)(*args, **kwargs)
     after = [encode(args), encode(kwargs)]
     state = np.random.get_state()   # sent back when the call drew from it (or seeded it)
     moved = state[2:] != start[2:] or not np.array_equal(state[1], start[1])
@@ -322,14 +316,15 @@ def _where(error):
 
 def serve(request):
     """The answer to one request of the grader (see the module docstring)."""
+    buffer = io.StringIO()
     try:
-        answer = _OPS[request["op"]](request)
+        with contextlib.redirect_stdout(buffer):   # shown in the test's output by the grader
+            answer = _OPS[request["op"]](request)
     except Exception as error:  # noqa: BLE001 - the student's exception is the answer
         answer = {"raised": {"type": type(error).__name__[:100], "message": str(error)[:2000],
                              "where": _where(error)}}
-    printed, _printed["text"] = _printed["text"], ""
-    if printed:
-        answer["printed"] = printed
+    if buffer.getvalue():
+        answer["printed"] = buffer.getvalue()[:PRINTED_CHARS]
     return answer
 
 

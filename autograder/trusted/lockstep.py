@@ -24,6 +24,7 @@ from itertools import islice
 from typing import Any
 
 from autograder.trusted.channel import CallFailed, Channel
+from course_lib.isolation import EVALUATE_MANY
 
 WIDTH = 256   # evaluations run together at most (threads at once)
 
@@ -121,8 +122,6 @@ class Lockstep:
 def evaluating_together(channel: Channel) -> Iterator[Lockstep]:
     """For the block: :func:`course_lib.isolation.call_each` in this thread runs its
     evaluations in lockstep on ``channel``."""
-    from course_lib.isolation import EVALUATE_MANY
-
     lockstep = Lockstep(channel)
     token = EVALUATE_MANY.set(lockstep.map)
     try:
