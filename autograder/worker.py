@@ -118,8 +118,11 @@ async def grade_notebook(job: Job, nb_job: NotebookJob, ref: Reference, pool: Ke
     edition = bool(job.edition and Sandbox.from_json(settings.kernel.sandbox).slot)
     monitor = (integrity.Monitor(clean.notebook)
                if settings.integrity and not (edition and settings.trusted) else None)
-    tests = (trusted_tests(ref, settings.max_output_chars, Path(nb_job.source).parent)
-             .for_notebook() if settings.trusted else None)
+    tests = None
+    if settings.trusted:
+        trusted = trusted_tests(ref, settings.max_output_chars, Path(nb_job.source).parent)
+        trusted.warm()
+        tests = trusted.for_notebook()
     kernels = _Kernels(pool, job, nb_job)
     try:
         execution = await execute_notebook(

@@ -41,9 +41,10 @@ __all__ = ["EVALUATE_MANY", "STUDENT_PROCESS", "call_each", "reference_for",
 
 _MISSING = object()
 
-#: The name under which a test's namespace may hold ``bind(objects)``, a context manager that
-#: makes the student's own process see ``objects`` (or some of them: it yields those) under
-#: their names for the block. Set by
+#: The name under which a test's namespace may hold ``bind(objects, wrong=False)``, a context
+#: manager that makes the student's own process see ``objects`` (or some of them: it yields
+#: those; all of them when ``wrong``: the student's versions were seen to disagree with the
+#: course's) under their names for the block. Set by
 #: the autograder, which runs tests outside the student's kernel
 #: (:mod:`autograder.trusted`): there, binding the test's namespace alone would not reach
 #: the student's code.
@@ -100,7 +101,7 @@ def reference_for(
     Where the namespace holds :data:`STUDENT_PROCESS` (a test run by the autograder outside
     the student's process), the names are bound there too, for the block: those that the
     autograder binds (``bind(objects)`` yields them; it keeps a student's function that passed
-    its own tests), so that the namespace and the student's process agree.
+    its own tests on its own), so that the namespace and the student's process agree.
 
     On exit, also when the body raises, each name is bound again to what it was before, or
     removed if the student had not defined it. Raises ValueError, before touching the
@@ -110,11 +111,20 @@ def reference_for(
         raise ValueError("reference_for needs at least one name to replace")
     mod = resolve_module(module)
     _check_names(mod, names)
+    with _bound(namespace, names, mod, wrong=False):
+        yield
+
+
+@contextmanager
+def _bound(namespace: MutableMapping[str, Any], names: Iterable[str], mod: ModuleType,
+           wrong: bool) -> Iterator[None]:
+    """:func:`reference_for`'s binding; ``wrong``: the student's versions of ``names`` were
+    seen to disagree with the course's (the student's process must not keep them)."""
     saved = {n: namespace.get(n, _MISSING) for n in names}
     bind = namespace.get(STUDENT_PROCESS)
     objects = {n: getattr(mod, n) for n in names}
     try:
-        with bind(objects) if bind else nullcontext(objects) as bound:
+        with bind(objects, wrong=wrong) if bind else nullcontext(objects) as bound:
             namespace.update(bound)
             yield
     finally:
@@ -167,7 +177,7 @@ def reference_if_wrong(
     if not wrong:
         yield wrong
         return
-    with reference_for(namespace, *wrong, module=mod):
+    with _bound(namespace, wrong, mod, wrong=True):
         yield wrong
 
 

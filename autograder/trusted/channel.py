@@ -116,6 +116,7 @@ class Channel:
         self.session: str | None = None      # the message that started the stub's session
         self._through = threading.local()    # see calls_through
         self.printed = 0                     # characters the student's code printed so far
+        self.questions = 0                   # questions of the student's code answered
         self._numbering = threading.Lock()   # handles are numbered from several threads
 
     # ---------------------------------------------------------------- from the test thread
@@ -298,6 +299,7 @@ class Channel:
             reply = {"raised": {"type": "ValueError", "message": f"bad request: {error}"}}
         else:
             try:
+                self.questions += 1
                 reply = {"value": wire.encode(self._serve(request), self.handle_of)}
             except Exception as error:  # noqa: BLE001 - the course's code raised: say so
                 reply = {"raised": {"type": type(error).__name__,

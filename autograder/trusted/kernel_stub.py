@@ -48,9 +48,8 @@ PRINTED_CHARS = 100_000   # what one request's code prints, sent back at most
 # ------------------------------------------------------------------------------- encoding
 
 def _array(value):
-    buffer = io.BytesIO()
-    np.save(buffer, value, allow_pickle=False)
-    return {"$a": base64.b64encode(buffer.getvalue()).decode()}
+    return [value.dtype.str, list(value.shape),
+            base64.b64encode(np.ascontiguousarray(value).tobytes()).decode()]
 
 
 def _keep(value):
@@ -72,11 +71,11 @@ def encode(value, depth=0):
     if kind is np.ndarray:
         if value.dtype.kind not in "biuf":
             return {"$bad": f"a numpy array of dtype {value.dtype}"}
-        return _array(value)
+        return {"$a": _array(value)}
     if isinstance(value, np.generic) and kind.__module__ == "numpy":
         if value.dtype.kind not in "biuf":
             return {"$bad": f"a numpy {kind.__name__}"}
-        return {"$s": _array(np.asarray(value))["$a"]}
+        return {"$s": _array(np.asarray(value))}
     if kind is list:
         return [encode(v, depth + 1) for v in value]
     if kind is tuple:
@@ -100,8 +99,9 @@ def decode(data):
     if not isinstance(data, dict):
         return data
     if "$a" in data or "$s" in data:
-        raw = base64.b64decode(data.get("$a") or data["$s"])
-        array = np.load(io.BytesIO(raw), allow_pickle=False)
+        dtype, shape, text = data.get("$a") or data["$s"]
+        raw = bytearray(base64.b64decode(text))
+        array = np.frombuffer(raw, dtype=np.dtype(dtype)).reshape(shape)
         return array[()] if "$s" in data else array
     if "$t" in data:
         return tuple(decode(v) for v in data["$t"])

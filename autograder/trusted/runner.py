@@ -29,6 +29,7 @@ import asyncio
 import builtins
 import contextlib
 import io
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -88,6 +89,7 @@ class TrustedTests:
         self.sources = {gid: c.source for c in ref.notebook.cells
                         if is_test(c) and (gid := grade_id_of(c))}
         self._prelude: dict[str, Any] | None = None
+        self._importing = threading.Lock()
         code = [(c, tree) for c in ref.notebook.cells if c.cell_type == "code"
                 and not is_test(c) and (tree := _parse(c.source)) is not None]
         #: the names the solution cells define (the student's graded functions and classes)
@@ -97,14 +99,21 @@ class TrustedTests:
 
     def prelude(self) -> dict[str, Any]:
         """The notebook's imports, done in the grader (the student's graded names excluded);
-        imported on first use, outside any test's time limit."""
-        if self._prelude is None:
-            namespace: dict[str, Any] = {"__name__": "__main__"}
-            for node in self._imports:
-                with contextlib.suppress(Exception):
-                    exec(compile(ast.Module([node], []), "<imports>", "exec"), namespace)  # noqa: S102
-            self._prelude = {k: v for k, v in namespace.items() if k not in self.graded}
+        imported on first use (or by :meth:`warm`), outside any test's time limit."""
+        with self._importing:
+            if self._prelude is None:
+                namespace: dict[str, Any] = {"__name__": "__main__"}
+                for node in self._imports:
+                    with contextlib.suppress(Exception):
+                        exec(compile(ast.Module([node], []), "<imports>", "exec"), namespace)  # noqa: S102
+                self._prelude = {k: v for k, v in namespace.items() if k not in self.graded}
         return self._prelude
+
+    def warm(self) -> None:
+        """Start importing :meth:`prelude` in the background (seconds the first time: the
+        course's library and scikit-learn), while the student's cells run in their kernel."""
+        if self._prelude is None:
+            threading.Thread(target=self.prelude, name="prelude", daemon=True).start()
 
     def tests_of(self, name: str) -> list[str]:
         """The grade ids of the test cells of graded name ``name`` (``test_<name>...``)."""
@@ -120,22 +129,25 @@ class NotebookTests:
     :mod:`autograder.execute`.
 
     ``reference_for`` binds the course's version of a name in the kernel (and in the test's
-    namespace: both agree) unless every test so far passed, those of that name included (test
-    cells named ``test_<name>`` or ``test_<name>_...``): a notebook right so far keeps its own
-    functions, which spares thousands of questions to the grader in a test of ``model``; once
-    a test failed, a mistake costs only its own points, as in the kernel.
+    namespace: both agree) unless that name is proven: its own tests (test cells named
+    ``test_<name>`` or ``test_<name>_...``) all passed on the student's code alone: their
+    student code asked the grader nothing (:attr:`Channel.questions`). A proven function
+    keeps the student's own, which spares thousands of questions to the grader in a test of
+    ``model``; a wrong one, and one that passed only with the course's version of what it
+    calls, are bound, so a mistake costs only its own points, as in the kernel. Names
+    ``reference_if_wrong`` saw disagree with the course's are bound whatever their tests said.
     """
 
     def __init__(self, tests: TrustedTests):
         self.tests = tests
         self.passed: dict[str, bool] = {}     # grade id -> the test passed
+        self.leaned: set[str] = set()         # tests whose student code used the course's
         self.shared: dict[str, Any] = {}      # what earlier tests defined (``ref`` ...)
 
     def _proven(self, name: str) -> bool:
-        """The student's ``name`` passed its tests, and no test failed so far (a function
-        that passed may call one that did not: then every name is bound)."""
+        """The student's ``name`` has tests, and they all passed on the student's code alone."""
         ids = self.tests.tests_of(name)
-        return bool(ids) and all(self.passed.get(g) for g in ids) and all(self.passed.values())
+        return bool(ids) and all(self.passed.get(g) and g not in self.leaned for g in ids)
 
     def _binder(self, channel: Channel, running: str):
         """``bind`` for ``reference_for`` in test ``running``. A name whose own tests have not
@@ -143,11 +155,11 @@ class NotebookTests:
         ``Dense``) is bound in the test only, never in the kernel: the student's code could
         otherwise ask the course's version for answers before it is graded itself."""
         @contextlib.contextmanager
-        def bind(objects: dict[str, Any]):
+        def bind(objects: dict[str, Any], wrong: bool = False):
             early = {n: o for n, o in objects.items() if n in self.tests.graded and any(
                 g not in self.passed and g != running for g in self.tests.tests_of(n))}
             wanted = {n: o for n, o in objects.items()
-                      if n not in early and not self._proven(n)}
+                      if n not in early and (wrong or not self._proven(n))}
             with channel.bind(wanted) if wanted else contextlib.nullcontext({}) as bound:
                 yield {**early, **bound}
         return bind
@@ -170,6 +182,8 @@ class NotebookTests:
         cell.outputs = outputs
         self.passed[gid] = channel.lost is None and not any(
             o.get("output_type") == "error" for o in outputs)
+        if channel.questions:
+            self.leaned.add(gid)
         if channel.lost is not None:
             return TIMEOUT if channel.lost.kind == TIMEOUT else DEAD
         with contextlib.suppress(Exception, KernelLost):

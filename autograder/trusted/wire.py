@@ -1,25 +1,30 @@
 """What crosses between the grader and the student's kernel: plain data, checked on arrival.
 
 The encoding (JSON, written by :mod:`autograder.trusted.kernel_stub` on the kernel's side):
-numbers, strings, booleans, null and lists as themselves; ``{"$a": base64 .npy}`` an array,
-``{"$s": ...}`` a numpy scalar, ``{"$t": [...]}`` a tuple, ``{"$d": [[key, value], ...]}`` a
-dict, ``{"$rng": state}`` a ``numpy.random.Generator``, ``{"$h": n}`` an object of the
-student's (a handle: the grader holds a proxy), ``{"$g": n}`` an object of the grader's,
-``{"$bad": "what it was"}`` a value that is none of these.
+numbers, strings, booleans, null and lists as themselves; ``{"$a": [dtype, shape, base64]}``
+an array (its dtype as numpy spells it, ``"<f8"``; its shape as a list; its bytes in C order),
+``{"$s": [dtype, [], base64]}`` a numpy scalar, ``{"$t": [...]}`` a tuple,
+``{"$d": [[key, value], ...]}`` a dict, ``{"$rng": state}`` a ``numpy.random.Generator``,
+``{"$h": n}`` an object of the student's (a handle: the grader holds a proxy), ``{"$g": n}``
+an object of the grader's, ``{"$bad": "what it was"}`` a value that is none of these.
 
-:func:`decode` trusts nothing it reads: arrays are read with ``allow_pickle=False`` and must
-hold booleans or numbers; sizes and depth are capped; anything else raises
-:class:`NotPlainData` saying what came back, which fails the test that asked.
+:func:`decode` trusts nothing it reads: an array's dtype must be a plain boolean or number
+type and its bytes exactly what its shape needs; sizes and depth are capped; anything else
+raises :class:`NotPlainData` saying what came back, which fails the test that asked.
 Hand-written because the format must be this narrow: pickle, JSON-pickle libraries and
 ``np.load(allow_pickle=True)`` all rebuild arbitrary objects, which is what this refuses.
+Arrays are not sent as ``.npy`` files (``np.load(allow_pickle=False)`` would be as safe):
+reading a ``.npy`` header evaluates it with ``ast`` (about 60 us an array, and CPython 3.11
+shares that parser's depth counter between threads, gh-106905), and a training loop in a
+test sends thousands of arrays.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
-import io
-import threading
+import math
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -34,10 +39,13 @@ class NotPlainData(ValueError):  # noqa: N818 - reads as what came back
     """What came back is not plain data (or is malformed, or too big)."""
 
 
-def _npy(array: np.ndarray) -> str:
-    buffer = io.BytesIO()
-    np.save(buffer, array, allow_pickle=False)
-    return base64.b64encode(buffer.getvalue()).decode()
+_DTYPE = re.compile(r"[<>|=][biuf][1-9][0-9]?")   # "<f8", "|b1", "<i8" ...
+MAX_DIMENSIONS = 32
+
+
+def _array_data(array: np.ndarray) -> list:
+    return [array.dtype.str, list(array.shape),
+            base64.b64encode(np.ascontiguousarray(array).tobytes()).decode()]
 
 
 def encode(value: Any, handle_of: Callable[[Any], dict] | None = None, depth: int = 0) -> Any:
@@ -52,9 +60,9 @@ def encode(value: Any, handle_of: Callable[[Any], dict] | None = None, depth: in
     if kind in _SCALARS:
         return value
     if isinstance(value, np.ndarray) and value.dtype.kind in "biuf":
-        return {"$a": _npy(np.ascontiguousarray(value))}
+        return {"$a": _array_data(value)}
     if isinstance(value, np.generic) and value.dtype.kind in "biuf":
-        return {"$s": _npy(np.asarray(value))}
+        return {"$s": _array_data(np.asarray(value))}
     for base in (bool, int, float, str):   # a subclass (an IntEnum ...) is sent as its base
         if isinstance(value, base):
             return base(value)
@@ -72,24 +80,27 @@ def encode(value: Any, handle_of: Callable[[Any], dict] | None = None, depth: in
     raise TypeError(f"cannot send a {kind.__name__} to the student's kernel")
 
 
-#: One array read at a time: numpy reads a .npy header with ``ast.literal_eval``, and CPython
-#: 3.11 counts the depth of every AST being built in one place shared by all threads
-#: (gh-106905: "SystemError: AST constructor recursion depth mismatch" when evaluations in
-#: lockstep, :mod:`autograder.trusted.lockstep`, read their answers at once).
-_READING = threading.Lock()
-
-
-def _array(text: Any, scalar: bool) -> Any:
-    if not isinstance(text, str):
+def _array(body: Any, scalar: bool) -> Any:
+    """The array ``body`` (``[dtype, shape, base64]``) stands for, or NotPlainData."""
+    if type(body) is not list or len(body) != 3:
         raise NotPlainData("a malformed array")
+    dtype, shape, text = body
+    if type(dtype) is not str or not _DTYPE.fullmatch(dtype):
+        raise NotPlainData(f"a numpy array of dtype {str(dtype)[:30]}")
+    if (type(shape) is not list or len(shape) > MAX_DIMENSIONS or (scalar and shape)
+            or not all(type(n) is int and n >= 0 for n in shape)):
+        raise NotPlainData("a malformed array (its shape)")
     try:
-        with _READING:
-            array = np.load(io.BytesIO(base64.b64decode(text, validate=True)),
-                            allow_pickle=False)
-    except (ValueError, binascii.Error, OSError, EOFError) as error:
-        raise NotPlainData(f"a malformed array ({error})") from None
-    if not isinstance(array, np.ndarray) or array.dtype.kind not in "biuf":
-        raise NotPlainData(f"a numpy array of dtype {getattr(array, 'dtype', '?')}")
+        raw = base64.b64decode(text, validate=True) if type(text) is str else None
+    except (ValueError, binascii.Error):
+        raw = None
+    try:
+        kind = np.dtype(dtype)
+    except TypeError:
+        raise NotPlainData(f"a numpy array of dtype {dtype}") from None
+    if raw is None or len(raw) != math.prod(shape) * kind.itemsize:
+        raise NotPlainData("a malformed array (its bytes)")
+    array = np.frombuffer(bytearray(raw), dtype=kind).reshape(shape)
     return array[()] if scalar else array
 
 

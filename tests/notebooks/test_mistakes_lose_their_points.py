@@ -4,13 +4,13 @@ feedback names it: its hint appears in the output of a test cell that lost point
 
 Each assignment's notebook runs once with the reference solutions in a kernel kept alive
 (:class:`live_notebook.LiveNotebook`); each mistake then replaces its solution cell and every
-grade cell is run and scored again with nbgrader's rule. The full nbgrader runs of the
-notebooks are in ``test_every_notebook.py``.
+grade cell is run and scored again with nbgrader's rule, twice: with the tests in the grader
+(as ``python -m autograder grade`` runs them) and inside the kernel (as plain nbgrader runs
+them). The full nbgrader runs of the notebooks are in ``test_every_notebook.py``.
 """
 
 from __future__ import annotations
 
-import os
 import re
 
 import pytest
@@ -31,16 +31,15 @@ def _stem_with_cell(assignment: str, cell_id: str) -> str:
 
 @pytest.fixture(scope="session")
 def live():
-    """(assignment, notebook) -> its LiveNotebook, started on first use."""
-    running: dict[tuple[str, str], LiveNotebook] = {}
+    """(assignment, notebook, where) -> its LiveNotebook, started on first use; ``where``:
+    "grader" or "kernel" (where the tests run)."""
+    running: dict[tuple[str, str, str], LiveNotebook] = {}
 
-    def get(assignment: str, notebook: str) -> LiveNotebook:
-        if (assignment, notebook) not in running:
-            # tests inside the kernel (plain nbgrader's way): 2 minutes for the catalogue;
-            # MISTAKES_IN_GRADER=1: in the grader, as ``grade`` runs them (12 minutes)
-            running[assignment, notebook] = LiveNotebook(
-                assignment, notebook, in_kernel=not os.environ.get("MISTAKES_IN_GRADER"))
-        return running[assignment, notebook]
+    def get(assignment: str, notebook: str, where: str) -> LiveNotebook:
+        if (assignment, notebook, where) not in running:
+            running[assignment, notebook, where] = LiveNotebook(
+                assignment, notebook, in_kernel=where == "kernel")
+        return running[assignment, notebook, where]
 
     yield get
     for notebook in running.values():
@@ -49,8 +48,10 @@ def live():
 
 @pytest.mark.parametrize("mistake", MISTAKES, ids=[f"{m.assignment}:{m.cell}:{m.name}"
                                                    for m in MISTAKES])
-def test_mistake_loses_exactly_its_points(live, mistake):
-    notebook = live(mistake.assignment, _stem_with_cell(mistake.assignment, mistake.cell))
+@pytest.mark.parametrize("where", ["grader", "kernel"])
+def test_mistake_loses_exactly_its_points(live, mistake, where):
+    notebook = live(mistake.assignment, _stem_with_cell(mistake.assignment, mistake.cell),
+                    where)
     result = notebook.grade_with(mistake.cell, mistake.source)
     own = {g for g in result.max_scores if g in mistake.test_cells()}
     assert own, f"no test cell grades {mistake.cell}"
