@@ -33,10 +33,13 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/python -m pytest -n $(JOBS) -q
 
+# ruff, and the import directions written in pyproject.toml ([tool.importlinter])
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-cache
 
 # Students: Jupyter Lab on build/student/, a workspace made from the release (never from
 # notebooks/, which holds the solutions). The release is made again when a notebook or the

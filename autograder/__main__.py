@@ -241,12 +241,8 @@ def cmd_validate(args, parser) -> int:
 
 
 def cmd_demo(args, parser) -> int:
-    from autograder.engine import _optional
+    from autograder.demo import run
 
-    run = _optional("demo", "run")
-    if run is None:
-        print("autograder demo: autograder/demo.py is not available yet", file=sys.stderr)
-        return EXIT_FAILED
     return int((run(args.out) if args.out is not None else run()) or 0)
 
 

@@ -24,6 +24,7 @@ from pathlib import Path
 
 from autograder.results import Status, SubmissionResult
 from autograder.sample_class import Sample
+from autograder.vocabulary import is_serious
 
 #: Seconds a cell may run in the demo; the infinite loop costs this much per assignment.
 #: Shorter than the course's policy would be nicer, but the slowest cells of a complete
@@ -34,12 +35,8 @@ DEMO_TIMEOUT = 30.0
 __all__ = ["run", "expected_outcome", "summary_table", "DEMO_TIMEOUT"]
 
 
-#: Flags that withhold points: an honest submission never gets them.
-SERIOUS_FLAGS = ("tampered", "copied_reference")
-
-
 def _serious(result: SubmissionResult) -> list[str]:
-    return [f for f in result.flags if f.split(":", 1)[0] in SERIOUS_FLAGS]
+    return [f for f in result.flags if is_serious(f)]
 
 
 def expected_outcome(sample: Sample, result: SubmissionResult | None) -> str:

@@ -46,14 +46,8 @@ import course_lib
 from autograder import nbgrader_config, sandbox
 from autograder.course import DEFAULT_BUILD, DEFAULT_RELEASE, DEFAULT_SOURCE, Course, load_course
 from autograder.intake import IntakeError, check_path, discover, open_submissions
-from autograder.jobs import (
-    Job,
-    KernelSettings,
-    WorkerSettings,
-    error_result,
-    read_notebook_json,
-    settings_json,
-)
+from autograder.jobs import Job, WorkerSettings, error_result, read_notebook_json
+from autograder.kernel_settings import KernelSettings, settings_json
 from autograder.ledger import Ledger, write_atomic, write_csv
 from autograder.results import Status, SubmissionResult
 
@@ -125,10 +119,12 @@ class Outputs:
 
     @property
     def write_feedback(self) -> Callable | None:
-        """``autograder.feedback.write_feedback``, imported on first use."""
+        """``autograder.feedback.write_feedback`` (imported on first use), None when no
+        feedback is wanted."""
         if self._feedback_wanted and self._feedback_fn is None:
-            self._feedback_fn = _optional("feedback", "write_feedback")
-            self._feedback_wanted = self._feedback_fn is not None
+            from autograder.feedback import write_feedback
+
+            self._feedback_fn = write_feedback
         return self._feedback_fn
 
     def notebook_path(self, result: SubmissionResult, name: str) -> Path:
@@ -175,27 +171,10 @@ class Outputs:
         self.feedback(result, graded)
 
 
-def _optional(module: str, attr: str) -> Callable | None:
-    """``autograder.<module>.<attr>``, or None (with a log line) while it is not written."""
-    name = f"autograder.{module}"
-    try:
-        mod = importlib.import_module(name)
-    except ModuleNotFoundError as exc:
-        if exc.name != name:
-            raise
-        log.warning("%s is not available yet (autograder/%s.py missing): skipping it",
-                    attr, module)
-        return None
-    fn = getattr(mod, attr, None)
-    if fn is None:
-        log.warning("%s has no %s yet: skipping it", name, attr)
-    return fn
-
-
 # --------------------------------------------------------------------------- processes
 
 class _Worker:
-    """A grading process (:func:`autograder.zygote.boot`) and the socket to talk to it.
+    """A grading process (:func:`autograder.grading_process.boot`) and the socket to talk to it.
 
     Started with ``subprocess`` rather than ``multiprocessing`` so nothing of the caller's
     ``__main__`` is re-imported, in its own session so a Ctrl-C in the terminal reaches only
@@ -204,7 +183,7 @@ class _Worker:
     def __init__(self, settings: WorkerSettings, number: int):
         ours, theirs = socket.socketpair()
         fd = theirs.fileno()
-        boot = (f"from autograder.zygote import boot; "
+        boot = (f"from autograder.grading_process import boot; "
                 f"boot({fd}, {settings_json(settings.kernel)!r})")
         self.proc = subprocess.Popen([os.path.abspath(sys.executable), "-c", boot],
                                      pass_fds=(fd,), start_new_session=True,
@@ -608,9 +587,8 @@ def _gradebook(out: Path, course: Course, outputs: Outputs, graded_now: set,
 
 
 def _report(out: Path, outputs: Outputs, summary: RunSummary) -> None:
-    write_report = _optional("report", "write_report")
-    if write_report is None:
-        return
+    from autograder.report import write_report
+
     try:
         summary.paths["report"] = Path(write_report(outputs.ledger.sorted_results(),
                                                     out / "report"))

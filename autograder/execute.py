@@ -55,8 +55,8 @@ from nbformat import NotebookNode
 from nbformat.v4 import new_output
 
 from autograder.kernels import Kernel
-from autograder.reference import grade_id_of
-from autograder.trusted.runner import is_test
+from autograder.rules import is_test
+from autograder.vocabulary import grade_id_of
 
 OK, TIMEOUT, DEAD = "ok", "timeout", "dead"
 MAX_RICH_OUTPUTS = 20           # displays (figures ...) kept per cell

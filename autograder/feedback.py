@@ -5,10 +5,10 @@ the CSS inlined: no script, no stylesheet and no font is fetched from the networ
 header with the score, the grading status and its message, and any flags. Every test cell
 carries a pass/fail badge with its points and the message the student needs.
 
-The hidden tests never reach the page: in every cell the region between
-``### BEGIN HIDDEN TESTS`` and ``### END HIDDEN TESTS`` is replaced by one comment line
-(``# hidden tests: failed - <message>``), and that cell's outputs (a traceback quotes the
-source it ran) are dropped.
+The hidden tests never reach the page: in every cell the region between the lines holding
+``BEGIN HIDDEN TESTS`` and ``END HIDDEN TESTS`` (:mod:`autograder.vocabulary`) is replaced by
+one comment line (``# hidden tests: failed - <message>``), and that cell's outputs (a
+traceback quotes the source it ran) are dropped.
 
 A submission that could not be graded (not a notebook, missing, cut at the time limit, the
 kernel died, the tool failed) gets a page that says what happened and what to do next, above
@@ -29,19 +29,15 @@ from nbformat import NotebookNode
 
 from autograder.results import CellResult, NotebookResult, Status, SubmissionResult
 from autograder.safe_html import clean_html, clean_outputs
+from autograder.vocabulary import HIDDEN_BEGIN, HIDDEN_END, grade_id_of
 
 __all__ = [
-    "HIDDEN_BEGIN",
-    "HIDDEN_END",
     "write_feedback",
     "feedback_path",
     "render_page",
     "redact_hidden_tests",
     "format_points",
 ]
-
-HIDDEN_BEGIN = "### BEGIN HIDDEN TESTS"
-HIDDEN_END = "### END HIDDEN TESTS"
 
 #: Cell metadata key the template reads to draw a test cell's badge.
 _BADGE_KEY = "autograder_feedback"
@@ -199,13 +195,12 @@ def _redact_source(source: str, cell: CellResult | None) -> tuple[str, bool]:
     out: list[str] = []
     hiding = redacted = False
     for line in source.splitlines():
-        marker = line.strip()
-        if not hiding and marker.startswith(HIDDEN_BEGIN):
+        if not hiding and HIDDEN_BEGIN in line:
             hiding = redacted = True
             indent = line[: len(line) - len(line.lstrip())]
             out.extend(indent + ln for ln in _hidden_line(cell).splitlines())
         elif hiding:
-            if marker.startswith(HIDDEN_END):
+            if HIDDEN_END in line:
                 hiding = False
         else:
             out.append(line)
@@ -225,17 +220,13 @@ def redact_hidden_tests(nb: NotebookNode,
             source = "".join(source)
         if HIDDEN_BEGIN not in source:
             continue
-        new_source, redacted = _redact_source(source, cells.get(_grade_id(cell) or ""))
+        new_source, redacted = _redact_source(source, cells.get(grade_id_of(cell) or ""))
         if redacted:
             cell.source = new_source
             if cell.cell_type == "code":
                 cell.outputs = []
             cell.pop("attachments", None)
     return out
-
-
-def _grade_id(cell: NotebookNode) -> str | None:
-    return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
 
 
 # --------------------------------------------------------------------------- rendering
@@ -349,7 +340,7 @@ def _annotate(nb: NotebookNode, cells: dict[str, CellResult]) -> NotebookNode:
             cell.metadata[_STOPPED_KEY] = _STOP_ERRORS[stop[0]["ename"]]
             cell.metadata[_STOPPED_KEY + "_first"] = not first_seen   # the header links to it
             first_seen = True
-        gid = _grade_id(cell)
+        gid = grade_id_of(cell)
         if gid is None or gid not in cells:
             continue
         res = cells[gid]
@@ -446,7 +437,7 @@ def render_page(result: SubmissionResult, nb_result: NotebookResult,
     cells = {c.grade_id: c for c in nb_result.cells}
     status = nb_result.status if result.notebooks else result.status
     message = nb_result.message if result.notebooks else result.message
-    present = {g for g in ((_grade_id(c) for c in notebook.cells) if notebook else ()) if g}
+    present = {g for g in ((grade_id_of(c) for c in notebook.cells) if notebook else ()) if g}
     body = _notebook_html(notebook, cells) if notebook is not None else ""
     title_nb = (f"{nb_result.name}.ipynb" if nb_result.name != _SUBMISSION_PAGE
                 else "your submission")

@@ -56,7 +56,7 @@ def _sync_assignment(gb, assignment: str, refs: list) -> None:
     from nbgrader import utils
     from nbgrader.api import MissingEntry
 
-    from autograder.reference import grade_id_of
+    from autograder.vocabulary import grade_id_of
 
     gb.update_or_create_assignment(assignment)
     for ref in refs:

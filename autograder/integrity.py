@@ -37,17 +37,15 @@ from queue import Empty
 
 from nbformat import NotebookNode
 
-from autograder.reference import grade_id_of, nbgrader_meta
 from autograder.results import CellResult
 from autograder.rules import is_locked
+from autograder.vocabulary import COPIED, TAMPERED, grade_id_of, nbgrader_meta
 
 #: Suffixes of the test cells of graded name ``<name>``: ``test_<name><suffix>``
 #: (the course's convention, ``course_lib.mistakes.TEST_CELL_SUFFIXES``).
 TEST_CELL_SUFFIXES = ("", "_hidden", "_gradcheck")
 PROBE = "autograder.integrity_probe"
 PROBE_TIMEOUT = 15.0
-TAMPERED = "tampered"
-COPIED = "copied_reference"
 _MAGIC = re.compile(r"^\s*[%!]")
 
 

@@ -36,8 +36,8 @@ from jupyter_client.kernelspec import KernelSpec, KernelSpecManager
 from jupyter_client.provisioning.local_provisioner import LocalProvisioner
 from jupyter_core.utils import ensure_async
 
-from autograder.jobs import KernelSettings, settings_json  # noqa: F401 - re-exported
 from autograder.kernel_launcher import RUN_DIR_ENV
+from autograder.kernel_settings import KernelSettings, settings_json  # noqa: F401 - re-exported
 from autograder.sandbox import Sandbox, bwrap_prefix, kernel_user, kill_user
 from autograder.zygote import Zygote, kernel_env
 

@@ -27,18 +27,7 @@ from traitlets.config import Config
 from autograder import nbgrader_config
 from autograder.course import CourseError
 from autograder.rules import compute_checksum, is_grade, is_locked, is_solution
-
-HIDDEN_BEGIN = "BEGIN HIDDEN TESTS"
-HIDDEN_END = "END HIDDEN TESTS"
-
-
-def nbgrader_meta(cell: NotebookNode) -> dict:
-    return cell.get("metadata", {}).get("nbgrader", {}) or {}
-
-
-def grade_id_of(cell: NotebookNode) -> str | None:
-    gid = nbgrader_meta(cell).get("grade_id")
-    return gid if isinstance(gid, str) and gid else None
+from autograder.vocabulary import HIDDEN_BEGIN, HIDDEN_END, grade_id_of, nbgrader_meta
 
 
 @dataclass

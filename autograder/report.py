@@ -32,6 +32,7 @@ from matplotlib.figure import Figure  # noqa: E402
 
 from autograder.feedback import format_points  # noqa: E402
 from autograder.results import CellResult, Status, SubmissionResult  # noqa: E402
+from autograder.vocabulary import is_serious
 
 __all__ = [
     "write_report",
@@ -290,21 +291,13 @@ def _score(r: SubmissionResult) -> str:
     return f"{format_points(r.score)} / {format_points(r.max_score)}"
 
 
-#: Flags that cost points (the others are for information: the grading was not affected).
-SERIOUS_FLAGS = ("tampered", "copied_reference")
-
-
-def _serious(flag: str) -> bool:
-    return flag.split(":", 1)[0] in SERIOUS_FLAGS
-
-
 def _flag_html(flag: str) -> str:
-    return f'<span class="flag{"" if _serious(flag) else " minor"}">{_e(flag)}</span>'
+    return f'<span class="flag{"" if is_serious(flag) else " minor"}">{_e(flag)}</span>'
 
 
 def _flagged_section(results, out_dir, feedback_dir) -> str:
     flagged = sorted((r for r in results if r.flags),
-                     key=lambda r: (not any(_serious(f) for f in r.flags), r.assignment,
+                     key=lambda r: (not any(is_serious(f) for f in r.flags), r.assignment,
                                     r.student_id))
     if not flagged:
         return ('<section class="box ok"><h2>Flagged submissions</h2>'
@@ -312,7 +305,7 @@ def _flagged_section(results, out_dir, feedback_dir) -> str:
     rows = [(_link(r, out_dir, feedback_dir), _e(r.assignment),
              " ".join(_flag_html(f) for f in r.flags), _score(r), _status_pill(r.status),
              _e(_clip(r.message, 300))) for r in flagged]
-    serious = sum(any(_serious(f) for f in r.flags) for r in flagged)
+    serious = sum(any(is_serious(f) for f in r.flags) for r in flagged)
     return (f'<section class="box alert"><h2>Flagged submissions ({len(flagged)})</h2>'
             f"<p><b>{serious} with points withheld.</b> "
             "Review these before publishing grades. <b>tampered</b>: the notebook changed "

@@ -42,6 +42,12 @@ def is_solution(cell):
     return meta.get("solution", False) if meta is not None else False
 
 
+def is_test(cell) -> bool:
+    """A test cell: a grade cell with code that is not a solution (the course's own rule:
+    such cells run in the grader, :mod:`autograder.trusted`)."""
+    return cell.cell_type == "code" and bool(is_grade(cell)) and not is_solution(cell)
+
+
 def is_locked(cell):
     meta = _meta(cell)
     if meta is None or is_solution(cell):

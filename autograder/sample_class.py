@@ -40,6 +40,7 @@ import nbformat
 from nbformat import NotebookNode
 
 import course_lib
+from autograder.vocabulary import grade_id_of, nbgrader_meta
 from course_lib.mistakes import Mistake, catalogue
 
 __all__ = [
@@ -103,17 +104,13 @@ class Sample:
 
 # --------------------------------------------------------------------------- notebooks
 
-def _grade_id(cell: NotebookNode) -> str | None:
-    return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
-
-
 def _is_solution(cell: NotebookNode) -> bool:
-    return bool(cell.get("metadata", {}).get("nbgrader", {}).get("solution"))
+    return bool(nbgrader_meta(cell).get("solution"))
 
 
 def solution_ids(nb: NotebookNode) -> list[str]:
     """grade_ids of the solution cells of ``nb``, in notebook order."""
-    return [gid for c in nb.cells if _is_solution(c) and (gid := _grade_id(c))]
+    return [gid for c in nb.cells if _is_solution(c) and (gid := grade_id_of(c))]
 
 
 def strip_markers(source: str) -> str:
@@ -126,9 +123,9 @@ def complete_notebook(release_nb: NotebookNode, source_nb: NotebookNode) -> Note
     """The release with every solution cell answered as in ``source_nb`` (markers removed,
     as a student would type it). Raises ValueError if a solution cell has no answer."""
     nb = nbformat.from_dict(release_nb)
-    answers = {_grade_id(c): c.source for c in source_nb.cells if _grade_id(c)}
+    answers = {grade_id_of(c): c.source for c in source_nb.cells if grade_id_of(c)}
     for cell in nb.cells:
-        gid = _grade_id(cell)
+        gid = grade_id_of(cell)
         if gid and _is_solution(cell):
             if gid not in answers:
                 raise ValueError(f"solution cell {gid!r} of the release is not in the source "
@@ -140,7 +137,7 @@ def complete_notebook(release_nb: NotebookNode, source_nb: NotebookNode) -> Note
 def _replace(nb: NotebookNode, gid: str, source: str) -> NotebookNode:
     out = nbformat.from_dict(nb)
     for cell in out.cells:
-        if _grade_id(cell) == gid:
+        if grade_id_of(cell) == gid:
             cell.source = source
             return out
     raise ValueError(f"no cell with grade_id {gid!r}; solution cells: {solution_ids(nb)}")
@@ -159,7 +156,7 @@ def with_infinite_loop(nb: NotebookNode, gid: str | None = None) -> NotebookNode
     if not ids:
         raise ValueError("the notebook has no solution cell to put a loop in")
     gid = gid or ids[0]
-    cell = next(c for c in nb.cells if _grade_id(c) == gid)
+    cell = next(c for c in nb.cells if grade_id_of(c) == gid)
     return _replace(nb, gid, cell.source.rstrip() + LOOP_SNIPPET)
 
 
@@ -170,7 +167,7 @@ def with_tampering(nb: NotebookNode, gid: str | None = None) -> NotebookNode:
     if not ids:
         raise ValueError("the notebook has no solution cell to patch from")
     gid = gid or ids[0]
-    cell = next(c for c in nb.cells if _grade_id(c) == gid)
+    cell = next(c for c in nb.cells if grade_id_of(c) == gid)
     return _replace(nb, gid, cell.source.rstrip() + TAMPER_SNIPPET)
 
 
@@ -250,7 +247,7 @@ class _Assignment:
         if not out:   # no catalogue: leave one function as released
             for gid in reversed(list(self.owner)):
                 stem = self.owner[gid]
-                stub = next(c.source for c in self.release[stem].cells if _grade_id(c) == gid)
+                stub = next(c.source for c in self.release[stem].cells if grade_id_of(c) == gid)
                 out.append((f"{gid}: not answered",
                             {**self.complete, stem: _replace(self.complete[stem], gid, stub)}))
         return out
@@ -267,7 +264,7 @@ class _Assignment:
             detail = f"{m.cell}: {m.name}"
         else:
             stem = self.owner[first]
-            stub = next(c.source for c in self.release[stem].cells if _grade_id(c) == first)
+            stub = next(c.source for c in self.release[stem].cells if grade_id_of(c) == first)
             nbs[stem] = _replace(nbs[stem], first, stub)
             detail = f"{first}: not answered"
         stem = self.owner[first]
@@ -283,7 +280,7 @@ class _Assignment:
         nbs = dict(self.complete)
         for (gid, module), how in zip(found[:2], ("import", "wrap"), strict=True):
             stem = self.owner[gid]
-            answer = next(c.source for c in nbs[stem].cells if _grade_id(c) == gid)
+            answer = next(c.source for c in nbs[stem].cells if grade_id_of(c) == gid)
             nbs[stem] = _replace(nbs[stem], gid, copied_source(
                 gid, module, how, answer.lstrip().startswith("class ")))
         return f"imports {found[0][0]}, wraps {found[1][0]}", nbs

@@ -33,8 +33,9 @@ import nbformat
 from nbformat import NotebookNode
 from nbformat.corpus.words import generate_corpus_id
 
-from autograder.reference import Reference, grade_id_of, nbgrader_meta
+from autograder.reference import Reference
 from autograder.rules import is_locked, is_solution
+from autograder.vocabulary import grade_id_of, nbgrader_meta
 
 MAX_NOTEBOOK_BYTES = 50_000_000
 #: The flag of a submission whose read-only cells had been edited (they were restored).

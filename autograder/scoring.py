@@ -18,9 +18,10 @@ import re
 from nbformat import NotebookNode
 
 from autograder.execute import DEAD, TIMEOUT, Execution
-from autograder.reference import Reference, grade_id_of
+from autograder.reference import Reference
 from autograder.results import CellResult
 from autograder.rules import determine_grade
+from autograder.vocabulary import grade_id_of
 
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 MESSAGE_LINES = 8

@@ -31,6 +31,7 @@ import nbformat
 
 import course_lib
 from autograder.course import Course
+from autograder.vocabulary import nbgrader_meta
 
 LIBRARY = Path(course_lib.__file__).resolve().parent
 PACKAGE = "course_lib"
@@ -135,7 +136,7 @@ def graded_names(course: Course) -> dict[str, list[str]]:
         ids: list[str] = []
         for nb in course.notebooks_of(assignment):
             for cell in nbformat.read(nb.path, as_version=4).cells:
-                meta = cell.metadata.get("nbgrader", {})
+                meta = nbgrader_meta(cell)
                 if meta.get("solution") and meta.get("grade_id"):
                     ids.append(meta["grade_id"])
         out[assignment] = ids

@@ -18,12 +18,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from autograder.course import Course, SourceNotebook, load_course
-from autograder.jobs import Job, KernelSettings, NotebookJob, WorkerSettings
+from autograder.jobs import Job, NotebookJob, WorkerSettings
+from autograder.kernel_settings import KernelSettings
 from autograder.kernels import KernelPool
 from autograder.ledger import format_score
-from autograder.reference import grade_id_of
 from autograder.results import Status, SubmissionResult
 from autograder.sanitize import InvalidNotebook, not_implemented, read_notebook
+from autograder.vocabulary import grade_id_of
 from autograder.worker import grade_submission
 
 

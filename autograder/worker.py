@@ -35,13 +35,14 @@ from autograder.jobs import (
     worst,
 )
 from autograder.kernels import Kernel, KernelPool
-from autograder.reference import Reference, grade_id_of
+from autograder.reference import Reference
 from autograder.results import NotebookResult, Status, SubmissionResult
 from autograder.rules import apply_output_policy, is_grade
 from autograder.sandbox import Sandbox, adopt_files, fill_slot
 from autograder.sanitize import InvalidNotebook, copied_names, read_notebook, sanitize
 from autograder.scoring import score_cells
 from autograder.trusted.runner import TrustedTests
+from autograder.vocabulary import TAMPERED, grade_id_of
 
 
 def _populate(folder: Path, job: Job, nb_job: NotebookJob) -> None:
@@ -153,9 +154,9 @@ async def grade_notebook(job: Job, nb_job: NotebookJob, ref: Reference, pool: Ke
         job.flags.extend(f for f in findings.flags if f not in job.flags)
     unwatched = (edition and settings.trusted) or (
         execution.status != OK if monitor is None else not execution.watched)
-    if unwatched and clean.suspicious and integrity.TAMPERED not in job.flags:
+    if unwatched and clean.suspicious and TAMPERED not in job.flags:
         # the checks could not follow the notebook to its end: say what its code looks like
-        job.flags.append(integrity.TAMPERED)
+        job.flags.append(TAMPERED)
         messages.extend(clean.suspicious)
     if execution.status == DEAD:
         result.status = Status.KERNEL_DIED
@@ -255,7 +256,7 @@ async def grade_submission(job: Job, pool: KernelPool, settings: WorkerSettings
 # ----------------------------------------------------------------- the worker process
 
 def serve_fd(fd: int, zygote=None) -> None:
-    """Serve jobs on the socket ``fd`` (see :func:`autograder.zygote.boot`, which starts
+    """Serve jobs on the socket ``fd`` (see :func:`autograder.grading_process.boot`, which starts
     grading processes): receive the WorkerSettings, then Jobs, and send back
     ``("result", result_json, {notebook: executed_json})`` for each; ``None`` or the
     coordinator going away ends it."""

@@ -15,7 +15,7 @@ its own, no network, only its folders writable), and is killed if the zygote die
 with its worker).
 
 This module imports only the standard library, so a grading process can start its zygote
-before it imports anything heavy (:func:`boot`).
+before it imports anything heavy (:func:`autograder.grading_process.boot`).
 
 Protocol (JSON lines): the worker writes ``{"id", "argv", "cwd", "log"}`` to the zygote's
 stdin; the zygote answers ``{"forked": id, "pid": pid}`` and, when a kernel exits,
@@ -264,28 +264,6 @@ def skip_slow_optional_imports() -> None:
     then simply has no "iri" checker). Only for processes the tool owns (the command line,
     grading processes), never for a program that imports the tool as a library."""
     sys.modules.setdefault("rfc3987_syntax", None)
-
-
-def boot(fd: int, kernel_settings: str) -> None:
-    """Entry point of a grading process (started by the coordinator with one end of a socket
-    pair as file descriptor ``fd`` and its KernelSettings as JSON): start the zygote first, so
-    that its imports run while this process imports the grading code, then serve jobs."""
-    import signal as _signal
-
-    from autograder.kernel_launcher import die_with_parent
-
-    _signal.signal(_signal.SIGINT, _signal.SIG_IGN)  # the coordinator handles Ctrl-C
-    die_with_parent()
-    skip_slow_optional_imports()
-    settings = json.loads(kernel_settings)
-    zygote = None
-    if settings.get("fork"):
-        zygote = Zygote(settings["memory_mb"], tuple(settings["warmup"]),
-                        kernel_env(dict(settings.get("env") or ())),
-                        settings.get("sandbox") or "", settings.get("tmp_root"))
-    from autograder.worker import serve_fd
-
-    serve_fd(fd, zygote)
 
 
 if __name__ == "__main__":

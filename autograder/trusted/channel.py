@@ -29,7 +29,7 @@ import re
 import sys
 import threading
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -103,8 +103,13 @@ async def _alive(kernel) -> bool:
 class Channel:
     """Calls into one kernel for one test; ``deadline`` is the event loop's clock."""
 
-    def __init__(self, kernel, loop: asyncio.AbstractEventLoop, deadline: float):
+    def __init__(self, kernel, loop: asyncio.AbstractEventLoop, deadline: float,
+                 proxy_class: Callable[[str], type] | None = None):
+        """``proxy_class(name)``: the class of the grader's proxies for the student's objects
+        of class ``name`` (:func:`autograder.trusted.proxies.proxy_class`; without it, an
+        answer holding one of the student's objects is refused)."""
         self.kernel, self.loop, self.deadline = kernel, loop, deadline
+        self.proxy_class = proxy_class
         # the grader's own time answering questions does not count against the student's
         # limit: each answer moves the deadline by QUESTION_SECONDS, up to LATEST x the limit
         self.latest = loop.time() + LATEST * max(0.0, deadline - loop.time())
@@ -277,16 +282,18 @@ class Channel:
         return {"$g": known, "class": type(obj).__name__}
 
     def resolve(self, tag: str, data: dict) -> Any:
-        from autograder.trusted.proxies import proxy_class
-
+        """The object a ``$g`` (the grader's) or ``$h`` (the student's: its proxy) stands for."""
         number = data[tag]
         if tag == "$g":
             if number not in self.objects:
                 raise wire.NotPlainData("a reference to an object the grader never gave")
             return self.objects[number]
+        if self.proxy_class is None:
+            raise wire.NotPlainData("an object of the student's where plain data was expected")
         with self._numbering:
             if number not in self.proxies:
-                self.proxies[number] = proxy_class(str(data.get("class", "object")))(self, number)
+                kind = self.proxy_class(str(data.get("class", "object")))
+                self.proxies[number] = kind(self, number)
             return self.proxies[number]
 
     def _answer(self, prompt: str) -> str:

@@ -37,21 +37,24 @@ from IPython.core.inputtransformer2 import TransformerManager
 from nbformat import NotebookNode
 from nbformat.v4 import new_output
 
-from autograder.reference import Reference, grade_id_of
-from autograder.rules import is_grade, is_solution
+from autograder.reference import Reference
+from autograder.rules import is_solution, is_test
 from autograder.trusted import wire
 from autograder.trusted.channel import DEAD, TIMEOUT, CallFailed, Channel, KernelLost
 from autograder.trusted.lockstep import evaluating_together
-from autograder.trusted.proxies import RemoteClass, RemoteFunction, RemoteMethod, RemoteObject
+from autograder.trusted.proxies import (
+    RemoteClass,
+    RemoteFunction,
+    RemoteMethod,
+    RemoteObject,
+    proxy_class,
+)
+from autograder.vocabulary import grade_id_of
 from course_lib.isolation import STUDENT_PROCESS
 
 OK = "ok"
 _ABSENT = object()
 _BUILTINS = set(dir(builtins))
-
-
-def is_test(cell: NotebookNode) -> bool:
-    return cell.cell_type == "code" and is_grade(cell) and not is_solution(cell)
 
 
 def _parse(source: str) -> ast.Module | None:
@@ -168,7 +171,7 @@ class NotebookTests:
         """Run the test cell ``cell`` (its outputs replaced); OK, TIMEOUT or DEAD."""
         loop = asyncio.get_running_loop()
         await loop.run_in_executor(None, self.tests.prelude)   # the grader's time, not theirs
-        channel = Channel(kernel, loop, loop.time() + timeout)
+        channel = Channel(kernel, loop, loop.time() + timeout, proxy_class)
         gid = grade_id_of(cell) or ""
         try:
             if getattr(kernel, "grader_comm", None) is None:

@@ -16,7 +16,8 @@ import nbformat
 from nbformat import NotebookNode
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from autograder.reference import build_reference, grade_id_of
+from autograder.reference import build_reference
+from autograder.vocabulary import grade_id_of
 
 ASSIGNMENT, NOTEBOOK, MAX = "01_unit", "unit", 5.0
 

@@ -15,7 +15,7 @@ import pytest
 
 from autograder import demo
 from autograder.course import DEFAULT_SOURCE, load_course
-from autograder.feedback import HIDDEN_BEGIN, HIDDEN_END
+from autograder.vocabulary import HIDDEN_BEGIN, HIDDEN_END
 
 
 def hidden_only_lines(notebook_path) -> set[str]:

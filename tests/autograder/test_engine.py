@@ -22,8 +22,8 @@ from autograder.engine import GradeOptions, grade, run_jobs
 from autograder.intake import discover
 from autograder.jobs import WorkerSettings
 from autograder.ledger import Ledger, read_csv
-from autograder.reference import grade_id_of
 from autograder.results import CellResult, NotebookResult, Status, SubmissionResult
+from autograder.vocabulary import grade_id_of
 
 
 @pytest.fixture(scope="module")

@@ -27,10 +27,12 @@ from autograder.execute import (
     TIMEOUT,
     execute_notebook,
 )
-from autograder.jobs import Job, KernelSettings, NotebookJob, WorkerSettings
+from autograder.jobs import Job, NotebookJob, WorkerSettings
+from autograder.kernel_settings import KernelSettings
 from autograder.kernels import Kernel, KernelPool
-from autograder.reference import build_reference, grade_id_of
+from autograder.reference import build_reference
 from autograder.results import Status, SubmissionResult
+from autograder.vocabulary import grade_id_of
 from autograder.worker import grade_submission
 
 REPO = Path(__file__).resolve().parents[2]

@@ -8,7 +8,7 @@ import nbformat
 import pytest
 from synthetic_course import HIDDEN_ADD, bad_json_text, cell, release, solved
 
-from autograder.reference import build_reference, grade_id_of
+from autograder.reference import build_reference
 from autograder.sanitize import (
     InvalidNotebook,
     not_implemented,
@@ -16,6 +16,7 @@ from autograder.sanitize import (
     sanitize,
     suspicious_code,
 )
+from autograder.vocabulary import grade_id_of
 
 
 @pytest.fixture(scope="module")

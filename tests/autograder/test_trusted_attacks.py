@@ -30,8 +30,9 @@ from test_demo import hidden_only_lines, page_lines
 
 from autograder.course import DEFAULT_SOURCE
 from autograder.ledger import read_csv
-from autograder.reference import Reference, build_reference, grade_id_of
+from autograder.reference import Reference, build_reference
 from autograder.sample_class import complete_notebook
+from autograder.vocabulary import grade_id_of
 
 ASSIGNMENT, NAME = "01_logistic_unit", "logistic_unit"
 SOURCE_NB = DEFAULT_SOURCE / ASSIGNMENT / f"{NAME}.ipynb"

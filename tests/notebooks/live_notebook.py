@@ -29,8 +29,8 @@ from nbformat import NotebookNode
 from nbgrader_course import NOTEBOOKS, grade_id, is_solution, strip_markers
 
 from autograder.reference import build_reference
-from autograder.rules import apply_output_policy, determine_grade, is_grade
-from autograder.trusted.runner import TrustedTests, is_test
+from autograder.rules import apply_output_policy, determine_grade, is_grade, is_test
+from autograder.trusted.runner import TrustedTests
 
 
 @dataclass

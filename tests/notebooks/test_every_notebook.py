@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import time
 
 import nbformat
 import pytest
@@ -19,20 +18,21 @@ from nbgrader_course import (
 from printed_numbers import printed_within
 
 ASSIGNMENTS = assignments()
-EXECUTION_BUDGET_S = 15.0
 
 
 def test_course_has_assignments():
     assert ASSIGNMENTS, f"no notebooks found under {NOTEBOOKS}"
 
 
-def _executed(assignment: str, stem: str) -> tuple[nbformat.NotebookNode, float]:
+def _executed(assignment: str, stem: str) -> nbformat.NotebookNode:
+    """The source notebook run top to bottom (how long it takes, against the notebooks' 15 s
+    budget, is bench/notebook_times.py's to say: a timed assertion here would race with
+    whatever else the machine runs)."""
     nb = source_notebooks(assignment)[stem]
     client = NotebookClient(nb, timeout=120, kernel_name="python3",
                             resources={"metadata": {"path": str(NOTEBOOKS / assignment)}})
-    start = time.perf_counter()
     client.execute()
-    return nb, time.perf_counter() - start
+    return nb
 
 
 def _stdout(cell) -> str:
@@ -58,11 +58,10 @@ def test_source_runs_top_to_bottom_and_expected_outputs_match(assignment):
     must be what the next code cell really prints, so the markdown can never go stale
     (numbers to the digits printed: see printed_numbers)."""
     for stem in source_notebooks(assignment):
-        nb, seconds = _executed(assignment, stem)
+        nb = _executed(assignment, stem)
         errors = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs
                   if o.output_type == "error"]
         assert not errors, f"{stem}: {errors[0]['ename']}: {errors[0]['evalue']}"
-        assert seconds < 4 * EXECUTION_BUDGET_S, f"{stem} took {seconds:.1f} s"
         for i, cell in enumerate(nb.cells):
             if cell.cell_type != "markdown":
                 continue

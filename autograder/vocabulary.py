@@ -1,0 +1,40 @@
+"""The grader's words, defined once: what marks a notebook's cells, and what a flag says.
+
+- **nbgrader's cell metadata** (``cell.metadata["nbgrader"]``): :func:`nbgrader_meta`,
+  :func:`grade_id_of`. The grading *rules* that read it as nbgrader does (raw values, for the
+  checksum) are :mod:`autograder.rules`.
+- **Hidden tests**: the lines of a test cell between a line holding :data:`HIDDEN_BEGIN` and
+  one holding :data:`HIDDEN_END` (nbgrader's ``ClearHiddenTests`` delimiters, found anywhere in
+  the line as nbgrader finds them; the notebooks write ``### BEGIN HIDDEN TESTS``).
+- **Flags** on a submission: :data:`TAMPERED` (code that patches what the tests rely on) and
+  :data:`COPIED` (``copied_reference:<name>``: a graded function taken from course_lib) withhold
+  points (:func:`is_serious`); other flags only inform.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+HIDDEN_BEGIN = "BEGIN HIDDEN TESTS"
+HIDDEN_END = "END HIDDEN TESTS"
+
+TAMPERED = "tampered"
+COPIED = "copied_reference"
+#: Flags that withhold points: an honest submission never gets them.
+SERIOUS_FLAGS = (TAMPERED, COPIED)
+
+
+def nbgrader_meta(cell: Any) -> dict:
+    """The cell's nbgrader metadata ({} when it has none)."""
+    return cell.get("metadata", {}).get("nbgrader", {}) or {}
+
+
+def grade_id_of(cell: Any) -> str | None:
+    """The cell's grade id, or None (no metadata, or an empty or malformed id)."""
+    gid = nbgrader_meta(cell).get("grade_id")
+    return gid if isinstance(gid, str) and gid else None
+
+
+def is_serious(flag: str) -> bool:
+    """True for a flag that withholds points (``copied_reference:sigmoid`` included)."""
+    return flag.split(":", 1)[0] in SERIOUS_FLAGS
