@@ -225,11 +225,14 @@ class _Worker:
 
 def run_jobs(jobs: Iterable[Job], settings: WorkerSettings, processes: int,
              on_result: Callable[[Job, SubmissionResult, dict[str, str]], None],
-             watchdog: float | None = None, prepare: Callable[[], None] | None = None) -> None:
+             watchdog: float | None = None, prepare: Callable[[], None] | None = None,
+             stop: threading.Event | None = None) -> None:
     """Grade ``jobs`` in ``processes`` grading processes, calling ``on_result`` in this
     process as each finishes. ``prepare`` runs once the processes are starting, before the
     first job is sent. A job whose process dies is retried once in a new process, then
-    reported as ``error``; one that runs past ``watchdog`` seconds is reported as ``error``."""
+    reported as ``error``; one that runs past ``watchdog`` seconds is reported as ``error``.
+    Once ``stop`` is set, KeyboardInterrupt within about a second, between two results (the
+    grading processes are stopped, and what finished is kept)."""
     queue = deque(jobs)
     if not queue:
         return
@@ -258,6 +261,8 @@ def run_jobs(jobs: Iterable[Job], settings: WorkerSettings, processes: int,
 
     try:
         while True:
+            if stop is not None and stop.is_set():
+                raise KeyboardInterrupt
             for i, w in enumerate(workers):
                 if w.job is None and queue:
                     if w.proc.poll() is not None:  # stopped after a loss: a new one
@@ -410,12 +415,12 @@ def _grade(options: GradeOptions, course: Course, out: Path, start: float) -> Ru
             bar.set_postfix({k: v for k, v in sorted(statuses.items())}, refresh=False)
             bar.update(1)
 
-    previous = signal.getsignal(signal.SIGTERM)
-    with contextlib.suppress(ValueError):  # not the main thread
-        signal.signal(signal.SIGTERM, _raise_interrupt)
+    stop = threading.Event()   # Ctrl-C or SIGTERM: the run stops at its next turn
+    previous = _stop_on_signals(stop)
     background = _Background(course, todo, out, options)
     try:
-        run_jobs(todo, settings, max(1, options.jobs), on_result, prepare=background.attach)
+        run_jobs(todo, settings, max(1, options.jobs), on_result, prepare=background.attach,
+                 stop=stop)
     except KeyboardInterrupt:
         summary.interrupted = True
         on_disk = Ledger(outputs.ledger.path)   # the truth: Ctrl-C may have come between a
@@ -427,8 +432,9 @@ def _grade(options: GradeOptions, course: Course, out: Path, start: float) -> Ru
     finally:
         if bar is not None:
             bar.close()
-        with contextlib.suppress(ValueError, TypeError):
-            signal.signal(signal.SIGTERM, previous)
+        for signum, handler in previous.items():
+            with contextlib.suppress(TypeError):   # None: a handler not set from Python
+                signal.signal(signum, handler)
 
     if summary.interrupted:  # Ctrl-C may land between a ledger line's fsync and its record
         outputs.ledger = Ledger(outputs.ledger.path)
@@ -559,8 +565,18 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def _raise_interrupt(signum, frame):
-    raise KeyboardInterrupt
+def _stop_on_signals(stop: threading.Event) -> dict:
+    """Ctrl-C (SIGINT) and SIGTERM set ``stop`` instead of raising KeyboardInterrupt wherever
+    the coordinator happens to be (inside an import, a library's clean-up or a result being
+    written, where it could be lost or land twice): :func:`run_jobs` raises it at its next
+    turn. Returns the handlers replaced (none when not called from the main thread)."""
+    previous = {}
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        try:
+            previous[signum] = signal.signal(signum, lambda *_: stop.set())
+        except ValueError:   # not the main thread: signals are the caller's
+            return {}
+    return previous
 
 
 def _progress(total: int, enabled: bool):

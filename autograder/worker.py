@@ -119,11 +119,8 @@ async def grade_notebook(job: Job, nb_job: NotebookJob, ref: Reference, pool: Ke
     edition = bool(job.edition and Sandbox.from_json(settings.kernel.sandbox).slot)
     monitor = (integrity.Monitor(clean.notebook)
                if settings.integrity and not (edition and settings.trusted) else None)
-    tests = None
-    if settings.trusted:
-        trusted = trusted_tests(ref, settings.max_output_chars, Path(nb_job.source).parent)
-        trusted.warm()
-        tests = trusted.for_notebook()
+    tests = (trusted_tests(ref, settings.max_output_chars, Path(nb_job.source).parent)
+             .for_notebook() if settings.trusted else None)
     kernels = _Kernels(pool, job, nb_job)
     try:
         execution = await execute_notebook(
@@ -180,10 +177,12 @@ _TESTS: dict[tuple[str, str, str], TrustedTests] = {}
 
 
 def trusted_tests(ref: Reference, max_output_chars: int, folder: Path) -> TrustedTests:
-    """The notebook's tests as the grader runs them (built once per grading process)."""
+    """The notebook's tests as the grader runs them (built once per grading process, their
+    imports started in the background right away, while the first kernel runs)."""
     key = (ref.assignment, ref.name, ref.source_hash)
     if key not in _TESTS:
         _TESTS[key] = TrustedTests(ref, max_output_chars, folder)
+        _TESTS[key].warm()
     return _TESTS[key]
 
 

@@ -49,7 +49,7 @@ PRINTED_CHARS = 100_000   # what one request's code prints, sent back at most
 
 def _array(value):
     return [value.dtype.str, list(value.shape),
-            base64.b64encode(np.ascontiguousarray(value).tobytes()).decode()]
+            base64.b64encode(value.tobytes()).decode()]   # C order
 
 
 def _keep(value):

@@ -113,10 +113,10 @@ class TrustedTests:
         return self._prelude
 
     def warm(self) -> None:
-        """Start importing :meth:`prelude` in the background (seconds the first time: the
-        course's library and scikit-learn), while the student's cells run in their kernel."""
-        if self._prelude is None:
-            threading.Thread(target=self.prelude, name="prelude", daemon=True).start()
+        """Start importing :meth:`prelude` in a background thread (seconds the first time:
+        the course's library and scikit-learn), while the student's cells run in their
+        kernel; :meth:`prelude` waits for it."""
+        threading.Thread(target=self.prelude, name="prelude", daemon=True).start()
 
     def tests_of(self, name: str) -> list[str]:
         """The grade ids of the test cells of graded name ``name`` (``test_<name>...``)."""

@@ -45,7 +45,7 @@ MAX_DIMENSIONS = 32
 
 def _array_data(array: np.ndarray) -> list:
     return [array.dtype.str, list(array.shape),
-            base64.b64encode(np.ascontiguousarray(array).tobytes()).decode()]
+            base64.b64encode(array.tobytes()).decode()]   # C order
 
 
 def encode(value: Any, handle_of: Callable[[Any], dict] | None = None, depth: int = 0) -> Any:

@@ -190,7 +190,7 @@ def _small_class(source: Path, folder: Path, slow: bool = False) -> Path:
 
 def _fake_run_jobs(graded: list):
     """Stands in for the grading processes: a result per job, 2 points if add is wrong."""
-    def run(jobs, settings, processes, on_result, watchdog=None, prepare=None):
+    def run(jobs, settings, processes, on_result, watchdog=None, prepare=None, stop=None):
         if prepare is not None:
             prepare()
         for job in jobs:
@@ -245,6 +245,18 @@ def _wait_for_lines(path: Path, count: int, proc: subprocess.Popen, limit: float
     raise AssertionError(f"no {count} ledger lines after {limit} s")
 
 
+def _ended(run: subprocess.Popen, limit: float) -> tuple[str, str]:
+    """``run``'s stdout and stderr once it has ended; if it has not within ``limit`` seconds,
+    fail with the stacks of its threads (SIGABRT makes Python's faulthandler print them)."""
+    try:
+        return run.communicate(timeout=limit)
+    except subprocess.TimeoutExpired:
+        run.send_signal(signal.SIGABRT)
+        _, stderr = run.communicate(timeout=30)
+        raise AssertionError(f"still running {limit:g} s after Ctrl-C; its threads:\n"
+                             f"{stderr[-6000:]}") from None
+
+
 def _gone(pids: list[int], limit: float = 10) -> bool:
     deadline = time.monotonic() + limit
     while time.monotonic() < deadline:
@@ -268,15 +280,15 @@ def test_ctrl_c_and_kill_9_lose_nothing_finished(course_source, tmp_path):
     cmd = [sys.executable, "-m", "autograder", "grade", str(submissions), "--out", str(out),
            "--source", str(course_source), "-j", "1", "--no-progress", "--memory", "2048",
            "--timeout", "900"]
-    env = dict(os.environ)
+    env = dict(os.environ, PYTHONFAULTHANDLER="1")   # a stuck run shows where (_ended)
 
     run = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=subprocess.PIPE,
                            stderr=subprocess.PIPE, text=True)
     _wait_for_lines(ledger, 1, run)   # the first submission is done, the second is sleeping
     children = [p.pid for p in psutil.Process(run.pid).children(recursive=True)]
     run.send_signal(signal.SIGINT)                       # Ctrl-C
-    stdout, _ = run.communicate(timeout=60)
-    assert run.returncode == 130
+    stdout, stderr = _ended(run, 60)
+    assert run.returncode == 130, f"exit {run.returncode}:\n{stdout[-2000:]}\n{stderr[-4000:]}"
     assert "Interrupted" in stdout
     assert children and _gone(children)
     done = len(Ledger(ledger).results)
