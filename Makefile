@@ -49,7 +49,7 @@ RELEASE := build/release
 STUDENT := build/student
 LAB_ARGS ?=
 
-$(RELEASE)/.made: $(STAMP) $(wildcard notebooks/*/* course_lib/*.py course_lib/*/*.py autograder/*.py)
+$(RELEASE)/.made: $(STAMP) $(wildcard notebooks/*/* course_lib/*.py course_lib/*/*.py autograder/*.py autograder/*/*.py)
 	$(BIN)/python -m autograder release --out $(RELEASE)
 	touch $@
 

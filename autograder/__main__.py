@@ -20,7 +20,7 @@ from collections import Counter
 from pathlib import Path
 
 from autograder import nbgrader_config
-from autograder.course import DEFAULT_SOURCE, CourseError
+from autograder.course.source import DEFAULT_SOURCE, CourseError
 
 log = logging.getLogger("autograder")
 
@@ -48,8 +48,8 @@ def _positive_float(text: str) -> float:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from autograder.course import DEFAULT_RELEASE
-    from autograder.engine import DEFAULT_OUT, default_jobs
+    from autograder.course.source import DEFAULT_RELEASE
+    from autograder.grade.coordinator import DEFAULT_OUT, default_jobs
 
     parser = argparse.ArgumentParser(
         prog="autograder", description="Release, grade and check the course's notebooks "
@@ -118,7 +118,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _setup_logging(verbose: bool = True) -> None:
-    from autograder.engine import TqdmHandler
+    from autograder.grade.coordinator import TqdmHandler
 
     handler = TqdmHandler()
     handler.setFormatter(logging.Formatter("[autograder] %(message)s"))
@@ -130,7 +130,7 @@ def _setup_logging(verbose: bool = True) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     if __name__ == "__main__" or argv is None:  # our own process: start faster
-        from autograder.zygote import skip_slow_optional_imports
+        from autograder.kernel.zygote import skip_slow_optional_imports
 
         skip_slow_optional_imports()
     args = parser.parse_args(argv)
@@ -143,7 +143,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def cmd_release(args, parser) -> int:
-    from autograder.release import ReleaseError, release
+    from autograder.release.notebooks import ReleaseError, release
 
     try:
         released = release(args.out, args.source, edition=not args.no_edition)
@@ -163,8 +163,8 @@ def cmd_release(args, parser) -> int:
 
 
 def cmd_grade(args, parser) -> int:
-    from autograder.engine import GradeOptions, grade
-    from autograder.intake import IntakeError
+    from autograder.grade.coordinator import GradeOptions, grade
+    from autograder.intake.find import IntakeError
 
     options = GradeOptions(submissions=args.submissions, out=args.out, jobs=args.jobs,
                            timeout=args.timeout, force=args.force, source=args.source,
@@ -181,8 +181,8 @@ def cmd_grade(args, parser) -> int:
 
 
 def format_summary(summary) -> str:
-    from autograder.ledger import format_score
-    from autograder.results import Status
+    from autograder.records.ledger import format_score
+    from autograder.records.results import Status
 
     results = summary.results
     counts = Counter(r.status.value for r in results)
@@ -241,13 +241,18 @@ def cmd_validate(args, parser) -> int:
 
 
 def cmd_demo(args, parser) -> int:
-    from autograder.demo import run
+    from autograder.demo.workflow import run
 
     return int((run(args.out) if args.out is not None else run()) or 0)
 
 
 def cmd_workspace(args, parser) -> int:
-    from autograder.workspace import DEFAULT_WORKSPACE, WorkspaceError, make_workspace, open_lab
+    from autograder.release.workspace import (
+        DEFAULT_WORKSPACE,
+        WorkspaceError,
+        make_workspace,
+        open_lab,
+    )
 
     try:
         workspace = make_workspace(args.release, args.out or DEFAULT_WORKSPACE)

@@ -17,15 +17,15 @@ import asyncio
 from dataclasses import dataclass
 from pathlib import Path
 
-from autograder.course import Course, SourceNotebook, load_course
-from autograder.jobs import Job, NotebookJob, WorkerSettings
-from autograder.kernel_settings import KernelSettings
-from autograder.kernels import KernelPool
-from autograder.ledger import format_score
-from autograder.results import Status, SubmissionResult
-from autograder.sanitize import InvalidNotebook, not_implemented, read_notebook
+from autograder.course.source import Course, SourceNotebook, load_course
+from autograder.grade.submission import grade_submission
+from autograder.intake.jobs import Job, NotebookJob, WorkerSettings
+from autograder.intake.sanitize import InvalidNotebook, not_implemented, read_notebook
+from autograder.kernel.pool import KernelPool
+from autograder.kernel.settings import KernelSettings
+from autograder.records.ledger import format_score
+from autograder.records.results import Status, SubmissionResult
 from autograder.vocabulary import grade_id_of
-from autograder.worker import grade_submission
 
 
 class ValidateError(ValueError):
@@ -56,7 +56,7 @@ def match_source(path: Path, course: Course) -> tuple[SourceNotebook, str]:
         ids = set()
     best, overlap = None, 0
     for nb in course.notebooks:
-        from autograder.reference import cached_reference
+        from autograder.course.reference import cached_reference
 
         common = len(ids & set(cached_reference(nb.path, nb.assignment).cells_by_id()))
         if common > overlap:

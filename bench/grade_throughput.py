@@ -1,10 +1,10 @@
 """How fast the autograder grades a class, against plain nbgrader and the notebooks' own time.
 
 One run builds a synthetic class (at least 24 gradeable submissions per assignment: complete,
-partially wrong and unfinished notebooks, from the release and ``autograder.sample_class``)
+partially wrong and unfinished notebooks, from the release and ``autograder.demo.sample_class``)
 and grades it three ways:
 
-1. ``python -m autograder grade -j 1``  (the engine, one grading process)
+1. ``python -m autograder grade -j 1``  (the grader, one grading process)
 2. ``python -m autograder grade -j 2``  (two grading processes)
 3. the plain nbgrader command line, one ``nbgrader autograde ASSIGNMENT --student ID`` per
    submission from a course folder: the loop an instructor would script today (the course
@@ -16,7 +16,7 @@ students' code and the tests take with no grading machinery around them.
 
 Prints seconds per notebook for each, and the ratios against the targets:
 ``-j 2`` at least 1.8x faster than ``-j 1``; at least 3x faster than the nbgrader loop;
-per-notebook time at most 1.2x the floor. The engine's runs use the release's student
+per-notebook time at most 1.2x the floor. The grader's runs use the release's student
 editions (kernels without the reference) and run the tests in the grader; one more run with
 ``--in-kernel`` (tests inside the kernel, as nbgrader) shows what that trust costs.
 
@@ -42,8 +42,8 @@ import nbformat
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from autograder import sample_class  # noqa: E402
-from autograder.results import Status  # noqa: E402
+from autograder.demo import sample_class  # noqa: E402
+from autograder.records.results import Status  # noqa: E402
 
 CONFIG = REPO / "autograder" / "nbgrader_config.py"
 #: The venv's interpreter and bin/ as absolute paths (``python`` may have been found on a
@@ -68,9 +68,9 @@ def _notebooks(folder: Path) -> list[Path]:
     return sorted(folder.rglob("*.ipynb"))
 
 
-# --------------------------------------------------------------------------- the engine
+# --------------------------------------------------------------------------- the grader
 
-def grade_with_engine(submissions: Path, out: Path, jobs: int, *extra: str) -> float:
+def grade_with_grader(submissions: Path, out: Path, jobs: int, *extra: str) -> float:
     """Wall seconds of ``python -m autograder grade`` (a fresh process, as an instructor runs
     it: imports and kernel start-up included); ``extra``: more options."""
     if out.exists():
@@ -158,7 +158,7 @@ def main(argv: list[str] | None = None) -> int:
     per = args.per_assignment or (4 if args.quick else 24)
     os.environ.update(_env())
 
-    from autograder.release import release
+    from autograder.release.notebooks import release
 
     work = args.keep or Path(tempfile.mkdtemp(prefix="grade_throughput_"))
     if work.exists() and args.keep:
@@ -174,11 +174,11 @@ def main(argv: list[str] | None = None) -> int:
               f"{len(releases)} assignments ({per} each); {os.cpu_count()} cores", flush=True)
 
         editions = ("--release", str(work / "release"))   # kernels hold the student edition
-        j1 = grade_with_engine(submissions, work / "graded_j1", 1, *editions)
+        j1 = grade_with_grader(submissions, work / "graded_j1", 1, *editions)
         print(f"  grade -j 1        {j1:7.1f} s", flush=True)
-        j2 = grade_with_engine(submissions, work / "graded_j2", 2, *editions)
+        j2 = grade_with_grader(submissions, work / "graded_j2", 2, *editions)
         print(f"  grade -j 2        {j2:7.1f} s", flush=True)
-        inside = grade_with_engine(submissions, work / "graded_in_kernel", 1, "--in-kernel")
+        inside = grade_with_grader(submissions, work / "graded_in_kernel", 1, "--in-kernel")
         print(f"  grade -j 1 --in-kernel {inside:7.1f} s", flush=True)
         graded = _notebooks(work / "graded_j1" / "autograded")
         if len(graded) != n:

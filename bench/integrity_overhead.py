@@ -26,15 +26,15 @@ from pathlib import Path
 
 import nbformat
 
-from autograder import sandbox
-from autograder.execute import execute_notebook
-from autograder.integrity import Monitor
-from autograder.kernels import KernelPool, KernelSettings
-from autograder.reference import build_reference
-from autograder.sample_class import complete_notebook
-from autograder.sanitize import sanitize
+from autograder.course.reference import build_reference
+from autograder.demo.sample_class import complete_notebook
+from autograder.grade.integrity import Monitor
+from autograder.intake.sanitize import sanitize
+from autograder.kernel import sandbox
+from autograder.kernel.execute import execute_notebook
+from autograder.kernel.pool import KernelPool, KernelSettings
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 NOTEBOOKS = REPO / "notebooks"
 
 

@@ -286,8 +286,9 @@ def _expression_name(node: ast.expr) -> str | None:
 # ------------------------------------------------------------------- running the candidates
 
 def _instantiate(mistake: Mistake, namespace: Mapping[str, Any]) -> Any:
-    """The function or class that ``mistake.source`` defines, executed in a copy of the
-    notebook's namespace (so it finds ``np`` and the other functions the test provides)."""
+    """The function or class that ``mistake.source`` (its cell, assembled from the source
+    notebook) defines, executed in a copy of the notebook's namespace (so it finds ``np``
+    and the other functions the test provides)."""
     scope = dict(namespace)
     exec(compile(mistake.source, f"<mistake {mistake.name}>", "exec"), scope)  # noqa: S102
     return scope[mistake.cell]

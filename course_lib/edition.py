@@ -83,8 +83,9 @@ def _diagnose(namespace: Mapping[str, Any], cell: str, probe: Callable[[Any], An
         return None
     outcome = diagnosis._run(probe, student)
     for block in found_any:
-        mistakes = [(Mistake(block["assignment"], cell, m["name"], m["hint"], m["skeleton"]),
-                     _outcome(m["outcome"], codec)) for m in block["mistakes"]]
+        mistakes = [(Mistake(block["assignment"], cell, m["name"], m["hint"], m["skeleton"],
+                             whole_cell=True), _outcome(m["outcome"], codec))
+                    for m in block["mistakes"]]
         found = diagnosis.matching_outcome(outcome, _outcome(block["reference"], codec), mistakes)
         if found is not None:
             return found

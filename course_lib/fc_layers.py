@@ -16,11 +16,16 @@ the two quirks of the published ``FC.backward`` that its printed numbers need:
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import numpy as np
 
 from course_lib.activations import sigmoid
+from course_lib.datasets import logic_gate
 
-__all__ = ["FC", "SquareLoss", "Net", "AND_X", "AND_T", "INITS", "and_gate_experiment"]
+__all__ = ["FC", "SquareLoss", "Net", "AND_X", "AND_T", "INITS", "and_gate_experiment",
+           "train_gate"]
 
 AND_X = np.array([[0, 0, 1, 1], [0, 1, 0, 1]])
 AND_T = np.array([[0, 0, 0, 1]])
@@ -174,3 +179,41 @@ def and_gate_experiment(init: str, published: bool = True) -> dict[str, object]:
         "w2": net.fc2.w.copy(),
         "losses": losses,
     }
+
+
+def train_gate(
+    layer: Callable[..., Any],
+    gate: str,
+    fill: tuple[float, float] | None = None,
+    seed: int = 0,
+    steps: int = 10000,
+    every: int = 100,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Train layer(2, 4) -> layer(4, 1) on a logic gate with the squared loss, recording w1.
+
+    layer: a class with FC's interface (``layer(in_num, out_num, lr=0.1, rng=rng)`` with
+    ``w`` (in_num, out_num), ``forward``, ``backward``), e.g. the FC a student wrote; it is
+    only called, so the training uses that code.  gate: AND, OR, XOR or NAND (X (2, 4),
+    T (1, 4)).  fill: (value of every w1 entry, value of every w2 entry), or None to keep
+    the random weights both layers draw from ``np.random.default_rng(seed)``.  Returns the
+    final output (1, 4) and w1 before steps 0, every, 2 * every, ... as
+    (ceil(steps / every), 2, 4).
+    """
+    for name, value in (("steps", steps), ("every", every)):
+        if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
+            raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    if fill is not None and len(fill) != 2:
+        raise ValueError(f"fill must be (w1 value, w2 value) or None, got {fill!r}")
+    X, T = logic_gate(gate)
+    rng = np.random.default_rng(seed)
+    hidden, out, loss = layer(2, 4, lr=0.1, rng=rng), layer(4, 1, lr=0.1, rng=rng), SquareLoss()
+    if fill is not None:
+        hidden.w.fill(fill[0])
+        out.w.fill(fill[1])
+    history = []
+    for step in range(steps):
+        if step % every == 0:
+            history.append(np.array(hidden.w, dtype=float))
+        loss.forward(out.forward(hidden.forward(X)), T)
+        hidden.backward(out.backward(loss.backward()))
+    return out.forward(hidden.forward(X)), np.array(history)

@@ -46,7 +46,7 @@ _MISSING = object()
 #: those; all of them when ``wrong``: the student's versions were seen to disagree with the
 #: course's) under their names for the block. Set by
 #: the autograder, which runs tests outside the student's kernel
-#: (:mod:`autograder.trusted`): there, binding the test's namespace alone would not reach
+#: (:mod:`autograder.grade.trusted`): there, binding the test's namespace alone would not reach
 #: the student's code.
 STUDENT_PROCESS = "__student_process__"
 

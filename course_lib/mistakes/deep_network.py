@@ -1,126 +1,15 @@
 """Mistakes students really make in assignment 03_deep_network (an L-layer network)."""
 
-from textwrap import dedent, indent
-
 from course_lib.mistakes import Mistake
 
 ASSIGNMENT = "03_deep_network"
 #: where course_lib keeps the reference implementations of its graded cells
 REFERENCE_MODULES = ("course_lib.deep_network",)
 
-#: The given part of each solution cell: the def line and the docstring, as in the notebook.
-_HEADERS = {
-    "initialize_parameters_deep": '''\
-def initialize_parameters_deep(layer_dims):
-    """Random weights and zero biases for every layer of the network.
-
-    layer_dims: list of the layer sizes [n0, n1, ..., nL]; n0 is the number of input features.
-    Returns parameters: dict with keys "W1", "b1", ..., "WL", "bL", where
-        W{l} has shape (layer_dims[l], layer_dims[l-1]): np.random.randn(...) * 0.01
-        b{l} has shape (layer_dims[l], 1): zeros
-    Calls np.random.seed(3) first, then draws W1, W2, ... in order.
-    """
-''',
-    "linear_forward": '''\
-def linear_forward(A, W, b):
-    """The linear step of one layer: Z = W A + b.
-
-    A: activations of the layer below, shape (n[l-1], m)
-    W: weights, shape (n[l], n[l-1])
-    b: biases, shape (n[l], 1)
-    Returns (Z, cache): Z of shape (n[l], m), and cache = (A, W, b) for the backward pass.
-    """
-''',
-    "linear_activation_forward": '''\
-def linear_activation_forward(A_prev, W, b, activation):
-    """One layer: the linear step, then the activation.
-
-    A_prev: activations of the layer below, shape (n[l-1], m)
-    W: weights, shape (n[l], n[l-1]); b: biases, shape (n[l], 1)
-    activation: "sigmoid" or "relu"
-    Returns (A, cache): A of shape (n[l], m) and cache = ((A_prev, W, b), Z).
-    """
-''',
-    "L_model_forward": '''\
-def L_model_forward(X, parameters):
-    """The forward pass: [LINEAR -> RELU] * (L-1) -> LINEAR -> SIGMOID.
-
-    X: input, shape (n[0], m)
-    parameters: dict with "W1", "b1", ..., "WL", "bL" as made by initialize_parameters_deep
-    Returns (AL, caches): AL, the output probabilities of shape (n[L], m), and caches, the list
-        of the L caches of linear_activation_forward, layer 1 first.
-    """
-''',
-    "compute_cost": '''\
-def compute_cost(AL, Y):
-    """Cross-entropy cost of the predictions.
-
-    AL: predicted probabilities, shape (1, m); Y: true labels 0/1, shape (1, m)
-    Returns cost: a number, the mean cross-entropy over the m examples.
-    """
-''',
-    "linear_backward": '''\
-def linear_backward(dZ, cache):
-    """Backward pass of the linear step Z = W A_prev + b of one layer.
-
-    dZ: gradient with respect to Z, shape (n[l], m), one column per example
-    cache: (A_prev, W, b) from linear_forward
-    Returns (dA_prev, dW, db):
-        dA_prev = W.T dZ, shape (n[l-1], m)
-        dW = dZ A_prev.T / m, shape (n[l], n[l-1])
-        db = sum of dZ over the examples / m, shape (n[l], 1)
-    """
-''',
-    "linear_activation_backward": '''\
-def linear_activation_backward(dA, cache, activation):
-    """Backward pass of one layer (activation, then linear step).
-
-    dA: gradient with respect to this layer's output A, shape (n[l], m)
-    cache: ((A_prev, W, b), Z) from linear_activation_forward
-    activation: the activation used in the forward pass, "sigmoid" or "relu"
-    Returns (dA_prev, dW, db) as linear_backward does.
-    """
-''',
-    "L_model_backward": '''\
-def L_model_backward(AL, Y, caches):
-    """The backward pass of L_model_forward.
-
-    AL: output of L_model_forward, shape (1, m); Y: true labels, shape (1, m)
-    caches: the list of L caches returned by L_model_forward
-    Returns grads: dict with
-        "dW1", "db1", ..., "dWL", "dbL": the gradients of the cost
-        "dA0", ..., "dA{L-1}": dA{l} is the gradient with respect to A[l] (dA0: w.r.t. X)
-    """
-''',
-    "update_parameters": '''\
-def update_parameters(parameters, grads, learning_rate):
-    """One gradient-descent step on every layer's parameters.
-
-    parameters: dict "W1", "b1", ..., "WL", "bL"
-    grads: dict with (at least) "dW1", "db1", ..., "dWL", "dbL", of the same shapes
-    learning_rate: the step size alpha
-    Returns the updated parameters, a dict with the same keys and shapes.
-    """
-''',
-    "L_layer_model": '''\
-def L_layer_model(X, Y, layers_dims, learning_rate=0.0075, num_iterations=3000, print_cost=False):
-    """Train an L-layer network [LINEAR -> RELU] * (L-1) -> LINEAR -> SIGMOID by gradient descent.
-
-    X: inputs, shape (n[0], m); Y: labels 0/1, shape (1, m)
-    layers_dims: list of the layer sizes [n[0], n[1], ..., 1]
-    learning_rate: the step size; num_iterations: number of gradient-descent steps
-    print_cost: if True, print the cost every 100 iterations
-    Returns (parameters, costs): the trained parameters and the costs recorded at
-        iterations 0, 100, 200, ... (before the update of that iteration).
-    """
-''',
-}
-
 
 def _mistake(cell: str, name: str, hint: str, body: str) -> Mistake:
-    """A Mistake whose source is the cell's given header followed by the wrong ``body``."""
-    source = _HEADERS[cell] + indent(dedent(body).strip("\n"), "    ") + "\n"
-    return Mistake(assignment=ASSIGNMENT, cell=cell, name=name, hint=hint, source=source)
+    """A mistake whose wrong ``body`` replaces the solution region of the cell ``cell``."""
+    return Mistake(assignment=ASSIGNMENT, cell=cell, name=name, hint=hint, body=body)
 
 
 MISTAKES = [
@@ -135,7 +24,6 @@ MISTAKES = [
         for l in range(1, L):
             parameters["W" + str(l)] = np.random.randn(layer_dims[l], layer_dims[l - 1]) * 0.01
             parameters["b" + str(l)] = np.zeros((layer_dims[l], 1))
-        return parameters
         """,
     ),
     _mistake(
@@ -150,7 +38,6 @@ MISTAKES = [
         for l in range(1, L):
             parameters["W" + str(l)] = np.random.randn(layer_dims[l - 1], layer_dims[l]) * 0.01
             parameters["b" + str(l)] = np.zeros((layer_dims[l], 1))
-        return parameters
         """,
     ),
     _mistake(
@@ -161,7 +48,6 @@ MISTAKES = [
         """
         Z = W * A + b
         cache = (A, W, b)
-        return Z, cache
         """,
     ),
     _mistake(
@@ -176,7 +62,6 @@ MISTAKES = [
         else:
             A, activation_cache = relu(Z)
         cache = (activation_cache, linear_cache)
-        return A, cache
         """,
     ),
     _mistake(
@@ -195,7 +80,6 @@ MISTAKES = [
         AL, cache = linear_activation_forward(A, parameters["W" + str(L)],
                                               parameters["b" + str(L)], "sigmoid")
         caches.append(cache)
-        return AL, caches
         """,
     ),
     _mistake(
@@ -211,7 +95,7 @@ MISTAKES = [
             A, cache = linear_activation_forward(A, parameters["W" + str(l)],
                                                  parameters["b" + str(l)], "relu")
             caches.append(cache)
-        return A, caches
+        AL = A
         """,
     ),
     _mistake(
@@ -221,7 +105,7 @@ MISTAKES = [
         "examples): the cross-entropy is the mean over the examples, divide the sum by m.",
         """
         cost = -np.sum(Y * np.log(AL) + (1 - Y) * np.log(1 - AL))
-        return float(cost)
+        cost = float(np.squeeze(cost))
         """,
     ),
     _mistake(
@@ -235,7 +119,6 @@ MISTAKES = [
         dW = np.dot(dZ, A_prev.T) / m
         db = np.sum(dZ, axis=1) / m
         dA_prev = np.dot(W.T, dZ)
-        return dA_prev, dW, db
         """,
     ),
     _mistake(
@@ -249,7 +132,6 @@ MISTAKES = [
         dW = np.dot(A_prev, dZ.T) / m
         db = np.sum(dZ, axis=1, keepdims=True) / m
         dA_prev = np.dot(W.T, dZ)
-        return dA_prev, dW, db
         """,
     ),
     _mistake(
@@ -264,7 +146,7 @@ MISTAKES = [
             dZ = np.where(dA > 0, dA, 0.0)
         else:
             dZ = sigmoid_backward(dA, activation_cache)
-        return linear_backward(dZ, linear_cache)
+        dA_prev, dW, db = linear_backward(dZ, linear_cache)
         """,
     ),
     _mistake(
@@ -286,7 +168,6 @@ MISTAKES = [
             grads["dA" + str(l + 1)] = dA_prev
             grads["dW" + str(l + 1)] = dW
             grads["db" + str(l + 1)] = db
-        return grads
         """,
     ),
     _mistake(
@@ -304,7 +185,6 @@ MISTAKES = [
             grads["dA" + str(l - 1)] = dA
             grads["dW" + str(l)] = dW
             grads["db" + str(l)] = db
-        return grads
         """,
     ),
     _mistake(
@@ -318,7 +198,6 @@ MISTAKES = [
         for l in range(1, L + 1):
             updated["W" + str(l)] = parameters["W" + str(l)] + learning_rate * grads["dW" + str(l)]
             updated["b" + str(l)] = parameters["b" + str(l)] + learning_rate * grads["db" + str(l)]
-        return updated
         """,
     ),
     _mistake(
@@ -335,7 +214,6 @@ MISTAKES = [
                 costs.append(compute_cost(AL, Y))
             grads = L_model_backward(AL, Y, caches)
             update_parameters(parameters, grads, learning_rate)
-        return parameters, costs
         """,
     ),
     _mistake(
@@ -351,7 +229,6 @@ MISTAKES = [
         for l in range(1, L):
             parameters["W" + str(l)] = np.random.randn(layer_dims[l], layer_dims[l - 1]) * 0.01
             parameters["b" + str(l)] = np.zeros(layer_dims[l])
-        return parameters
         """,
     ),
     _mistake(
@@ -362,7 +239,6 @@ MISTAKES = [
         """
         Z = np.dot(W, A)
         cache = (A, W, b)
-        return Z, cache
         """,
     ),
     _mistake(
@@ -376,7 +252,6 @@ MISTAKES = [
         dW = np.dot(dZ, A_prev.T)
         db = np.sum(dZ, axis=1, keepdims=True)
         dA_prev = np.dot(W.T, dZ)
-        return dA_prev, dW, db
         """,
     ),
     _mistake(
@@ -390,7 +265,6 @@ MISTAKES = [
         dW = np.dot(dZ, A_prev.T) / m
         db = np.sum(dZ, axis=1, keepdims=True) / m
         dA_prev = np.dot(W.T, dZ) / m
-        return dA_prev, dW, db
         """,
     ),
     _mistake(
@@ -405,7 +279,7 @@ MISTAKES = [
         else:
             Z = activation_cache
             dZ = dA * Z * (1 - Z)
-        return linear_backward(dZ, linear_cache)
+        dA_prev, dW, db = linear_backward(dZ, linear_cache)
         """,
     ),
     _mistake(
@@ -428,7 +302,6 @@ MISTAKES = [
             grads["dA" + str(l - 1)] = dA_prev
             grads["dW" + str(l)] = dW
             grads["db" + str(l)] = db
-        return grads
         """,
     ),
     _mistake(
@@ -450,7 +323,6 @@ MISTAKES = [
             grads["dA" + str(l - 1)] = dA_prev
             grads["dW" + str(l)] = dW
             grads["db" + str(l)] = db
-        return grads
         """,
     ),
 ]

@@ -1,102 +1,18 @@
 """Mistakes students really make in assignment 04_initialization (FC layer, initializers)."""
 
-from textwrap import dedent, indent
-
 from course_lib.mistakes import Mistake
 
 ASSIGNMENT = "04_initialization"
 #: where course_lib keeps the reference implementations of its graded cells
 REFERENCE_MODULES = ("course_lib.initialization", "course_lib.fc_layers")
 
-_FC_HEADER = '''\
-class FC:
-    """A fully connected layer with a sigmoid output, weights stored as in the article.
 
-    w: weights, shape (in_num, out_num), one column per output unit
-    b: biases, shape (out_num, 1)
-    forward(x): x (in_num, m) -> y = sigmoid(w.T @ x + b), shape (out_num, m)
-    backward(residual): dLoss/dy (out_num, m) -> dLoss/dx (in_num, m); one gradient step
-        on w and b with step size lr (gradients summed over the examples, not divided by m)
-    """
-
-    def __init__(self, in_num, out_num, lr=0.1, rng=None):
-        rng = np.random.default_rng(0) if rng is None else rng
-        self.in_num = in_num
-        self.out_num = out_num
-        self.lr = lr
-        self.w = rng.standard_normal((in_num, out_num))
-        self.b = np.zeros((out_num, 1))
-        self.x = None   # the input of the last forward pass, (in_num, m)
-        self.y = None   # the output of the last forward pass, (out_num, m)
-
-    def forward(self, x):
-        """x (in_num, m) -> y = sigmoid(w.T @ x + b), shape (out_num, m). Stores x and y."""
-'''
-
-_FC_BACKWARD_HEADER = '''
-    def backward(self, residual):
-        """residual = dLoss/dy (out_num, m) -> returns dLoss/dx (in_num, m).
-
-        Also updates w and b: w -= lr * grad_w, b -= lr * grad_b, where grad_w (in_num, out_num)
-        and grad_b (out_num, 1) are summed over the m examples (not divided by m).
-        """
-'''
-
-_FORWARD = """
-self.x = x
-self.y = sigmoid(self.w.T @ x + self.b)
-return self.y
-"""
-
-_BACKWARD = """
-residual_z = residual * self.y * (1 - self.y)
-grad_w = self.x @ residual_z.T
-grad_b = np.sum(residual_z, axis=1, keepdims=True)
-residual_x = self.w @ residual_z
-self.w = self.w - self.lr * grad_w
-self.b = self.b - self.lr * grad_b
-return residual_x
-"""
-
-
-def _body(code: str) -> str:
-    return indent(dedent(code).strip("\n"), " " * 8) + "\n"
-
-
-def _fc(name: str, hint: str, forward: str = _FORWARD, backward: str = _BACKWARD) -> Mistake:
-    source = _FC_HEADER + _body(forward) + _FC_BACKWARD_HEADER + _body(backward)
-    return Mistake(assignment=ASSIGNMENT, cell="FC", name=name, hint=hint, source=source)
-
-
-def _init_header(name: str, signature: str, summary: str, weights: str) -> str:
-    return f'''\
-def {name}({signature}):
-    """{summary}
-
-    layers_dims: list of the layer sizes [n0, n1, ..., nL]
-    Returns parameters: dict "W1", "b1", ..., "WL", "bL" with W{{l}} of shape
-        (layers_dims[l], layers_dims[l-1]) {weights} and b{{l}} zeros of shape (layers_dims[l], 1).
-    Calls np.random.seed(3) first.
-    """
-'''
-
-
-_INIT_HEADERS = {
-    "initialize_parameters_zeros": _init_header(
-        "initialize_parameters_zeros", "layers_dims", "Every weight and every bias zero.",
-        "all zeros"),
-    "initialize_parameters_constant": _init_header(
-        "initialize_parameters_constant", "layers_dims, value=1.0",
-        "Every weight equal to value, every bias zero.", "all equal to value"),
-    "initialize_parameters_random": _init_header(
-        "initialize_parameters_random", "layers_dims",
-        "Large random weights (standard normal times 10), zero biases.",
-        "np.random.randn(...) * 10"),
-    "initialize_parameters_he": _init_header(
-        "initialize_parameters_he", "layers_dims",
-        "He initialization: random weights scaled by sqrt(2 / n[l-1]), zero biases.",
-        "np.random.randn(...) * np.sqrt(2 / layers_dims[l-1])"),
-}
+def _fc(name: str, hint: str, **wrong: str) -> Mistake:
+    """A mistake in one method of the class FC: ``forward=`` or ``backward=`` its wrong body
+    (the other method keeps the notebook's solution)."""
+    ((method, body),) = wrong.items()
+    return Mistake(assignment=ASSIGNMENT, cell="FC", name=name, hint=hint, body=body,
+                   method=method)
 
 
 def _init(cell: str, name: str, hint: str, weight: str, bias: str = "np.zeros((layers_dims[l], 1))",
@@ -110,8 +26,7 @@ def _init(cell: str, name: str, hint: str, weight: str, bias: str = "np.zeros((l
         f'    parameters["b" + str(l)] = {bias}',
         "return parameters",
     ]
-    source = _INIT_HEADERS[cell] + indent("\n".join(lines), "    ") + "\n"
-    return Mistake(assignment=ASSIGNMENT, cell=cell, name=name, hint=hint, source=source)
+    return Mistake(assignment=ASSIGNMENT, cell=cell, name=name, hint=hint, body="\n".join(lines))
 
 
 MISTAKES = [

@@ -15,16 +15,9 @@ MISTAKES = [
             "sigmoid(2) comes out as 0.12 instead of 0.88: your function computes sigmoid(-z). "
             "The exponent is e^(-z): write np.exp(-z)."
         ),
-        source='''\
-def sigmoid(z):
-    """The logistic function 1 / (1 + exp(-z)), element by element.
-
-    z: a number or a numpy array of any shape.
-    Returns: an array of the same shape as z (a number for a number), values in (0, 1).
-    """
-    s = 1 / (1 + np.exp(z))
-    return s
-''',
+        body="""
+            s = 1 / (1 + np.exp(z))
+        """,
     ),
     Mistake(
         assignment=ASSIGNMENT,
@@ -34,17 +27,10 @@ def sigmoid(z):
             "w has shape (dim,) but must be (dim, 1): np.zeros(dim) makes a 1-D array. Pass the "
             "shape as a tuple, np.zeros((dim, 1))."
         ),
-        source='''\
-def initialize_with_zeros(dim):
-    """Zero parameters for a neuron with dim inputs.
-
-    dim: the number of input features n.
-    Returns: (w, b) with w a numpy array of zeros of shape (dim, 1) and b = 0.0.
-    """
-    w = np.zeros(dim)
-    b = 0.0
-    return w, b
-''',
+        body="""
+            w = np.zeros(dim)
+            b = 0.0
+        """,
     ),
     Mistake(
         assignment=ASSIGNMENT,
@@ -55,25 +41,14 @@ def initialize_with_zeros(dim):
             "cost is an average over the m examples, so its gradient is an average too: divide by "
             "m."
         ),
-        source='''\
-def propagate(w, b, X, Y):
-    """Cost of the neuron (w, b) on the data (X, Y) and its gradient.
-
-    w: weights, shape (n, 1);  b: bias, a number
-    X: data, shape (n, m), one example per column;  Y: labels 0/1, shape (1, m)
-    Returns: (grads, cost) with grads = {"dw": array of shape (n, 1), "db": a number}
-             and cost the cross-entropy J, a number.
-    """
-    m = X.shape[1]
-    A = sigmoid(w.T @ X + b)
-    cost = -np.sum(Y * np.log(A) + (1 - Y) * np.log(1 - A)) / m
-    dZ = A - Y
-    dw = X @ dZ.T
-    db = np.sum(dZ)
-    assert np.shape(dw) == np.shape(w), f"dw has shape {np.shape(dw)} but w has {np.shape(w)}"
-    grads = {"dw": dw, "db": float(db)}
-    return grads, float(cost)
-''',
+        body="""
+            m = X.shape[1]
+            A = sigmoid(w.T @ X + b)
+            cost = -np.sum(Y * np.log(A) + (1 - Y) * np.log(1 - A)) / m
+            dZ = A - Y
+            dw = X @ dZ.T
+            db = np.sum(dZ)
+        """,
     ),
     Mistake(
         assignment=ASSIGNMENT,
@@ -83,25 +58,14 @@ def propagate(w, b, X, Y):
             "The cost has the opposite sign (ratio -1.0). Logs of probabilities are negative, so "
             "the cross-entropy needs a minus sign in front of the sum to be positive."
         ),
-        source='''\
-def propagate(w, b, X, Y):
-    """Cost of the neuron (w, b) on the data (X, Y) and its gradient.
-
-    w: weights, shape (n, 1);  b: bias, a number
-    X: data, shape (n, m), one example per column;  Y: labels 0/1, shape (1, m)
-    Returns: (grads, cost) with grads = {"dw": array of shape (n, 1), "db": a number}
-             and cost the cross-entropy J, a number.
-    """
-    m = X.shape[1]
-    A = sigmoid(w.T @ X + b)
-    cost = np.sum(Y * np.log(A) + (1 - Y) * np.log(1 - A)) / m
-    dZ = A - Y
-    dw = X @ dZ.T / m
-    db = np.sum(dZ) / m
-    assert np.shape(dw) == np.shape(w), f"dw has shape {np.shape(dw)} but w has {np.shape(w)}"
-    grads = {"dw": dw, "db": float(db)}
-    return grads, float(cost)
-''',
+        body="""
+            m = X.shape[1]
+            A = sigmoid(w.T @ X + b)
+            cost = np.sum(Y * np.log(A) + (1 - Y) * np.log(1 - A)) / m
+            dZ = A - Y
+            dw = X @ dZ.T / m
+            db = np.sum(dZ) / m
+        """,
     ),
     Mistake(
         assignment=ASSIGNMENT,
@@ -111,25 +75,14 @@ def propagate(w, b, X, Y):
             "dw has shape (1, n) but w is (n, 1): the product is in the wrong order. X is (n, m) "
             "and (A - Y).T is (m, 1), so dw = X @ (A - Y).T / m."
         ),
-        source='''\
-def propagate(w, b, X, Y):
-    """Cost of the neuron (w, b) on the data (X, Y) and its gradient.
-
-    w: weights, shape (n, 1);  b: bias, a number
-    X: data, shape (n, m), one example per column;  Y: labels 0/1, shape (1, m)
-    Returns: (grads, cost) with grads = {"dw": array of shape (n, 1), "db": a number}
-             and cost the cross-entropy J, a number.
-    """
-    m = X.shape[1]
-    A = sigmoid(w.T @ X + b)
-    cost = -np.sum(Y * np.log(A) + (1 - Y) * np.log(1 - A)) / m
-    dZ = A - Y
-    dw = dZ @ X.T / m
-    db = np.sum(dZ) / m
-    assert np.shape(dw) == np.shape(w), f"dw has shape {np.shape(dw)} but w has {np.shape(w)}"
-    grads = {"dw": dw, "db": float(db)}
-    return grads, float(cost)
-''',
+        body="""
+            m = X.shape[1]
+            A = sigmoid(w.T @ X + b)
+            cost = -np.sum(Y * np.log(A) + (1 - Y) * np.log(1 - A)) / m
+            dZ = A - Y
+            dw = dZ @ X.T / m
+            db = np.sum(dZ) / m
+        """,
     ),
     Mistake(
         assignment=ASSIGNMENT,
@@ -140,25 +93,14 @@ def propagate(w, b, X, Y):
             "every example gets the same z. Use the matrix product w.T @ X, which gives one z per "
             "example (shape (1, m))."
         ),
-        source='''\
-def propagate(w, b, X, Y):
-    """Cost of the neuron (w, b) on the data (X, Y) and its gradient.
-
-    w: weights, shape (n, 1);  b: bias, a number
-    X: data, shape (n, m), one example per column;  Y: labels 0/1, shape (1, m)
-    Returns: (grads, cost) with grads = {"dw": array of shape (n, 1), "db": a number}
-             and cost the cross-entropy J, a number.
-    """
-    m = X.shape[1]
-    A = sigmoid(np.sum(w * X) + b)
-    cost = -np.sum(Y * np.log(A) + (1 - Y) * np.log(1 - A)) / m
-    dZ = A - Y
-    dw = X @ dZ.T / m
-    db = np.sum(dZ) / m
-    assert np.shape(dw) == np.shape(w), f"dw has shape {np.shape(dw)} but w has {np.shape(w)}"
-    grads = {"dw": dw, "db": float(db)}
-    return grads, float(cost)
-''',
+        body="""
+            m = X.shape[1]
+            A = sigmoid(np.sum(w * X) + b)
+            cost = -np.sum(Y * np.log(A) + (1 - Y) * np.log(1 - A)) / m
+            dZ = A - Y
+            dw = X @ dZ.T / m
+            db = np.sum(dZ) / m
+        """,
     ),
     Mistake(
         assignment=ASSIGNMENT,
@@ -169,31 +111,16 @@ def propagate(w, b, X, Y):
             "passed in has changed too. Write w = w - learning_rate * grads['dw'], which makes a "
             "new array."
         ),
-        source='''\
-def optimize(w, b, X, Y, num_iterations=100, learning_rate=0.009, print_cost=False):
-    """Gradient descent on the neuron's parameters.
-
-    w: initial weights, shape (n, 1);  b: initial bias, a number
-    X: data, shape (n, m);  Y: labels 0/1, shape (1, m)
-    num_iterations: number of gradient steps;  learning_rate: the step size alpha
-    print_cost: print the cost every 100 steps
-    Returns: (params, grads, costs) with params = {"w": ..., "b": ...} after the last step,
-             grads = {"dw": ..., "db": ...} computed at the last step, and costs the list
-             of costs at steps 0, 100, 200, ... (before those steps' updates).
-    The arrays passed in are not modified.
-    """
-    costs = []
-    for i in range(num_iterations):
-        grads, cost = propagate(w, b, X, Y)
-        w -= learning_rate * grads["dw"]
-        b -= learning_rate * grads["db"]
-        if i % 100 == 0:
-            costs.append(cost)
-            if print_cost:
-                print(f"Cost after iteration {i}: {cost:f}")
-    params = {"w": w, "b": b}
-    return params, grads, costs
-''',
+        body="""
+            for i in range(num_iterations):
+                grads, cost = propagate(w, b, X, Y)
+                w -= learning_rate * grads["dw"]
+                b -= learning_rate * grads["db"]
+                if i % 100 == 0:
+                    costs.append(cost)
+                    if print_cost:
+                        print(f"Cost after iteration {i}: {cost:f}")
+        """,
     ),
     Mistake(
         assignment=ASSIGNMENT,
@@ -204,31 +131,16 @@ def optimize(w, b, X, Y, num_iterations=100, learning_rate=0.009, print_cost=Fal
             "arguments X and Y. A function must use only its arguments: call propagate(w, b, X, "
             "Y)."
         ),
-        source='''\
-def optimize(w, b, X, Y, num_iterations=100, learning_rate=0.009, print_cost=False):
-    """Gradient descent on the neuron's parameters.
-
-    w: initial weights, shape (n, 1);  b: initial bias, a number
-    X: data, shape (n, m);  Y: labels 0/1, shape (1, m)
-    num_iterations: number of gradient steps;  learning_rate: the step size alpha
-    print_cost: print the cost every 100 steps
-    Returns: (params, grads, costs) with params = {"w": ..., "b": ...} after the last step,
-             grads = {"dw": ..., "db": ...} computed at the last step, and costs the list
-             of costs at steps 0, 100, 200, ... (before those steps' updates).
-    The arrays passed in are not modified.
-    """
-    costs = []
-    for i in range(num_iterations):
-        grads, cost = propagate(w, b, X_train, Y_train)
-        w = w - learning_rate * grads["dw"]
-        b = b - learning_rate * grads["db"]
-        if i % 100 == 0:
-            costs.append(cost)
-            if print_cost:
-                print(f"Cost after iteration {i}: {cost:f}")
-    params = {"w": w, "b": b}
-    return params, grads, costs
-''',
+        body="""
+            for i in range(num_iterations):
+                grads, cost = propagate(w, b, X_train, Y_train)
+                w = w - learning_rate * grads["dw"]
+                b = b - learning_rate * grads["db"]
+                if i % 100 == 0:
+                    costs.append(cost)
+                    if print_cost:
+                        print(f"Cost after iteration {i}: {cost:f}")
+        """,
     ),
     Mistake(
         assignment=ASSIGNMENT,
@@ -238,18 +150,10 @@ def optimize(w, b, X, Y, num_iterations=100, learning_rate=0.009, print_cost=Fal
             "A is a probability, always above 0, so A > 0 answers 1 for every example. Threshold "
             "the probability at 0.5 (or, equivalently, z = w.T @ X + b at 0)."
         ),
-        source='''\
-def predict(w, b, X):
-    """The neuron's answers (0 or 1) for the examples in X.
-
-    w: weights, shape (n, 1);  b: bias, a number;  X: data, shape (n, m)
-    Returns: a float array of shape (1, m) holding 1.0 where sigmoid(w.T X + b) > 0.5
-             and 0.0 elsewhere.
-    """
-    A = sigmoid(w.T @ X + b)
-    Y_prediction = (A > 0).astype(float)
-    return Y_prediction
-''',
+        body="""
+            A = sigmoid(w.T @ X + b)
+            Y_prediction = (A > 0).astype(float)
+        """,
     ),
     Mistake(
         assignment=ASSIGNMENT,
@@ -260,30 +164,15 @@ def predict(w, b, X):
             "model(..., num_iterations=300, learning_rate=0.1) trains differently than asked. "
             "Pass num_iterations and learning_rate on to optimize."
         ),
-        source='''\
-def model(X_train, Y_train, X_test, Y_test, num_iterations=2000, learning_rate=0.5,
-          print_cost=False):
-    """Train a neuron from zero parameters on (X_train, Y_train) and evaluate it.
-
-    X_train: shape (n, m_train);  Y_train: shape (1, m_train)
-    X_test: shape (n, m_test);  Y_test: shape (1, m_test)
-    Returns: a dict with keys
-      "costs" (from optimize), "w" (n, 1), "b", "Y_prediction_train" (1, m_train),
-      "Y_prediction_test" (1, m_test), "train_accuracy" and "test_accuracy" (fractions
-      between 0 and 1), "learning_rate", "num_iterations".
-    """
-    w, b = initialize_with_zeros(X_train.shape[0])
-    params, grads, costs = optimize(w, b, X_train, Y_train, 2000, 0.5, print_cost)
-    w, b = params["w"], params["b"]
-    Y_prediction_train = predict(w, b, X_train)
-    Y_prediction_test = predict(w, b, X_test)
-    train_accuracy = float(np.mean(Y_prediction_train == Y_train))
-    test_accuracy = float(np.mean(Y_prediction_test == Y_test))
-    return {"costs": costs, "w": w, "b": b,
-            "Y_prediction_train": Y_prediction_train, "Y_prediction_test": Y_prediction_test,
-            "train_accuracy": train_accuracy, "test_accuracy": test_accuracy,
-            "learning_rate": learning_rate, "num_iterations": num_iterations}
-''',
+        body="""
+            w, b = initialize_with_zeros(X_train.shape[0])
+            params, grads, costs = optimize(w, b, X_train, Y_train, 2000, 0.5, print_cost)
+            w, b = params["w"], params["b"]
+            Y_prediction_train = predict(w, b, X_train)
+            Y_prediction_test = predict(w, b, X_test)
+            train_accuracy = float(np.mean(Y_prediction_train == Y_train))
+            test_accuracy = float(np.mean(Y_prediction_test == Y_test))
+        """,
     ),
     Mistake(
         assignment=ASSIGNMENT,
@@ -294,25 +183,14 @@ def model(X_train, Y_train, X_test, Y_test, num_iterations=2000, learning_rate=0
             "to m): you divided db by m but not dw. Both are averages over the m examples: dw = X "
             "@ (A - Y).T / m."
         ),
-        source='''\
-def propagate(w, b, X, Y):
-    """Cost of the neuron (w, b) on the data (X, Y) and its gradient.
-
-    w: weights, shape (n, 1);  b: bias, a number
-    X: data, shape (n, m), one example per column;  Y: labels 0/1, shape (1, m)
-    Returns: (grads, cost) with grads = {"dw": array of shape (n, 1), "db": a number}
-             and cost the cross-entropy J, a number.
-    """
-    m = X.shape[1]
-    A = sigmoid(w.T @ X + b)
-    cost = -np.sum(Y * np.log(A) + (1 - Y) * np.log(1 - A)) / m
-    dZ = A - Y
-    dw = X @ dZ.T
-    db = np.sum(dZ) / m
-    assert np.shape(dw) == np.shape(w), f"dw has shape {np.shape(dw)} but w has {np.shape(w)}"
-    grads = {"dw": dw, "db": float(db)}
-    return grads, float(cost)
-''',
+        body="""
+            m = X.shape[1]
+            A = sigmoid(w.T @ X + b)
+            cost = -np.sum(Y * np.log(A) + (1 - Y) * np.log(1 - A)) / m
+            dZ = A - Y
+            dw = X @ dZ.T
+            db = np.sum(dZ) / m
+        """,
     ),
     Mistake(
         assignment=ASSIGNMENT,
@@ -323,25 +201,14 @@ def propagate(w, b, X, Y):
             "sum, -np.sum(Y * np.log(A) + (1 - Y) * np.log(1 - A)) / m. A minus before the second "
             "term rewards wrong answers on the examples with label 0."
         ),
-        source='''\
-def propagate(w, b, X, Y):
-    """Cost of the neuron (w, b) on the data (X, Y) and its gradient.
-
-    w: weights, shape (n, 1);  b: bias, a number
-    X: data, shape (n, m), one example per column;  Y: labels 0/1, shape (1, m)
-    Returns: (grads, cost) with grads = {"dw": array of shape (n, 1), "db": a number}
-             and cost the cross-entropy J, a number.
-    """
-    m = X.shape[1]
-    A = sigmoid(w.T @ X + b)
-    cost = -np.sum(Y * np.log(A) - (1 - Y) * np.log(1 - A)) / m
-    dZ = A - Y
-    dw = X @ dZ.T / m
-    db = np.sum(dZ) / m
-    assert np.shape(dw) == np.shape(w), f"dw has shape {np.shape(dw)} but w has {np.shape(w)}"
-    grads = {"dw": dw, "db": float(db)}
-    return grads, float(cost)
-''',
+        body="""
+            m = X.shape[1]
+            A = sigmoid(w.T @ X + b)
+            cost = -np.sum(Y * np.log(A) - (1 - Y) * np.log(1 - A)) / m
+            dZ = A - Y
+            dw = X @ dZ.T / m
+            db = np.sum(dZ) / m
+        """,
     ),
     Mistake(
         assignment=ASSIGNMENT,
@@ -352,24 +219,13 @@ def propagate(w, b, X, Y):
             "example keeps its own column). The sum over the examples is a matrix product: dw = X "
             "@ (A - Y).T / m (or np.dot(X, dZ.T) / m)."
         ),
-        source='''\
-def propagate(w, b, X, Y):
-    """Cost of the neuron (w, b) on the data (X, Y) and its gradient.
-
-    w: weights, shape (n, 1);  b: bias, a number
-    X: data, shape (n, m), one example per column;  Y: labels 0/1, shape (1, m)
-    Returns: (grads, cost) with grads = {"dw": array of shape (n, 1), "db": a number}
-             and cost the cross-entropy J, a number.
-    """
-    m = X.shape[1]
-    A = sigmoid(w.T @ X + b)
-    cost = -np.sum(Y * np.log(A) + (1 - Y) * np.log(1 - A)) / m
-    dZ = A - Y
-    dw = X * dZ / m
-    db = np.sum(dZ) / m
-    assert np.shape(dw) == np.shape(w), f"dw has shape {np.shape(dw)} but w has {np.shape(w)}"
-    grads = {"dw": dw, "db": float(db)}
-    return grads, float(cost)
-''',
+        body="""
+            m = X.shape[1]
+            A = sigmoid(w.T @ X + b)
+            cost = -np.sum(Y * np.log(A) + (1 - Y) * np.log(1 - A)) / m
+            dZ = A - Y
+            dw = X * dZ / m
+            db = np.sum(dZ) / m
+        """,
     ),
 ]

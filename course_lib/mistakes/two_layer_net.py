@@ -16,21 +16,12 @@ MISTAKES = [
             "Adding an (n_h,) bias to an (n_h, m) matrix broadcasts along the wrong axis. Use "
             "np.zeros((hidden_size, 1))."
         ),
-        source='''\
-def init_parameters(input_size, hidden_size, output_size):
-    """Random small weights and zero biases for the two-layer network.
-
-    input_size: n_x;  hidden_size: n_h;  output_size: n_y
-    Returns: {"w1": (n_h, n_x), "b1": (n_h, 1), "w2": (n_y, n_h), "b2": (n_y, 1)}, with
-             w1 = np.random.randn(n_h, n_x) * 0.01 drawn first, then w2 likewise; zero biases.
-    """
-    w1 = np.random.randn(hidden_size, input_size) * 0.01
-    b1 = np.zeros(hidden_size)
-    w2 = np.random.randn(output_size, hidden_size) * 0.01
-    b2 = np.zeros(output_size)
-    parameters = {"w1": w1, "b1": b1, "w2": w2, "b2": b2}
-    return parameters
-''',
+        body="""
+            w1 = np.random.randn(hidden_size, input_size) * 0.01
+            b1 = np.zeros(hidden_size)
+            w2 = np.random.randn(output_size, hidden_size) * 0.01
+            b2 = np.zeros(output_size)
+        """,
     ),
     Mistake(
         assignment=ASSIGNMENT,
@@ -41,21 +32,12 @@ def init_parameters(input_size, hidden_size, output_size):
             "blog post did. Draw zero-mean weights with np.random.randn(...) * 0.01 (section 7 "
             "explains why zero-mean is the norm)."
         ),
-        source='''\
-def init_parameters(input_size, hidden_size, output_size):
-    """Random small weights and zero biases for the two-layer network.
-
-    input_size: n_x;  hidden_size: n_h;  output_size: n_y
-    Returns: {"w1": (n_h, n_x), "b1": (n_h, 1), "w2": (n_y, n_h), "b2": (n_y, 1)}, with
-             w1 = np.random.randn(n_h, n_x) * 0.01 drawn first, then w2 likewise; zero biases.
-    """
-    w1 = np.random.rand(hidden_size, input_size) * 0.01
-    b1 = np.zeros((hidden_size, 1))
-    w2 = np.random.rand(output_size, hidden_size) * 0.01
-    b2 = np.zeros((output_size, 1))
-    parameters = {"w1": w1, "b1": b1, "w2": w2, "b2": b2}
-    return parameters
-''',
+        body="""
+            w1 = np.random.rand(hidden_size, input_size) * 0.01
+            b1 = np.zeros((hidden_size, 1))
+            w2 = np.random.rand(output_size, hidden_size) * 0.01
+            b2 = np.zeros((output_size, 1))
+        """,
     ),
     Mistake(
         assignment=ASSIGNMENT,
@@ -65,23 +47,12 @@ def init_parameters(input_size, hidden_size, output_size):
             "A1 is wrong while Z1 is right: the hidden layer uses tanh, not the sigmoid. Write A1 "
             "= np.tanh(Z1); the sigmoid is only for the output A2."
         ),
-        source='''\
-def forward_propagation(X, parameters):
-    """The forward pass of the two-layer network.
-
-    X: shape (n_x, m);  parameters: {"w1", "b1", "w2", "b2"} as made by init_parameters
-    Returns: (A2, cache) with A2 of shape (n_y, m), the output probabilities, and
-             cache = {"Z1": (n_h, m), "A1": (n_h, m), "Z2": (n_y, m), "A2": (n_y, m)}.
-    """
-    w1, b1 = parameters["w1"], parameters["b1"]
-    w2, b2 = parameters["w2"], parameters["b2"]
-    Z1 = w1 @ X + b1
-    A1 = sigmoid(Z1)
-    Z2 = w2 @ A1 + b2
-    A2 = sigmoid(Z2)
-    cache = {"Z1": Z1, "A1": A1, "Z2": Z2, "A2": A2}
-    return A2, cache
-''',
+        body="""
+            Z1 = w1 @ X + b1
+            A1 = sigmoid(Z1)
+            Z2 = w2 @ A1 + b2
+            A2 = sigmoid(Z2)
+        """,
     ),
     Mistake(
         assignment=ASSIGNMENT,
@@ -91,17 +62,10 @@ def forward_propagation(X, parameters):
             "The cost has the opposite sign (ratio -1.0): the logs of probabilities are negative, "
             "the cross-entropy puts a minus sign in front of the sum."
         ),
-        source='''\
-def compute_cost(A2, Y):
-    """The cross-entropy cost of the predictions A2 for the labels Y.
-
-    A2: output probabilities, shape (1, m);  Y: labels 0/1, shape (1, m)
-    Returns: the cost J, a number.
-    """
-    m = Y.shape[1]
-    cost = np.sum(Y * np.log(A2) + (1 - Y) * np.log(1 - A2)) / m
-    return float(cost)
-''',
+        body="""
+            m = Y.shape[1]
+            cost = np.sum(Y * np.log(A2) + (1 - Y) * np.log(1 - A2)) / m
+        """,
     ),
     Mistake(
         assignment=ASSIGNMENT,
@@ -111,27 +75,16 @@ def compute_cost(A2, Y):
             "dw1 and db1 are wrong while dw2 and db2 are right: the slope of tanh is 1 - "
             "tanh(z)^2, i.e. 1 - A1 ** 2 with the cached output A1, not 1 - Z1 ** 2."
         ),
-        source='''\
-def back_propagation(parameters, cache, X, Y):
-    """Gradients of the cost with respect to w1, b1, w2, b2.
-
-    parameters: {"w1", "b1", "w2", "b2"};  cache: {"Z1", "A1", "Z2", "A2"} from
-    forward_propagation;  X: shape (n_x, m);  Y: labels 0/1, shape (n_y, m)
-    Returns: {"dw1": (n_h, n_x), "db1": (n_h, 1), "dw2": (n_y, n_h), "db2": (n_y, 1)}.
-    """
-    w2 = parameters["w2"]
-    A1, A2 = cache["A1"], cache["A2"]
-    Z1 = cache["Z1"]
-    m = X.shape[1]
-    dZ2 = A2 - Y
-    dw2 = dZ2 @ A1.T / m
-    db2 = np.sum(dZ2, axis=1, keepdims=True) / m
-    dZ1 = (w2.T @ dZ2) * (1 - Z1 ** 2)
-    dw1 = dZ1 @ X.T / m
-    db1 = np.sum(dZ1, axis=1, keepdims=True) / m
-    grads = {"dw1": dw1, "db1": db1, "dw2": dw2, "db2": db2}
-    return grads
-''',
+        body="""
+            Z1 = cache["Z1"]
+            m = X.shape[1]
+            dZ2 = A2 - Y
+            dw2 = dZ2 @ A1.T / m
+            db2 = np.sum(dZ2, axis=1, keepdims=True) / m
+            dZ1 = (w2.T @ dZ2) * (1 - Z1 ** 2)
+            dw1 = dZ1 @ X.T / m
+            db1 = np.sum(dZ1, axis=1, keepdims=True) / m
+        """,
     ),
     Mistake(
         assignment=ASSIGNMENT,
@@ -142,25 +95,14 @@ def back_propagation(parameters, cache, X, Y):
             "back_propagation never defines m, so Python uses the notebook's global m = 400. "
             "Define it from the arguments: m = X.shape[1]. Section 7 tells the whole story."
         ),
-        source='''\
-def back_propagation(parameters, cache, X, Y):
-    """Gradients of the cost with respect to w1, b1, w2, b2.
-
-    parameters: {"w1", "b1", "w2", "b2"};  cache: {"Z1", "A1", "Z2", "A2"} from
-    forward_propagation;  X: shape (n_x, m);  Y: labels 0/1, shape (n_y, m)
-    Returns: {"dw1": (n_h, n_x), "db1": (n_h, 1), "dw2": (n_y, n_h), "db2": (n_y, 1)}.
-    """
-    w2 = parameters["w2"]
-    A1, A2 = cache["A1"], cache["A2"]
-    dZ2 = A2 - Y
-    dw2 = dZ2 @ A1.T / m
-    db2 = np.sum(dZ2, axis=1, keepdims=True) / m
-    dZ1 = (w2.T @ dZ2) * (1 - A1 ** 2)
-    dw1 = dZ1 @ X.T / m
-    db1 = np.sum(dZ1, axis=1, keepdims=True) / m
-    grads = {"dw1": dw1, "db1": db1, "dw2": dw2, "db2": db2}
-    return grads
-''',
+        body="""
+            dZ2 = A2 - Y
+            dw2 = dZ2 @ A1.T / m
+            db2 = np.sum(dZ2, axis=1, keepdims=True) / m
+            dZ1 = (w2.T @ dZ2) * (1 - A1 ** 2)
+            dw1 = dZ1 @ X.T / m
+            db1 = np.sum(dZ1, axis=1, keepdims=True) / m
+        """,
     ),
     Mistake(
         assignment=ASSIGNMENT,
@@ -170,21 +112,12 @@ def back_propagation(parameters, cache, X, Y):
             "Every parameter moved the wrong way: the gradient points uphill, so gradient descent "
             "subtracts it, theta = theta - learning_rate * dtheta."
         ),
-        source='''\
-def gradient_descent(parameters, grads, learning_rate):
-    """One gradient-descent step.
-
-    parameters: {"w1", "b1", "w2", "b2"};  grads: {"dw1", "db1", "dw2", "db2"}, same shapes
-    learning_rate: the step size alpha
-    Returns: a new dict {"w1", "b1", "w2", "b2"} with theta - learning_rate * dtheta;
-             the dicts and arrays passed in are not modified.
-    """
-    w1 = parameters["w1"] + learning_rate * grads["dw1"]
-    b1 = parameters["b1"] + learning_rate * grads["db1"]
-    w2 = parameters["w2"] + learning_rate * grads["dw2"]
-    b2 = parameters["b2"] + learning_rate * grads["db2"]
-    return {"w1": w1, "b1": b1, "w2": w2, "b2": b2}
-''',
+        body="""
+            w1 = parameters["w1"] + learning_rate * grads["dw1"]
+            b1 = parameters["b1"] + learning_rate * grads["db1"]
+            w2 = parameters["w2"] + learning_rate * grads["dw2"]
+            b2 = parameters["b2"] + learning_rate * grads["db2"]
+        """,
     ),
     Mistake(
         assignment=ASSIGNMENT,
@@ -192,21 +125,13 @@ def gradient_descent(parameters, grads, learning_rate):
         name="updates_inputs_in_place",
         hint=(
             "The parameters passed in changed: -= updates the caller's arrays in place. Build new "
-            "arrays, w1 = parameters['w1'] - learning_rate * grads['dw1'], and return a new dict."
+            "arrays instead: w1 = parameters['w1'] - learning_rate * grads['dw1'], and so on."
         ),
-        source='''\
-def gradient_descent(parameters, grads, learning_rate):
-    """One gradient-descent step.
-
-    parameters: {"w1", "b1", "w2", "b2"};  grads: {"dw1", "db1", "dw2", "db2"}, same shapes
-    learning_rate: the step size alpha
-    Returns: a new dict {"w1", "b1", "w2", "b2"} with theta - learning_rate * dtheta;
-             the dicts and arrays passed in are not modified.
-    """
-    for key in ("w1", "b1", "w2", "b2"):
-        parameters[key] -= learning_rate * grads["d" + key]
-    return parameters
-''',
+        body="""
+            for key in ("w1", "b1", "w2", "b2"):
+                parameters[key] -= learning_rate * grads["d" + key]
+            w1, b1, w2, b2 = parameters["w1"], parameters["b1"], parameters["w2"], parameters["b2"]
+        """,
     ),
     Mistake(
         assignment=ASSIGNMENT,
@@ -217,31 +142,18 @@ def gradient_descent(parameters, grads, learning_rate):
             "learning_rate it is given. Pass the argument on: gradient_descent(parameters, grads, "
             "learning_rate)."
         ),
-        source='''\
-def model(X, Y, hidden_size, num_iterations=10000, learning_rate=0.5, print_cost=False,
-          cost_every=1000):
-    """Train the two-layer network with gradient descent.
-
-    X: shape (n_x, m);  Y: labels 0/1, shape (n_y, m);  hidden_size: n_h
-    num_iterations: number of steps;  learning_rate: the step size
-    print_cost: print the cost at the steps where it is recorded
-    cost_every: record the cost at steps 0, cost_every, 2 * cost_every, ...
-    Returns: (parameters, costs): the trained {"w1", "b1", "w2", "b2"} and the list of
-             recorded costs.
-    """
-    costs = []
-    parameters = init_parameters(X.shape[0], hidden_size, Y.shape[0])
-    for i in range(num_iterations):
-        A2, cache = forward_propagation(X, parameters)
-        cost = compute_cost(A2, Y)
-        grads = back_propagation(parameters, cache, X, Y)
-        parameters = gradient_descent(parameters, grads, 0.5)
-        if i % cost_every == 0:
-            costs.append(cost)
-            if print_cost:
-                print(f"Cost after iteration {i}: {cost:f}")
-    return parameters, costs
-''',
+        body="""
+            parameters = init_parameters(X.shape[0], hidden_size, Y.shape[0])
+            for i in range(num_iterations):
+                A2, cache = forward_propagation(X, parameters)
+                cost = compute_cost(A2, Y)
+                grads = back_propagation(parameters, cache, X, Y)
+                parameters = gradient_descent(parameters, grads, 0.5)
+                if i % cost_every == 0:
+                    costs.append(cost)
+                    if print_cost:
+                        print(f"Cost after iteration {i}: {cost:f}")
+        """,
     ),
     Mistake(
         assignment=ASSIGNMENT,
@@ -251,17 +163,10 @@ def model(X, Y, hidden_size, num_iterations=10000, learning_rate=0.5, print_cost
             "predict must answer 0 or 1; yours returns the probabilities A2. Threshold them: (A2 "
             "> 0.5).astype(float)."
         ),
-        source='''\
-def predict(parameters, X):
-    """The network's answers (0 or 1) for the examples in X.
-
-    parameters: {"w1", "b1", "w2", "b2"};  X: shape (n_x, m)
-    Returns: a float array of shape (n_y, m): 1.0 where A2 > 0.5, 0.0 elsewhere.
-    """
-    A2, _ = forward_propagation(X, parameters)
-    predictions = A2
-    return predictions
-''',
+        body="""
+            A2, _ = forward_propagation(X, parameters)
+            predictions = A2
+        """,
     ),
     Mistake(
         assignment=ASSIGNMENT,
@@ -272,26 +177,15 @@ def predict(parameters, X):
             "Keep it with np.sum(dZ1, axis=1, keepdims=True) / m, as for db2; a flat db1 would "
             "broadcast b1 - learning_rate * db1 into an (n_h, n_h) matrix."
         ),
-        source='''\
-def back_propagation(parameters, cache, X, Y):
-    """Gradients of the cost with respect to w1, b1, w2, b2.
-
-    parameters: {"w1", "b1", "w2", "b2"};  cache: {"Z1", "A1", "Z2", "A2"} from
-    forward_propagation;  X: shape (n_x, m);  Y: labels 0/1, shape (n_y, m)
-    Returns: {"dw1": (n_h, n_x), "db1": (n_h, 1), "dw2": (n_y, n_h), "db2": (n_y, 1)}.
-    """
-    w2 = parameters["w2"]
-    A1, A2 = cache["A1"], cache["A2"]
-    m = X.shape[1]
-    dZ2 = A2 - Y
-    dw2 = dZ2 @ A1.T / m
-    db2 = np.sum(dZ2, axis=1, keepdims=True) / m
-    dZ1 = (w2.T @ dZ2) * (1 - A1 ** 2)
-    dw1 = dZ1 @ X.T / m
-    db1 = np.sum(dZ1, axis=1) / m
-    grads = {"dw1": dw1, "db1": db1, "dw2": dw2, "db2": db2}
-    return grads
-''',
+        body="""
+            m = X.shape[1]
+            dZ2 = A2 - Y
+            dw2 = dZ2 @ A1.T / m
+            db2 = np.sum(dZ2, axis=1, keepdims=True) / m
+            dZ1 = (w2.T @ dZ2) * (1 - A1 ** 2)
+            dw1 = dZ1 @ X.T / m
+            db1 = np.sum(dZ1, axis=1) / m
+        """,
     ),
     Mistake(
         assignment=ASSIGNMENT,
@@ -301,26 +195,15 @@ def back_propagation(parameters, cache, X, Y):
             "dw2 is m times too large while the other gradients are right: every gradient is an "
             "average over the m examples, so dw2 = dZ2 @ A1.T / m too."
         ),
-        source='''\
-def back_propagation(parameters, cache, X, Y):
-    """Gradients of the cost with respect to w1, b1, w2, b2.
-
-    parameters: {"w1", "b1", "w2", "b2"};  cache: {"Z1", "A1", "Z2", "A2"} from
-    forward_propagation;  X: shape (n_x, m);  Y: labels 0/1, shape (n_y, m)
-    Returns: {"dw1": (n_h, n_x), "db1": (n_h, 1), "dw2": (n_y, n_h), "db2": (n_y, 1)}.
-    """
-    w2 = parameters["w2"]
-    A1, A2 = cache["A1"], cache["A2"]
-    m = X.shape[1]
-    dZ2 = A2 - Y
-    dw2 = dZ2 @ A1.T
-    db2 = np.sum(dZ2, axis=1, keepdims=True) / m
-    dZ1 = (w2.T @ dZ2) * (1 - A1 ** 2)
-    dw1 = dZ1 @ X.T / m
-    db1 = np.sum(dZ1, axis=1, keepdims=True) / m
-    grads = {"dw1": dw1, "db1": db1, "dw2": dw2, "db2": db2}
-    return grads
-''',
+        body="""
+            m = X.shape[1]
+            dZ2 = A2 - Y
+            dw2 = dZ2 @ A1.T
+            db2 = np.sum(dZ2, axis=1, keepdims=True) / m
+            dZ1 = (w2.T @ dZ2) * (1 - A1 ** 2)
+            dw1 = dZ1 @ X.T / m
+            db1 = np.sum(dZ1, axis=1, keepdims=True) / m
+        """,
     ),
     Mistake(
         assignment=ASSIGNMENT,
@@ -331,26 +214,15 @@ def back_propagation(parameters, cache, X, Y):
             "wrong order. A gradient has the shape of its parameter: dw1 = dZ1 @ X.T / m is (n_h, "
             "n_x)."
         ),
-        source='''\
-def back_propagation(parameters, cache, X, Y):
-    """Gradients of the cost with respect to w1, b1, w2, b2.
-
-    parameters: {"w1", "b1", "w2", "b2"};  cache: {"Z1", "A1", "Z2", "A2"} from
-    forward_propagation;  X: shape (n_x, m);  Y: labels 0/1, shape (n_y, m)
-    Returns: {"dw1": (n_h, n_x), "db1": (n_h, 1), "dw2": (n_y, n_h), "db2": (n_y, 1)}.
-    """
-    w2 = parameters["w2"]
-    A1, A2 = cache["A1"], cache["A2"]
-    m = X.shape[1]
-    dZ2 = A2 - Y
-    dw2 = dZ2 @ A1.T / m
-    db2 = np.sum(dZ2, axis=1, keepdims=True) / m
-    dZ1 = (w2.T @ dZ2) * (1 - A1 ** 2)
-    dw1 = X @ dZ1.T / m
-    db1 = np.sum(dZ1, axis=1, keepdims=True) / m
-    grads = {"dw1": dw1, "db1": db1, "dw2": dw2, "db2": db2}
-    return grads
-''',
+        body="""
+            m = X.shape[1]
+            dZ2 = A2 - Y
+            dw2 = dZ2 @ A1.T / m
+            db2 = np.sum(dZ2, axis=1, keepdims=True) / m
+            dZ1 = (w2.T @ dZ2) * (1 - A1 ** 2)
+            dw1 = X @ dZ1.T / m
+            db1 = np.sum(dZ1, axis=1, keepdims=True) / m
+        """,
     ),
     Mistake(
         assignment=ASSIGNMENT,
@@ -361,17 +233,10 @@ def back_propagation(parameters, cache, X, Y):
             "np.log(1 - A2)) / m. With a minus before the second term, a confident wrong answer "
             "on a label 0 lowers the cost instead of raising it."
         ),
-        source='''\
-def compute_cost(A2, Y):
-    """The cross-entropy cost of the predictions A2 for the labels Y.
-
-    A2: output probabilities, shape (1, m);  Y: labels 0/1, shape (1, m)
-    Returns: the cost J, a number.
-    """
-    m = Y.shape[1]
-    cost = -np.sum(Y * np.log(A2) - (1 - Y) * np.log(1 - A2)) / m
-    return float(cost)
-''',
+        body="""
+            m = Y.shape[1]
+            cost = -np.sum(Y * np.log(A2) - (1 - Y) * np.log(1 - A2)) / m
+        """,
     ),
     Mistake(
         assignment=ASSIGNMENT,
@@ -382,22 +247,11 @@ def compute_cost(A2, Y):
             "shapes differ: each layer is a matrix product, Z1 = w1 @ X + b1 (np.dot(w1, X) + "
             "b1), and Z2 = w2 @ A1 + b2."
         ),
-        source='''\
-def forward_propagation(X, parameters):
-    """The forward pass of the two-layer network.
-
-    X: shape (n_x, m);  parameters: {"w1", "b1", "w2", "b2"} as made by init_parameters
-    Returns: (A2, cache) with A2 of shape (n_y, m), the output probabilities, and
-             cache = {"Z1": (n_h, m), "A1": (n_h, m), "Z2": (n_y, m), "A2": (n_y, m)}.
-    """
-    w1, b1 = parameters["w1"], parameters["b1"]
-    w2, b2 = parameters["w2"], parameters["b2"]
-    Z1 = w1 * X + b1
-    A1 = np.tanh(Z1)
-    Z2 = w2 * A1 + b2
-    A2 = sigmoid(Z2)
-    cache = {"Z1": Z1, "A1": A1, "Z2": Z2, "A2": A2}
-    return A2, cache
-''',
+        body="""
+            Z1 = w1 * X + b1
+            A1 = np.tanh(Z1)
+            Z2 = w2 * A1 + b2
+            A2 = sigmoid(Z2)
+        """,
     ),
 ]

@@ -15,7 +15,7 @@ from pathlib import Path
 import nbformat
 from synthetic_course import bad_json_text, cell, release, solved, write_nb
 
-from autograder.course import venv_on_path
+from autograder.course.source import venv_on_path
 
 REPO = Path(__file__).resolve().parents[2]
 

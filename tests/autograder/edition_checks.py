@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import nbformat
 
-from autograder.student_edition import _without_hidden_tests
+from autograder.release.student_edition import _without_hidden_tests
 from course_lib.mistakes import Mistake
 from course_lib.validate import _is_hidden
 
@@ -48,8 +48,9 @@ def visible_tests(nb: nbformat.NotebookNode) -> dict[str, nbformat.NotebookNode]
 
 
 def with_mistakes(nb: nbformat.NotebookNode, mistakes: list[Mistake]) -> nbformat.NotebookNode:
-    """``nb`` up to its last test cell, then for each mistake: its source in place of the
-    solution, the visible tests of its cell (tagged ``mistake=<name>``), the solution again."""
+    """``nb`` up to its last test cell, then for each mistake: its cell (its body in ``nb``'s
+    solution cell) in place of the solution, the visible tests of its cell (tagged
+    ``mistake=<name>``), the solution again."""
     cells = list(nb.cells)
     last = max(i for i, c in enumerate(cells) if _meta(c).get("grade"))
     out = nbformat.v4.new_notebook(metadata=nb.metadata)
@@ -57,13 +58,14 @@ def with_mistakes(nb: nbformat.NotebookNode, mistakes: list[Mistake]) -> nbforma
     tests = visible_tests(nb)
     solutions = {_meta(c)["grade_id"]: c for c in cells if _meta(c).get("solution")}
     for mistake in mistakes:
-        out.cells.append(nbformat.v4.new_code_cell(mistake.source))
+        solution = solutions[mistake.cell].source
+        out.cells.append(nbformat.v4.new_code_cell(mistake.source_in(solution)))
         for grade_id in mistake.test_cells():
             if grade_id in tests:
                 cell = nbformat.v4.new_code_cell(tests[grade_id].source)
                 cell.metadata["mistake"] = mistake.name
                 out.cells.append(cell)
-        out.cells.append(nbformat.v4.new_code_cell(solutions[mistake.cell].source))
+        out.cells.append(nbformat.v4.new_code_cell(solution))
     return out
 
 

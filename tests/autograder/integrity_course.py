@@ -12,11 +12,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import nbformat
+from course_builder import code_cell, markdown_cell, notebook, release, write_folder
 from nbformat import NotebookNode
-from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from autograder.reference import build_reference
 from autograder.vocabulary import grade_id_of
 
 ASSIGNMENT, NOTEBOOK, MAX = "01_unit", "unit", 5.0
@@ -78,42 +76,22 @@ checks.check_close(cost, expected_cost, "cost")
 ### END HIDDEN TESTS"""
 
 
-def _cell(source: str, grade_id: str, *, points: float | None = None, solution: bool = False,
-          locked: bool = False) -> NotebookNode:
-    cell = new_code_cell(source)
-    meta = {"grade_id": grade_id, "grade": points is not None, "solution": solution,
-            "locked": locked, "schema_version": 3}
-    if points is not None:
-        meta["points"] = points
-    cell.metadata["nbgrader"] = meta
-    return cell
-
-
 def source_notebook() -> NotebookNode:
-    intro = new_markdown_cell("# One unit\nWrite `sigmoid` and `propagate`.")
-    intro.metadata["nbgrader"] = {"grade_id": "intro", "grade": False, "solution": False,
-                                  "locked": True, "schema_version": 3}
-    nb = new_notebook(cells=[
-        intro,
-        _cell(IMPORTS, "imports", locked=True),
-        _cell(SIGMOID, "sigmoid", solution=True),
-        _cell(TEST_SIGMOID, "test_sigmoid", points=1, locked=True),
-        _cell(TEST_SIGMOID_HIDDEN, "test_sigmoid_hidden", points=1, locked=True),
-        new_code_cell("# try your function here\n"),
-        _cell(PROPAGATE, "propagate", solution=True),
-        _cell(TEST_PROPAGATE, "test_propagate", points=2, locked=True),
-        _cell(TEST_PROPAGATE_HIDDEN, "test_propagate_hidden", points=1, locked=True),
+    return notebook([
+        markdown_cell("# One unit\nWrite `sigmoid` and `propagate`.", "intro", locked=True),
+        code_cell(IMPORTS, "imports", locked=True),
+        code_cell(SIGMOID, "sigmoid", solution=True),
+        code_cell(TEST_SIGMOID, "test_sigmoid", points=1, locked=True),
+        code_cell(TEST_SIGMOID_HIDDEN, "test_sigmoid_hidden", points=1, locked=True),
+        code_cell("# try your function here\n"),
+        code_cell(PROPAGATE, "propagate", solution=True),
+        code_cell(TEST_PROPAGATE, "test_propagate", points=2, locked=True),
+        code_cell(TEST_PROPAGATE_HIDDEN, "test_propagate_hidden", points=1, locked=True),
     ])
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
-                                 "language": "python"}
-    return nb
 
 
 def write_course(root: Path) -> Path:
-    source = Path(root) / "source"
-    (source / ASSIGNMENT).mkdir(parents=True, exist_ok=True)
-    nbformat.write(source_notebook(), source / ASSIGNMENT / f"{NOTEBOOK}.ipynb")
-    return source
+    return write_folder(Path(root) / "source", {ASSIGNMENT: {NOTEBOOK: source_notebook()}})
 
 
 def _strip(source: str) -> str:
@@ -129,7 +107,7 @@ def submission(source: Path, sigmoid: str | None = None, propagate: str | None =
                scratch: str | None = None) -> NotebookNode:
     """The released notebook answered (correctly unless told), ``scratch`` in the student's
     try-it-out cell."""
-    nb = build_reference(source / ASSIGNMENT / f"{NOTEBOOK}.ipynb", ASSIGNMENT).release()
+    nb = release(source, ASSIGNMENT, NOTEBOOK)
     answers = {"sigmoid": sigmoid or ANSWERS["sigmoid"],
                "propagate": propagate or ANSWERS["propagate"]}
     for cell in nb.cells:

@@ -17,10 +17,9 @@ import json
 from pathlib import Path
 
 import nbformat
+from course_builder import code_cell, markdown_cell, notebook, release, write_folder, write_notebook
 from nbformat import NotebookNode
-from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from autograder.reference import build_reference
 from autograder.vocabulary import grade_id_of
 
 ADDER_MAX = 5.0
@@ -35,76 +34,47 @@ HIDDEN_ADD = ("# hidden tests: other inputs\n### BEGIN HIDDEN TESTS\n"
               "### END HIDDEN TESTS")
 
 
-def _meta(grade_id: str, *, grade=False, solution=False, locked=False, points=None) -> dict:
-    meta = {"grade": grade, "grade_id": grade_id, "locked": locked, "schema_version": 3,
-            "solution": solution}
-    if points is not None:
-        meta["points"] = points
-    return {"nbgrader": meta}
-
-
-def _code(source: str, **kw) -> NotebookNode:
-    return new_code_cell(source, metadata=_meta(**kw))
-
-
 def adder_source() -> NotebookNode:
-    cells = [
-        new_markdown_cell("# Adder\nWrite `add` and `mul`.", metadata=_meta("intro",
-                                                                            locked=True)),
-        _code("import numpy as np", grade_id="imports", locked=True),
-        _code("def add(a, b):\n    \"\"\"a + b\"\"\"\n    ### BEGIN SOLUTION\n    return a + b\n"
-              "    ### END SOLUTION", grade_id="add", solution=True),
-        _code("print('add(1, 2) =', add(1, 2))\nassert add(1, 2) == 3, 'add(1, 2) should be 3'",
-              grade_id="test_add", grade=True, points=1),
-        _code(HIDDEN_ADD, grade_id="test_add_hidden", grade=True, points=2),
-        _code("def mul(a, b):\n    \"\"\"a * b\"\"\"\n    ### BEGIN SOLUTION\n    return a * b\n"
-              "    ### END SOLUTION", grade_id="mul", solution=True),
-        _code("big = np.float64(1e308) * 10  # overflows: a RuntimeWarning on stderr\n"
-              "assert mul(2, 3) == 6, 'mul(2, 3) should be 6'",
-              grade_id="test_mul", grade=True, points=1),
-        _code("# hidden tests: the factor from the data file\n### BEGIN HIDDEN TESTS\n"
-              "factor = float(open('factor.txt').read())\n"
-              "assert mul(factor, 2) == 4, 'mul(factor, 2) should be 4'\n"
-              "### END HIDDEN TESTS", grade_id="test_mul_hidden", grade=True, points=1),
-    ]
-    return _notebook(cells)
+    return notebook([
+        markdown_cell("# Adder\nWrite `add` and `mul`.", "intro", locked=True),
+        code_cell("import numpy as np", "imports", locked=True),
+        code_cell('def add(a, b):\n    """a + b"""\n    ### BEGIN SOLUTION\n    return a + b\n'
+                  "    ### END SOLUTION", "add", solution=True),
+        code_cell("print('add(1, 2) =', add(1, 2))\n"
+                  "assert add(1, 2) == 3, 'add(1, 2) should be 3'", "test_add", points=1),
+        code_cell(HIDDEN_ADD, "test_add_hidden", points=2),
+        code_cell('def mul(a, b):\n    """a * b"""\n    ### BEGIN SOLUTION\n    return a * b\n'
+                  "    ### END SOLUTION", "mul", solution=True),
+        code_cell("big = np.float64(1e308) * 10  # overflows: a RuntimeWarning on stderr\n"
+                  "assert mul(2, 3) == 6, 'mul(2, 3) should be 6'", "test_mul", points=1),
+        code_cell("# hidden tests: the factor from the data file\n### BEGIN HIDDEN TESTS\n"
+                  "factor = float(open('factor.txt').read())\n"
+                  "assert mul(factor, 2) == 4, 'mul(factor, 2) should be 4'\n"
+                  "### END HIDDEN TESTS", "test_mul_hidden", points=1),
+    ])
 
 
 def text_source() -> NotebookNode:
-    cells = [
-        _code("def shout(s):\n    ### BEGIN SOLUTION\n    return s.upper() + '!'\n"
-              "    ### END SOLUTION", grade_id="shout", solution=True),
-        _code("assert shout('hi') == 'HI!', \"shout('hi') should be 'HI!'\"",
-              grade_id="test_shout", grade=True, points=1),
-        _code("### BEGIN HIDDEN TESTS\nassert shout('ok') == 'OK!'\n### END HIDDEN TESTS",
-              grade_id="test_shout_hidden", grade=True, points=1),
-    ]
-    return _notebook(cells)
-
-
-def _notebook(cells: list[NotebookNode]) -> NotebookNode:
-    nb = new_notebook(cells=cells)
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
-                                 "language": "python"}
-    return nb
+    return notebook([
+        code_cell("def shout(s):\n    ### BEGIN SOLUTION\n    return s.upper() + '!'\n"
+                  "    ### END SOLUTION", "shout", solution=True),
+        code_cell("assert shout('hi') == 'HI!', \"shout('hi') should be 'HI!'\"",
+                  "test_shout", points=1),
+        code_cell("### BEGIN HIDDEN TESTS\nassert shout('ok') == 'OK!'\n### END HIDDEN TESTS",
+                  "test_shout_hidden", points=1),
+    ])
 
 
 def write_course(root: Path) -> Path:
     """Write the source folder under ``root``; return it."""
-    source = Path(root) / "source"
-    (source / "01_adder").mkdir(parents=True, exist_ok=True)
-    (source / "02_text").mkdir(parents=True, exist_ok=True)
-    nbformat.write(adder_source(), source / "01_adder" / "adder.ipynb")
-    (source / "01_adder" / "factor.txt").write_text("2\n")
-    nbformat.write(text_source(), source / "02_text" / "text.ipynb")
-    return source
+    notebooks = {"01_adder": {"adder": adder_source()}, "02_text": {"text": text_source()}}
+    return write_folder(Path(root) / "source", notebooks, {"01_adder": {"factor.txt": "2\n"}})
 
 
 # --------------------------------------------------------------------------- submissions
 
-def release(source: Path, assignment: str, name: str) -> NotebookNode:
-    """The student version (no solutions, no hidden tests)."""
-    return build_reference(source / assignment / f"{name}.ipynb", assignment).release()
+#: Writes a submission (making its folder); the tests import it from here.
+write_nb = write_notebook
 
 
 def cell(nb: NotebookNode, gid: str) -> NotebookNode:
@@ -130,12 +100,6 @@ def solved(source: Path, assignment: str = "01_adder", name: str = "adder",
         if gid in ANSWERS and c.metadata.nbgrader.get("solution"):
             c.source = answers.get(gid, ANSWERS[gid])
     return nb
-
-
-def write_nb(nb: NotebookNode, path: Path) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    nbformat.write(nb, path)
-    return path
 
 
 def deepcopy(nb: NotebookNode) -> NotebookNode:

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from autograder import __main__ as cli
-from autograder.engine import RunSummary
-from autograder.results import Status, SubmissionResult
+from autograder.grade.coordinator import RunSummary
+from autograder.records.results import Status, SubmissionResult
 
 
 def _exits_2(argv: list[str], capsys) -> str:
@@ -51,15 +51,15 @@ def test_bad_inputs_exit_2_and_write_nothing(tmp_path, capsys, course_source):
 def test_exit_1_when_the_grader_failed_on_a_submission(monkeypatch, tmp_path, capsys):
     broken = SubmissionResult("alice", "01_adder", Status.ERROR, "the grader failed: boom")
     fine = SubmissionResult("bob", "01_adder", Status.TIMEOUT, "slow", max_score=5)
-    monkeypatch.setattr("autograder.engine.grade", lambda options: RunSummary(
+    monkeypatch.setattr("autograder.grade.coordinator.grade", lambda options: RunSummary(
         out=tmp_path, results=[broken, fine], graded=2))
     assert cli.main(["grade", str(tmp_path)]) == 1
     printed = capsys.readouterr().out
     assert "alice / 01_adder: error" in printed and "exit status 1" in printed
-    monkeypatch.setattr("autograder.engine.grade", lambda options: RunSummary(
+    monkeypatch.setattr("autograder.grade.coordinator.grade", lambda options: RunSummary(
         out=tmp_path, results=[fine], graded=1))
     assert cli.main(["grade", str(tmp_path)]) == 0
-    monkeypatch.setattr("autograder.engine.grade", lambda options: RunSummary(
+    monkeypatch.setattr("autograder.grade.coordinator.grade", lambda options: RunSummary(
         out=tmp_path, results=[fine], graded=1, interrupted=True, lost=3))
     assert cli.main(["grade", str(tmp_path)]) == 130
     assert "3 submission(s) still to grade" in capsys.readouterr().out
@@ -67,8 +67,8 @@ def test_exit_1_when_the_grader_failed_on_a_submission(monkeypatch, tmp_path, ca
 
 def test_demo_calls_the_demo_module(monkeypatch, tmp_path):
     calls = []
-    fake = types.ModuleType("autograder.demo")
+    fake = types.ModuleType("autograder.demo.workflow")
     fake.run = lambda out: calls.append(Path(out)) or 0
-    monkeypatch.setitem(sys.modules, "autograder.demo", fake)
+    monkeypatch.setitem(sys.modules, "autograder.demo.workflow", fake)
     assert cli.main(["demo", "--out", str(tmp_path)]) == 0
     assert calls == [tmp_path]

@@ -9,11 +9,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import nbformat
+from course_builder import code_cell, markdown_cell, notebook, write_folder
 from nbformat import NotebookNode
-from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 from traitlets.config import Config
 
 from autograder import nbgrader_config
+from autograder.records.results import CellResult, NotebookResult, Status, SubmissionResult
 
 ASSIGNMENT = "01_toy"
 NOTEBOOK = "toy"
@@ -49,34 +50,17 @@ hidden_helper_fn()
 TEST_SQUARE = '''assert np.allclose(square(np.array([[3.0]])), [[9.0]]), "square(3) should be 9"'''
 
 
-def _cell(source: str, grade_id: str, *, points: float | None = None, solution: bool = False,
-          locked: bool = False) -> NotebookNode:
-    cell = new_code_cell(source)
-    meta = {"grade_id": grade_id, "grade": points is not None, "solution": solution,
-            "locked": locked, "schema_version": 3}
-    if points is not None:
-        meta["points"] = points
-    cell.metadata["nbgrader"] = meta
-    return cell
-
-
 def source_notebook() -> NotebookNode:
     """The instructor's source notebook: solutions and hidden tests in place."""
-    intro = new_markdown_cell("# A toy assignment\nWrite `double` and `square`.")
-    intro.metadata["nbgrader"] = {"grade_id": "intro", "grade": False, "solution": False,
-                                  "locked": True, "schema_version": 3}
-    nb = new_notebook(cells=[
-        intro,
-        _cell("import numpy as np", "imports", locked=True),
-        _cell(SOLUTION_DOUBLE, "double", solution=True),
-        _cell(TEST_DOUBLE, "test_double", points=1, locked=True),
-        _cell(TEST_DOUBLE_HIDDEN, "test_double_hidden", points=2, locked=True),
-        _cell(SOLUTION_SQUARE, "square", solution=True),
-        _cell(TEST_SQUARE, "test_square", points=1, locked=True),
+    return notebook([
+        markdown_cell("# A toy assignment\nWrite `double` and `square`.", "intro", locked=True),
+        code_cell("import numpy as np", "imports", locked=True),
+        code_cell(SOLUTION_DOUBLE, "double", solution=True),
+        code_cell(TEST_DOUBLE, "test_double", points=1, locked=True),
+        code_cell(TEST_DOUBLE_HIDDEN, "test_double_hidden", points=2, locked=True),
+        code_cell(SOLUTION_SQUARE, "square", solution=True),
+        code_cell(TEST_SQUARE, "test_square", points=1, locked=True),
     ])
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
-                                 "language": "python"}
-    return nb
 
 
 def release_notebook(source: NotebookNode) -> NotebookNode:
@@ -122,13 +106,23 @@ def graded_notebook() -> NotebookNode:
 def write_course(root: Path) -> tuple[Path, dict[str, Path]]:
     """A source folder and a release folder under ``root`` for the toy assignment, with a
     data file beside the notebook. Returns (source folder, {assignment: released folder})."""
-    source_dir = Path(root) / "source"
-    release_dir = Path(root) / "release" / ASSIGNMENT
-    (source_dir / ASSIGNMENT).mkdir(parents=True)
-    release_dir.mkdir(parents=True)
-    src = source_notebook()
-    nbformat.write(src, source_dir / ASSIGNMENT / f"{NOTEBOOK}.ipynb")
-    nbformat.write(release_notebook(src), release_dir / f"{NOTEBOOK}.ipynb")
-    for folder in (source_dir / ASSIGNMENT, release_dir):
-        (folder / "data.csv").write_text("x\n1\n")
-    return source_dir, {ASSIGNMENT: release_dir}
+    src, data = source_notebook(), {ASSIGNMENT: {"data.csv": "x\n1\n"}}
+    source_dir = write_folder(Path(root) / "source", {ASSIGNMENT: {NOTEBOOK: src}}, data)
+    release_root = write_folder(Path(root) / "release",
+                                {ASSIGNMENT: {NOTEBOOK: release_notebook(src)}}, data)
+    return source_dir, {ASSIGNMENT: release_root / ASSIGNMENT}
+
+
+VISIBLE_MSG = "double([[1, 2]]) should be [[2, 4]], got [[2. 3.]]"
+HIDDEN_MSG = "double([[0, 1, 2]]) returned x + 1: every entry is off by a constant"
+
+
+def toy_result(student: str = "Zoë Ångström", **kw) -> SubmissionResult:
+    cells = [
+        CellResult("test_double", 0, 1, False, VISIBLE_MSG),
+        CellResult("test_double_hidden", 0, 2, True, HIDDEN_MSG),
+        CellResult("test_square", 1, 1, False, ""),
+    ]
+    nb = NotebookResult(NOTEBOOK, cells=cells, seconds=1.1)
+    return SubmissionResult(student, ASSIGNMENT, Status.GRADED, max_score=4, notebooks=[nb],
+                            seconds=1.2, **kw)

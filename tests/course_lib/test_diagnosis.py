@@ -10,15 +10,21 @@ from course_lib.checks import check_close
 from course_lib.diagnosis import explain_mistakes, matching_mistake, matching_outcome, same_output
 from course_lib.mistakes import Mistake
 
+
+def _toy(cell: str, name: str, hint: str, source: str) -> Mistake:
+    """A mistake in a toy function that has no notebook: its complete cell is given."""
+    return Mistake("00_demo", cell, name, hint, source, whole_cell=True)
+
+
 CORRECT = "def mean_grad(X):\n    return X.sum(axis=1, keepdims=True) / X.shape[1]\n"
 MISTAKES = [
-    Mistake("00_demo", "mean_grad", "missing_1_over_m", "m times too large: divide by m",
-            "def mean_grad(X):\n    return X.sum(axis=1, keepdims=True)\n"),
-    Mistake("00_demo", "mean_grad", "no_keepdims", "shape (n,): use keepdims=True",
-            "def mean_grad(X):\n    return X.sum(axis=1) / X.shape[1]\n"),
-    Mistake("00_demo", "mean_grad", "mutates", "never change your inputs",
-            "def mean_grad(X):\n    X *= 2\n"
-            "    return X.sum(axis=1, keepdims=True) / X.shape[1] / 2\n"),
+    _toy("mean_grad", "missing_1_over_m", "m times too large: divide by m",
+         "def mean_grad(X):\n    return X.sum(axis=1, keepdims=True)\n"),
+    _toy("mean_grad", "no_keepdims", "shape (n,): use keepdims=True",
+         "def mean_grad(X):\n    return X.sum(axis=1) / X.shape[1]\n"),
+    _toy("mean_grad", "mutates", "never change your inputs",
+         "def mean_grad(X):\n    X *= 2\n"
+         "    return X.sum(axis=1, keepdims=True) / X.shape[1] / 2\n"),
 ]
 
 
@@ -104,11 +110,11 @@ def test_passing_tests_are_untouched():
 
 # mistakes that crash: a shape assertion in the template, a ValueError from a shape mismatch
 CRASHING = [
-    Mistake("00_demo", "mean_grad", "transposed", "the product is in the wrong order",
-            "def mean_grad(X):\n    g = X.sum(axis=1, keepdims=True).T / X.shape[1]\n"
-            "    assert g.shape == (X.shape[0], 1), f'g has shape {g.shape}'\n    return g\n"),
-    Mistake("00_demo", "mean_grad", "uses_global_data", "use your argument X, not DATA",
-            "def mean_grad(X):\n    return np.ones((2, 1)) @ DATA\n"),
+    _toy("mean_grad", "transposed", "the product is in the wrong order",
+         "def mean_grad(X):\n    g = X.sum(axis=1, keepdims=True).T / X.shape[1]\n"
+         "    assert g.shape == (X.shape[0], 1), f'g has shape {g.shape}'\n    return g\n"),
+    _toy("mean_grad", "uses_global_data", "use your argument X, not DATA",
+         "def mean_grad(X):\n    return np.ones((2, 1)) @ DATA\n"),
 ]
 
 
@@ -171,8 +177,8 @@ def test_a_crash_the_reference_shares_names_nothing():
 # ------------------------------------------------------------ matching part by part (outcomes)
 
 PROPAGATE = "def propagate(w, b, X, Y):\n    return grads, float(cost)\n"  # names the tuple items
-BOTH = Mistake("00_demo", "propagate", "missing_1_over_m", "dw and db: divide by m", PROPAGATE)
-DW_ONLY = Mistake("00_demo", "propagate", "dw_without_1_over_m", "dw: divide by m", PROPAGATE)
+BOTH = _toy("propagate", "missing_1_over_m", "dw and db: divide by m", PROPAGATE)
+DW_ONLY = _toy("propagate", "dw_without_1_over_m", "dw: divide by m", PROPAGATE)
 RIGHT = ({"dw": np.array([[0.5], [1.0]]), "db": 0.25}, 0.7)
 
 
@@ -202,7 +208,7 @@ def test_a_part_the_mistake_gets_right_is_not_explained_by_it():
 
 
 def test_a_mistake_that_agrees_with_the_reference_is_skipped_part_by_part():
-    right_mistake = Mistake("00_demo", "propagate", "same", "never shown", PROPAGATE)
+    right_mistake = _toy("propagate", "same", "never shown", PROPAGATE)
     assert matching_outcome(_outcome(3), (True, RIGHT), [(right_mistake, (True, RIGHT)),
                                                         (DW_ONLY, _outcome(3))])[0] == DW_ONLY
 
@@ -210,7 +216,7 @@ def test_a_mistake_that_agrees_with_the_reference_is_skipped_part_by_part():
 def test_a_missing_key_is_a_part():
     grads, cost = RIGHT
     renamed = (True, ({"dw": grads["dw"], "db_": grads["db"]}, cost))
-    mistake = Mistake("00_demo", "propagate", "renamed_key", "the key is db", PROPAGATE)
+    mistake = _toy("propagate", "renamed_key", "the key is db", PROPAGATE)
     assert matching_outcome(renamed, (True, RIGHT), [(mistake, renamed)]) == (
         mistake, "grads['db_'] and grads['db']")
 
@@ -222,7 +228,7 @@ def test_without_a_reference_outputs_are_compared_whole():
 
 
 def test_crashes_match_on_type_and_message_only():
-    crash = Mistake("00_demo", "propagate", "crash", "shape", PROPAGATE)
+    crash = _toy("propagate", "crash", "shape", PROPAGATE)
     mistakes = [(crash, (False, ValueError("dw has shape (1, 2)")))]
     assert matching_outcome((False, ValueError("dw has shape (1, 2)")), (True, RIGHT),
                             mistakes) == (crash, "")
@@ -233,7 +239,7 @@ def test_crashes_match_on_type_and_message_only():
 
 
 def test_parts_are_named_without_the_mistakes_source():
-    anonymous = Mistake("00_demo", "propagate", "dw_without_1_over_m", "dw: divide by m", "")
+    anonymous = _toy("propagate", "dw_without_1_over_m", "dw: divide by m", "")
     assert matching_outcome(_outcome(3), (True, RIGHT), [(anonymous, _outcome(3))]) == (
         anonymous, "result[0]['dw']")
 
@@ -255,7 +261,7 @@ def test_a_named_crash_reads_as_what_differs_then_the_mistake_then_the_students_
     def student(w):
         return w @ np.ones((3, 3))   # (2, 2) @ (3, 3): a shape mismatch
 
-    mistake = Mistake("01_x", "student", "transposed", "transpose w first", "def student(w): ...")
+    mistake = _toy("student", "transposed", "transpose w first", "def student(w): ...")
     try:
         student(np.ones((2, 2)))
     except ValueError as crash:

@@ -3,7 +3,15 @@
 import numpy as np
 import pytest
 
-from course_lib.fc_layers import AND_T, AND_X, FC, Net, SquareLoss, and_gate_experiment
+from course_lib.fc_layers import (
+    AND_T,
+    AND_X,
+    FC,
+    Net,
+    SquareLoss,
+    and_gate_experiment,
+    train_gate,
+)
 
 # The table of documented_outputs.md, seeds/001, as printed (strings, so every printed
 # digit is compared).
@@ -164,3 +172,51 @@ def test_net_random_init_learns_and_gate():
     losses = net.train(AND_X, AND_T, iterations=3000)
     assert len(losses) == 3000 and losses[-1] < losses[0]
     np.testing.assert_array_equal(net.predict(AND_X) > 0.5, AND_T == 1)
+
+
+def test_train_gate_symmetric_start_stays_symmetric_and_fails_xor():
+    y, history = train_gate(FC, "XOR", fill=(1.0, 0.0), steps=3000, every=100)
+    assert y.shape == (1, 4) and history.shape == (30, 2, 4)
+    np.testing.assert_array_equal(history[0], np.ones((2, 4)))
+    # every hidden unit (a column of w1) equals the first one at every recorded step
+    assert np.array_equal(history, np.repeat(history[:, :, :1], 4, axis=2))
+    assert not np.array_equal(y > 0.5, np.array([[0, 1, 1, 0]]) == 1)
+
+
+def test_train_gate_random_start_learns_xor_and_is_deterministic():
+    y, history = train_gate(FC, "XOR", seed=0, steps=10000, every=1000)
+    assert history.shape == (10, 2, 4)
+    assert len(np.unique(history[-1].round(6), axis=1).T) == 4   # four different units
+    np.testing.assert_array_equal(y > 0.5, np.array([[0, 1, 1, 0]]) == 1)
+    y_again, history_again = train_gate(FC, "XOR", seed=0, steps=10000, every=1000)
+    np.testing.assert_array_equal(y, y_again)
+    np.testing.assert_array_equal(history, history_again)
+
+
+def test_train_gate_trains_the_layer_class_it_is_given():
+    made, steps = [], []
+
+    class Counted(FC):
+        def __init__(self, *args, **kwargs):
+            made.append(args)
+            super().__init__(*args, **kwargs)
+
+        def backward(self, residual):
+            steps.append(self.out_num)
+            return super().backward(residual)
+
+    y, history = train_gate(Counted, "AND", steps=7, every=3)
+    assert made == [(2, 4), (4, 1)]
+    assert steps == [1, 4] * 7   # output layer first, then the hidden layer, every step
+    assert history.shape == (3, 2, 4) and y.shape == (1, 4)
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"gate": "XNOR"}, "AND, OR, XOR, NAND"),
+    ({"gate": "XOR", "steps": 0}, "steps"),
+    ({"gate": "XOR", "every": 0}, "every"),
+    ({"gate": "XOR", "fill": (1.0,)}, "fill"),
+])
+def test_train_gate_errors(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        train_gate(FC, **kwargs)

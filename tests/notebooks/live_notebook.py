@@ -5,9 +5,9 @@ of a whole nbgrader run of the notebook).
 The notebook runs once, top to bottom, with the reference solutions (hidden tests included,
 as nbgrader's autograde restores them). Then :meth:`LiveNotebook.grade_with` puts another body
 into one solution cell, re-runs every grade cell and scores each one with nbgrader's rule
-(:func:`autograder.rules.determine_grade`, after the course's output policy), and puts the
+(:func:`autograder.course.rules.determine_grade`, after the course's output policy), and puts the
 reference solution back. Test cells run as ``python -m autograder grade`` runs them: in the
-grader, against the kernel's functions (:mod:`autograder.trusted`); ``in_kernel=True`` runs
+grader, against the kernel's functions (:mod:`autograder.grade.trusted`); ``in_kernel=True`` runs
 them inside the kernel, as plain nbgrader does.
 
 What this does not see, and the full nbgrader runs of ``test_every_notebook`` and
@@ -19,7 +19,6 @@ test builds its own inputs), and those full runs grade every notebook under nbgr
 from __future__ import annotations
 
 import os
-import types
 from dataclasses import dataclass, field
 
 import nbformat
@@ -28,9 +27,10 @@ from nbclient import NotebookClient
 from nbformat import NotebookNode
 from nbgrader_course import NOTEBOOKS, grade_id, is_solution, strip_markers
 
-from autograder.reference import build_reference
-from autograder.rules import apply_output_policy, determine_grade, is_grade, is_test
-from autograder.trusted.runner import TrustedTests
+from autograder.course.reference import build_reference
+from autograder.course.rules import apply_output_policy, determine_grade, is_grade, is_test
+from autograder.grade.trusted.runner import TrustedTests
+from autograder.kernel.pool import Kernel
 
 
 @dataclass
@@ -65,7 +65,7 @@ class LiveNotebook:
         self.client.km = self.client.create_kernel_manager()
         self.client.start_new_kernel()
         self.client.start_new_kernel_client()
-        self.kernel = types.SimpleNamespace(km=self.client.km, kc=self.client.kc)
+        self.kernel = Kernel(km=self.client.km, kc=self.client.kc, cwd=path.parent)
         for index, cell in enumerate(self.nb.cells):
             if cell.cell_type == "code":
                 self.client.execute_cell(cell, index)

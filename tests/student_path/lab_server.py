@@ -17,7 +17,7 @@ from pathlib import Path
 
 import psutil
 
-from autograder.workspace import lab_command
+from autograder.release.workspace import lab_command
 
 START_TIMEOUT = 120  # seconds: Lab imports nbgrader's extensions, slow on a loaded machine
 

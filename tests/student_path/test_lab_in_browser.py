@@ -24,9 +24,9 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from lab_server import LabServer, launch_lab, stop_lab, wait_until_ready  # noqa: E402
 
-from autograder.course import DEFAULT_SOURCE, REPO  # noqa: E402
-from autograder.release import release  # noqa: E402
-from autograder.workspace import CONFIG_DIR, make_workspace, write_lab_config  # noqa: E402
+from autograder.course.source import DEFAULT_SOURCE, REPO  # noqa: E402
+from autograder.release.notebooks import release  # noqa: E402
+from autograder.release.workspace import CONFIG_DIR, make_workspace, write_lab_config  # noqa: E402
 from course_lib.mistakes.logistic_unit import MISTAKES  # noqa: E402
 
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))

@@ -15,8 +15,8 @@ from traitlets.config import Config
 
 from autograder import __main__ as cli
 from autograder import nbgrader_config
-from autograder.course import REPO
-from autograder.workspace import (
+from autograder.course.source import REPO
+from autograder.release.workspace import (
     CONFIG_DIR,
     LAB_PLUGINS_OFF,
     NEWS_PLUGIN,

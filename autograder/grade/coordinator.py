@@ -1,0 +1,351 @@
+"""The coordinator of a grading run: finds the submissions, hands them to grading processes,
+and is the only one to write anything.
+
+:func:`grade` takes the instructor's :class:`GradeOptions`, holds the output folder's lock,
+finds the submissions (:mod:`autograder.intake`), skips those the ledger already holds
+unchanged (``force`` regrades everything), hands the rest to grading processes
+(:func:`autograder.grade.dispatch.run_jobs`) and writes each result as it arrives, in the
+crash-safe order of :mod:`autograder.grade.outputs`. Ctrl-C or SIGTERM stops the run at its
+next turn; what finished is kept, and the same command grades the rest.
+
+Student code runs confined as far as the machine allows (:mod:`autograder.kernel.sandbox`: a user
+of its own per kernel, no network, the course's files hidden); the run decides it once and
+says it once in its log (and in ``RunSummary.sandbox``). Every notebook is watched by the
+integrity checks (:mod:`autograder.grade.integrity`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import fcntl
+import importlib
+import logging
+import os
+import shutil
+import signal
+import sys
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import course_lib
+from autograder import nbgrader_config
+from autograder.course.source import (
+    DEFAULT_BUILD,
+    DEFAULT_RELEASE,
+    DEFAULT_SOURCE,
+    Course,
+    load_course,
+)
+from autograder.grade.dispatch import run_jobs, wait_for_workers
+from autograder.grade.outputs import Outputs
+from autograder.intake.find import IntakeError, check_path, discover, open_submissions
+from autograder.intake.jobs import Job, WorkerSettings
+from autograder.kernel import sandbox
+from autograder.kernel.settings import KernelSettings
+from autograder.records.ledger import Ledger, write_csv
+from autograder.records.results import Status, SubmissionResult
+
+log = logging.getLogger("autograder")
+
+DEFAULT_OUT = DEFAULT_BUILD / "grading"
+
+
+def default_jobs() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+@dataclass
+class GradeOptions:
+    submissions: Path
+    out: Path = DEFAULT_OUT
+    jobs: int = field(default_factory=default_jobs)
+    timeout: float = float(nbgrader_config.CELL_TIMEOUT)
+    force: bool = False
+    source: Path = DEFAULT_SOURCE
+    memory_mb: int = nbgrader_config.MEMORY_LIMIT_MB
+    max_output_chars: int = nbgrader_config.MAX_OUTPUT_CHARS
+    progress: bool = True
+    feedback: bool = True
+    report: bool = True
+    gradebook: bool = True
+    in_kernel: bool = False    # tests in the student's kernel, as plain nbgrader runs them
+    release: Path = DEFAULT_RELEASE   # the student editions kernels hold (autograder release)
+
+
+@dataclass
+class RunSummary:
+    """What a run did; ``results`` are this run's submissions (graded now or before)."""
+
+    out: Path
+    results: list[SubmissionResult] = field(default_factory=list)
+    graded: int = 0
+    skipped: int = 0
+    lost: int = 0
+    interrupted: bool = False
+    seconds: float = 0.0
+    failures: list[str] = field(default_factory=list)   # parts of the tool that failed
+    paths: dict[str, Path] = field(default_factory=dict)
+    sandbox: str = ""   # where student code ran (autograder.kernel.sandbox.notice)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures and not any(r.status == Status.ERROR for r in self.results)
+
+
+# --------------------------------------------------------------------------- the run
+
+class TqdmHandler(logging.Handler):
+    """Log lines that do not break the progress bar."""
+
+    def emit(self, record):
+        from tqdm import tqdm
+
+        tqdm.write(self.format(record), file=sys.stderr)
+
+
+def grade(options: GradeOptions) -> RunSummary:
+    """Grade every submission in ``options.submissions``; see the module docstring.
+
+    Raises CourseError / IntakeError (bad input: nothing graded) before any grading starts.
+    """
+    start = time.perf_counter()
+    course = load_course(options.source)
+    check_path(Path(options.submissions))
+    out = Path(options.out)
+    out.mkdir(parents=True, exist_ok=True)
+    lock = _lock(out)
+    try:
+        return _grade(options, course, out, start)
+    finally:
+        lock.close()
+
+
+def _lock(out: Path):
+    """Hold ``out/.lock`` for the run: two runs writing one ledger would lose rows."""
+    handle = open(out / ".lock", "w")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        handle.close()
+        raise IntakeError(f"another grading run is writing to {out}; wait for it to end or "
+                          "choose another --out") from None
+    return handle
+
+
+def _grade(options: GradeOptions, course: Course, out: Path, start: float) -> RunSummary:
+    root = open_submissions(Path(options.submissions), out / "intake")
+    extracted = not Path(options.submissions).is_dir()
+    intake = discover(root, course)
+    for note in intake.notes:
+        log.info("%s", note)
+    outputs = Outputs(out, course, feedback=options.feedback)
+    summary = RunSummary(out=out)
+    if outputs.ledger.damaged_lines:
+        log.warning("ledger: %d damaged line(s) ignored (an interrupted write); those "
+                    "submissions are graded again", outputs.ledger.damaged_lines)
+
+    for row in intake.rows:
+        if options.force or not outputs.ledger.is_current(row.key, row.content_hash, ""):
+            outputs.record(row, {})
+            summary.graded += 1
+        else:
+            summary.skipped += 1
+    todo = []
+    for job in intake.jobs:
+        if options.force or not outputs.ledger.is_current(job.key, job.content_hash,
+                                                          job.source_hash):
+            todo.append(job)
+        else:
+            summary.skipped += 1
+            outputs.feedback_if_missing(outputs.ledger.results[job.key])
+    write_csv(outputs.ledger.sorted_results(), outputs.csv)
+    log.info("found %d submission(s) in %s: %d to grade, %d unchanged since the last run",
+             intake.count, root, len(todo) + summary.graded, summary.skipped)
+    if intake.count == 0:
+        log.warning("no submission in %s: expected <student_id>/<assignment>/<notebook>.ipynb "
+                    "or files named <student_id>_<anything>_<notebook>.ipynb", root)
+
+    box = _sandbox([options.source, out, root])
+    box = _with_editions(box, options, todo)
+    summary.sandbox = sandbox.notice(box, memory_mb=options.memory_mb)
+    (log.info if box.mode != sandbox.NONE else log.warning)("%s", summary.sandbox)
+    settings = WorkerSettings(timeout=options.timeout,
+                              max_output_chars=options.max_output_chars,
+                              trusted=not options.in_kernel,
+                              kernel=KernelSettings(memory_mb=options.memory_mb,
+                                                    sandbox=box.to_json()))
+    done_keys: set[tuple[str, str]] = {r.key for r in intake.rows}
+    bar = _progress(len(todo), options.progress)
+    statuses: Counter = Counter()
+
+    def on_result(job: Job, result: SubmissionResult, executed: dict[str, str]) -> None:
+        outputs.record(result, executed)
+        done_keys.add(result.key)
+        summary.graded += 1
+        statuses[result.status.value] += 1
+        if bar is not None:
+            bar.set_postfix({k: v for k, v in sorted(statuses.items())}, refresh=False)
+            bar.update(1)
+
+    stop = threading.Event()   # Ctrl-C or SIGTERM: the run stops at its next turn
+    previous = _stop_on_signals(stop)
+    background = _Background(course, todo, out, options)
+    try:
+        run_jobs(todo, settings, max(1, options.jobs), on_result, prepare=background.attach,
+                 stop=stop)
+    except KeyboardInterrupt:
+        summary.interrupted = True
+        on_disk = Ledger(outputs.ledger.path)   # the truth: Ctrl-C may have come between a
+        #                                         result's line and the ledger's memory of it
+        summary.lost = len([j for j in todo if not on_disk.is_current(
+            j.key, j.content_hash, j.source_hash)])
+        log.warning("interrupted: %d submission(s) not graded; run the same command again "
+                    "to grade them (finished ones are kept)", summary.lost)
+    finally:
+        if bar is not None:
+            bar.close()
+        for signum, handler in previous.items():
+            with contextlib.suppress(TypeError):   # None: a handler not set from Python
+                signal.signal(signum, handler)
+
+    if summary.interrupted:  # Ctrl-C may land between a ledger line's fsync and its record
+        outputs.ledger = Ledger(outputs.ledger.path)
+    write_csv(outputs.ledger.sorted_results(), outputs.csv)  # even if interrupted mid-write
+    found = [*intake.rows, *intake.jobs]
+    summary.results = [outputs.ledger.results[x.key] for x in found
+                       if x.key in outputs.ledger.results]
+    summary.paths = {"grades": outputs.csv, "ledger": outputs.ledger.path,
+                     "autograded": outputs.autograded}
+    if not summary.interrupted:  # else the next run brings the gradebook and report up to date
+        background.thread.join()
+    if options.gradebook and not summary.interrupted:
+        if (gradebook := outputs.write_gradebook(done_keys)) is not None:
+            summary.paths["gradebook"] = gradebook
+    if outputs.feedback_dir.exists():
+        summary.paths["feedback"] = outputs.feedback_dir
+    if options.report and not summary.interrupted:
+        if (report := outputs.write_report()) is not None:
+            summary.paths["report"] = report
+    summary.failures.extend(outputs.failures)
+    wait_for_workers()
+    if extracted:
+        shutil.rmtree(out / "intake", ignore_errors=True)
+    summary.seconds = time.perf_counter() - start
+    return summary
+
+
+def _with_editions(box: sandbox.Sandbox, options: GradeOptions, todo: list[Job]
+                   ) -> sandbox.Sandbox:
+    """Kernels hold the student edition of course_lib of their assignment (from
+    ``options.release``), not the reference library, where the sandbox can swap it in (its
+    own mount namespace, kernels forked): then importing a reference implementation of the
+    assignment is impossible rather than detected."""
+    assignments = sorted({job.assignment for job in todo})
+    editions = {a: str(p.resolve()) for a in assignments
+                if ((p := options.release / a / "course_lib") / "__init__.py").is_file()}
+    can = (box.mode == sandbox.USER and box.namespaces and KernelSettings().fork
+           and not options.in_kernel)
+    if not (editions and can):
+        if assignments and not options.in_kernel:
+            log.warning("kernels can import the reference library: %s", "no student edition "
+                        f"in {options.release} (run `python -m autograder release`)"
+                        if can else "the sandbox cannot give them the student edition here")
+        return box
+    for job in todo:
+        job.edition = editions.get(job.assignment, "")
+    missing = [a for a in assignments if a not in editions]
+    if missing:
+        log.warning("no student edition of %s in %s: those kernels can import the reference "
+                    "library", ", ".join(missing), options.release)
+    return dataclasses.replace(box, slot=str(Path(course_lib.__file__).resolve().parent))
+
+
+def _sandbox(hide: list[Path]) -> sandbox.Sandbox:
+    """What confines student code in this run (decided once per run): the source notebooks,
+    this run's output and the submissions are hidden from the kernels."""
+    return sandbox.plan(hide=[str(Path(h).resolve()) for h in hide if Path(h).is_dir()])
+
+
+class _Background:
+    """Work done in a thread while the grading processes start (the coordinator is idle then):
+
+    1. the grading view of the source notebooks (:mod:`autograder.course.reference`, nbgrader's own
+       preprocessors), sent with each job so that grading processes never import nbgrader;
+    2. imports and set-up the end of the run needs: the gradebook's database, nbconvert for
+       the feedback pages, matplotlib for the report.
+
+    One thread does all of it: nbgrader's modules import each other in a circle, and two
+    threads importing them at once fail."""
+
+    def __init__(self, course: Course, jobs: list[Job], out: Path, options: GradeOptions):
+        self.jobs = jobs
+        self.refs: dict[tuple[str, str], object] = {}
+        self.error: BaseException | None = None
+        self.ready = threading.Event()
+        self.thread = threading.Thread(target=self._run, args=(course, out, options),
+                                       daemon=True)
+        self.thread.start()
+
+    def _run(self, course: Course, out: Path, options: GradeOptions) -> None:
+        from autograder.course.reference import cached_reference
+
+        try:
+            for assignment in sorted({j.assignment for j in self.jobs}):
+                for nb in course.notebooks_of(assignment):
+                    self.refs[(assignment, nb.name)] = cached_reference(nb.path, assignment)
+        except BaseException as exc:  # noqa: BLE001 - re-raised by attach
+            self.error = exc
+        finally:
+            self.ready.set()
+        # in the order they are needed: feedback with the first result, the rest at the end
+        feedback = ["autograder.report.feedback_page", "nbconvert.exporters.html"]
+        for module in (feedback if options.feedback else []) + (
+                ["autograder.report.class_report"] if options.report else []):
+            with contextlib.suppress(Exception):
+                importlib.import_module(module)
+        if options.gradebook:
+            with contextlib.suppress(Exception):
+                from autograder.records.gradebook import create_database
+
+                create_database(out / "gradebook.db")
+
+    def attach(self) -> None:
+        """Wait for the references and put them in the jobs."""
+        self.ready.wait()
+        if self.error is not None:
+            raise self.error
+        for job in self.jobs:
+            for nb_job in job.notebooks:
+                nb_job.reference = self.refs[(job.assignment, nb_job.name)]
+
+
+def _stop_on_signals(stop: threading.Event) -> dict:
+    """Ctrl-C (SIGINT) and SIGTERM set ``stop`` instead of raising KeyboardInterrupt wherever
+    the coordinator happens to be (inside an import, a library's clean-up or a result being
+    written, where it could be lost or land twice): :func:`run_jobs` raises it at its next
+    turn. Returns the handlers replaced (none when not called from the main thread)."""
+    previous = {}
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        try:
+            previous[signum] = signal.signal(signum, lambda *_: stop.set())
+        except ValueError:   # not the main thread: signals are the caller's
+            return {}
+    return previous
+
+
+def _progress(total: int, enabled: bool):
+    if not enabled or total == 0:
+        return None
+    from tqdm import tqdm
+
+    return tqdm(total=total, file=sys.stderr, unit="submission", dynamic_ncols=True,
+                desc="grading", smoothing=0.1)
+
+

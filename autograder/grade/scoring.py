@@ -1,0 +1,118 @@
+"""Points and messages for the test cells of an executed notebook.
+
+Scores follow nbgrader exactly (:func:`autograder.course.rules.determine_grade`, nbgrader's
+``determine_grade``: an error or any stderr output scores 0, a float as the last expression
+is partial credit, anything else full marks), after the course's output policy
+(:func:`autograder.course.rules.apply_output_policy`: RuntimeWarning stderr dropped, long output
+trimmed). What nbgrader gets wrong is fixed here: a test cell that did not run to
+completion (it timed out, the kernel died in it, or it was never started) scores 0 instead of
+full marks. Each cell gets a short message for the student built from its *outputs* (the
+exception line, what was written to stderr, the last lines printed), never from its source,
+so a hidden test's code is never quoted.
+"""
+
+from __future__ import annotations
+
+import re
+
+from nbformat import NotebookNode
+
+from autograder.course.reference import Reference
+from autograder.course.rules import determine_grade
+from autograder.kernel.execute import DEAD, TIMEOUT, Execution
+from autograder.records.results import CellResult
+from autograder.vocabulary import grade_id_of
+
+ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+MESSAGE_LINES = 8
+MESSAGE_CHARS = 600
+
+
+def _clip(text: str) -> str:
+    text = ANSI.sub("", text).strip()
+    lines = text.splitlines()
+    if len(lines) > MESSAGE_LINES:
+        lines = lines[:MESSAGE_LINES] + ["..."]
+    text = "\n".join(lines)
+    return text if len(text) <= MESSAGE_CHARS else text[:MESSAGE_CHARS] + " ..."
+
+
+def _stream(cell: NotebookNode, name: str) -> str:
+    return "".join(o.get("text", "") for o in cell.get("outputs", [])
+                   if o.get("output_type") == "stream" and o.get("name") == name)
+
+
+def _last_lines(text: str, n: int = 3) -> str:
+    lines = [ln for ln in ANSI.sub("", text).splitlines() if ln.strip()]
+    return "\n".join(lines[-n:])
+
+
+def cell_message(cell: NotebookNode, hidden: bool) -> str:
+    """What the student reads about one executed test cell (outputs only, never source)."""
+    for out in cell.get("outputs", []):
+        if out.get("output_type") == "error":
+            ename = ANSI.sub("", out.get("ename", "Error"))
+            evalue = ANSI.sub("", str(out.get("evalue", ""))).strip()
+            if evalue:   # a failed check's message says what differs: it needs no name
+                return _clip(evalue if ename == "CheckFailed" else f"{ename}: {evalue}")
+            printed = _last_lines(_stream(cell, "stdout"))
+            if ename == "NotImplementedError":
+                return "NotImplementedError: a function it tests is not written yet"
+            what = f"{ename} (a hidden test failed)" if hidden else ename
+            return _clip(f"{printed}\n{what}" if printed else what)
+    stderr = _stream(cell, "stderr")
+    if stderr.strip():
+        return _clip(f"wrote to stderr, which fails a test: {_last_lines(stderr)}")
+    return _clip(_last_lines(_stream(cell, "stdout")))
+
+
+def score_cells(nb: NotebookNode, ref: Reference, execution: Execution | None,
+                not_run_message: str = "") -> list[CellResult]:
+    """One CellResult per grade cell of ``ref``, in the source order.
+
+    ``execution`` None means nothing ran (every cell scores 0 with ``not_run_message``).
+    """
+    index_of = {gid: i for i, c in enumerate(nb.cells) if (gid := grade_id_of(c))}
+    results = []
+    for grade in ref.grade_cells:
+        res = CellResult(grade_id=grade.grade_id, points=0.0, max_points=grade.points,
+                         hidden=grade.hidden)
+        results.append(res)
+        index = index_of.get(grade.grade_id)
+        if execution is None:
+            res.message = not_run_message
+            continue
+        if index is None:
+            res.message = "this cell is missing from the notebook"
+            continue
+        cell = nb.cells[index]
+        if index not in execution.executed:
+            res.message = _not_run(index, execution, cell)
+            continue
+        try:
+            points, _ = determine_grade(cell)
+        except (ValueError, KeyError, TypeError) as exc:
+            res.message = f"could not be scored: {exc}"
+            continue
+        if points is None:
+            res.message = "needs manual grading"
+            continue
+        res.points = max(0.0, min(float(points), grade.points))
+        res.message = cell_message(cell, grade.hidden)
+        if 0 < res.points < grade.points:
+            res.message = (f"partial credit: {res.points:g} of {grade.points:g}"
+                           + (f"\n{res.message}" if res.message else ""))
+    return results
+
+
+def _not_run(index: int, execution: Execution, cell: NotebookNode) -> str:
+    stopped = {s.index for s in execution.stops} | {execution.stopped_at}
+    if index in stopped:   # its error output says what happened (the time limit, the kernel)
+        return cell_message(cell, hidden=False) if execution.status in (TIMEOUT, DEAD) else ""
+    if index in execution.not_run and execution.not_run_reason:
+        return f"not run: {execution.not_run_reason}"
+    if execution.status == TIMEOUT:
+        return "not run: an earlier cell ran past the time limit"
+    if execution.status == DEAD:
+        return "not run: the kernel died in an earlier cell"
+    return "not run"

@@ -1,0 +1,344 @@
+"""The only grader code that runs in the student's kernel: it answers calls with plain data.
+
+The grader (:mod:`autograder.grade.trusted.channel`) executes this file's text once in each grading
+kernel, as the module ``_course_grader``, which registers the comm target :data:`TARGET`;
+the grader opens one comm, and a message on it starts a :func:`session`: the stub answers
+the request it carries and every next one, each request and answer one round trip on the
+kernel's stdin channel (IPython's cell machinery and the kernel's message dispatch skipped:
+a bare round trip costs about 1 ms here, a comm message 3 and a cell 10), until the grader
+ends the session at the end of the test. :func:`serve` calls the student's function, method
+or class and answers with what came back, encoded. Nothing here decides anything: the
+student may replace every line of it, and then only what their own calls return changes,
+which the grader reads as data (``autograder.grade.trusted.wire``) and checks itself.
+
+Three kinds of objects cross, each by number:
+- ``{"$h": n}``: an object of the student's (an instance of a class defined in the notebook)
+  kept here in :data:`_handles`; the grader holds a proxy;
+- ``{"$g": n, "class": name}``: an object of the grader's (the course's ``Dense`` while a test
+  of ``Sequential`` runs); here a :class:`_GraderObject` whose attribute reads, writes and
+  method calls are asked of the grader through the kernel's stdin channel
+  (``input_request``), which the grader answers only while that call runs;
+- global names the grader binds for one test (:func:`_bind`): the course's function or class
+  in place of the student's, answered the same way.
+
+Self-contained (numpy and IPython only): the grading kernel holds the student edition, not
+the grader.
+"""
+
+import base64
+import builtins
+import contextlib
+import io
+import json
+import traceback
+
+import numpy as np
+from IPython import get_ipython
+
+TARGET = "course_grader"
+QUESTION, ANSWER = "$course:", "$answer:"   # prompts: a question, an answer
+_handles: dict = {}      # handle number -> the student's object
+_numbers: dict = {}      # id(object) -> handle number
+_bound: dict = {}        # name -> what the notebook had bound before (or _MISSING)
+_MISSING = object()
+_SCALARS = (bool, int, float, str, type(None))
+PRINTED_CHARS = 100_000   # what one request's code prints, sent back at most
+
+
+# ------------------------------------------------------------------------------- encoding
+
+def _array(value):
+    return [value.dtype.str, list(value.shape),
+            base64.b64encode(value.tobytes()).decode()]   # C order
+
+
+def _keep(value):
+    number = _numbers.get(id(value))
+    if number is None:
+        number = len(_handles) + 1
+        _handles[number] = value
+        _numbers[id(value)] = number
+    return {"$h": number, "class": str(type(value).__name__)[:100]}
+
+
+def encode(value, depth=0):
+    """Plain data as JSON; the student's own objects as handles; anything else a ``$bad``."""
+    kind = type(value)
+    if depth > 20:
+        return {"$bad": "data nested more than 20 levels deep"}
+    if kind in _SCALARS:
+        return value
+    if kind is np.ndarray:
+        if value.dtype.kind not in "biuf":
+            return {"$bad": f"a numpy array of dtype {value.dtype}"}
+        return {"$a": _array(value)}
+    if isinstance(value, np.generic) and kind.__module__ == "numpy":
+        if value.dtype.kind not in "biuf":
+            return {"$bad": f"a numpy {kind.__name__}"}
+        return {"$s": _array(np.asarray(value))}
+    if kind is list:
+        return [encode(v, depth + 1) for v in value]
+    if kind is tuple:
+        return {"$t": [encode(v, depth + 1) for v in value]}
+    if kind is dict:
+        return {"$d": [[encode(k, depth + 1), encode(v, depth + 1)] for k, v in value.items()]}
+    if kind is np.random.Generator:
+        return {"$rng": encode(value.bit_generator.state, depth + 1)}
+    if isinstance(value, _GraderObject):
+        return {"$g": object.__getattribute__(value, "_number")}
+    if isinstance(value, np.ndarray):
+        return {"$bad": f"an object of class {kind.__name__} (a subclass of numpy.ndarray)"}
+    if getattr(kind, "__module__", None) == "__main__" and not isinstance(value, type):
+        return _keep(value)
+    return {"$bad": f"an object of class {getattr(kind, '__name__', '?')}"}
+
+
+def decode(data):
+    if isinstance(data, list):
+        return [decode(v) for v in data]
+    if not isinstance(data, dict):
+        return data
+    if "$a" in data or "$s" in data:
+        dtype, shape, text = data.get("$a") or data["$s"]
+        raw = bytearray(base64.b64decode(text))
+        array = np.frombuffer(raw, dtype=np.dtype(dtype)).reshape(shape)
+        return array[()] if "$s" in data else array
+    if "$t" in data:
+        return tuple(decode(v) for v in data["$t"])
+    if "$d" in data:
+        return {decode(k): decode(v) for k, v in data["$d"]}
+    if "$h" in data:
+        return _handles[data["$h"]]
+    if "$g" in data:
+        return _grader_object(data.get("class", "object"), data["$g"])
+    if "$rng" in data:
+        generator = np.random.Generator(np.random.PCG64())
+        generator.bit_generator.state = decode(data["$rng"])
+        return generator
+    raise ValueError(f"unknown encoding {sorted(data)}")
+
+
+# ------------------------------------------------------------------- the grader's objects
+
+def _exchange(prompt):
+    """Send ``prompt`` to the grader as an ``input_request`` on the stdin channel; its reply.
+    (As ``Kernel._input_request`` does, without its flushes and polling.)"""
+    kernel = get_ipython().kernel
+    if hasattr(kernel, "_get_shell_context_var"):   # ipykernel 7
+        ident = kernel._get_shell_context_var(kernel._shell_parent_ident)
+    else:                                            # ipykernel 6
+        ident = kernel._parent_ident["shell"]
+    kernel.session.send(kernel.stdin_socket, "input_request",
+                        {"prompt": prompt, "password": False},
+                        kernel.get_parent("shell"), ident=ident)
+    while True:
+        _, message = kernel.session.recv(kernel.stdin_socket, mode=0)
+        if message is not None:
+            return message["content"]["value"]
+
+
+def _text(data):
+    return base64.b64encode(json.dumps(data).encode()).decode()
+
+
+def _ask(request):
+    """Ask the grader (answered only during a call) and decode the answer."""
+    reply = json.loads(base64.b64decode(_exchange(QUESTION + _text(request))))
+    if "raised" in reply:
+        raise _rebuilt(reply["raised"])
+    return decode(reply["value"])
+
+
+def _rebuilt(raised):
+    kind = getattr(builtins, str(raised.get("type")), None)
+    if not (isinstance(kind, type) and issubclass(kind, Exception)):
+        kind = RuntimeError
+    try:
+        return kind(raised.get("message", ""))
+    except Exception:  # noqa: BLE001 - an exception class with other arguments
+        return RuntimeError(raised.get("message", ""))
+
+
+class _GraderObject:
+    """An object that lives in the grader; every use is a question to the grader."""
+
+    def __init__(self, *_args, **_kwargs):
+        pass   # made by _grader_object, or by the grader when the class is called
+
+    def __getattr__(self, name):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        number = object.__getattribute__(self, "_number")
+        value = _ask({"op": "getattr", "object": number, "name": name})
+        if isinstance(value, dict) and value.keys() == {"$method"}:
+            return lambda *args, **kwargs: _ask({"op": "call", "object": number, "method": name,
+                                                 "args": encode(list(args)),
+                                                 "kwargs": encode(kwargs)})
+        return value
+
+    def __setattr__(self, name, value):
+        _ask({"op": "setattr", "object": object.__getattribute__(self, "_number"),
+              "name": name, "value": encode(value)})
+
+    def __repr__(self):
+        return f"<the course's {type(self).__name__}>"
+
+
+_classes: dict = {}
+
+
+def _grader_class(name):
+    """One class per name of the grader's: calling it makes the object in the grader."""
+    if name not in _classes:
+        def construct(_cls, *args, **kwargs):
+            return _ask({"op": "call", "name": name, "args": encode(list(args)),
+                         "kwargs": encode(kwargs)})
+        _classes[name] = type(name, (_GraderObject,), {"__new__": construct})
+    return _classes[name]
+
+
+def _grader_object(class_name, number):
+    obj = object.__new__(_grader_class(class_name))
+    object.__setattr__(obj, "_number", number)
+    return obj
+
+
+def _grader_callable(name, is_class):
+    if is_class:
+        return _grader_class(name)
+
+    def call(*args, **kwargs):
+        return _ask({"op": "call", "name": name, "args": encode(list(args)),
+                     "kwargs": encode(kwargs)})
+    call.__name__ = call.__qualname__ = name
+    return call
+
+
+def _bind(names):
+    namespace = get_ipython().user_ns
+    for name, kind in names.items():
+        _bound.setdefault(name, namespace.get(name, _MISSING))
+        namespace[name] = _grader_callable(name, kind == "class")
+    return None
+
+
+def _unbind(names):
+    namespace = get_ipython().user_ns
+    for name in names:
+        before = _bound.pop(name, _MISSING)
+        if before is _MISSING:
+            namespace.pop(name, None)
+        else:
+            namespace[name] = before
+    return None
+
+
+# ------------------------------------------------------------------------------- requests
+
+def _describe(names):
+    namespace = get_ipython().user_ns
+    found = {}
+    for name in names:
+        if name not in namespace:
+            continue
+        value = namespace[name]
+        if isinstance(value, type):
+            found[name] = {"kind": "class"}
+        elif type(value).__name__ == "module":
+            found[name] = {"kind": "module"}
+        elif callable(value) and not hasattr(value, "__array__"):
+            found[name] = {"kind": "function"}
+        else:
+            found[name] = {"kind": "value", "value": encode(value)}
+    return found
+
+
+def _target(request):
+    if "handle" in request:
+        obj = _handles[request["handle"]]
+    else:
+        obj = get_ipython().user_ns[request["name"]]
+    return getattr(obj, request["method"]) if request.get("method") else obj
+
+
+def _call(request):
+    args, kwargs = decode(request["args"]), decode(request["kwargs"])
+    if request.get("rng") is not None:
+        np.random.set_state(decode(request["rng"]))
+    start = np.random.get_state()
+    before = [request["args"], request["kwargs"]]
+    result = _target(request)(*args, **kwargs)
+    after = [encode(args), encode(kwargs)]
+    state = np.random.get_state()   # sent back when the call drew from it (or seeded it)
+    moved = state[2:] != start[2:] or not np.array_equal(state[1], start[1])
+    return {"value": encode(result), "rng": encode(state) if moved else None,
+            "changed": [after[i] if after[i] != before[i] else None for i in (0, 1)]}
+
+
+def _getattr(request):
+    value = getattr(_handles[request["handle"]], request["name"])
+    if callable(value) and not isinstance(value, type) and hasattr(value, "__self__"):
+        return {"value": {"$method": request["name"]}}
+    return {"value": encode(value)}
+
+
+def _setattr(request):
+    setattr(_handles[request["handle"]], request["name"], decode(request["value"]))
+    return {"value": None}
+
+
+def _release(_request):
+    _handles.clear()
+    _numbers.clear()
+    _unbind(list(_bound))
+    return {"value": None}
+
+
+_OPS = {"call": _call, "getattr": _getattr, "setattr": _setattr, "release": _release,
+        "describe": lambda r: {"value": _describe(r["names"])},
+        "bind": lambda r: {"value": _bind(r["names"])},
+        "unbind": lambda r: {"value": _unbind(r["names"])},
+        "batch": lambda r: {"answers": [serve(q) for q in r["requests"]]}}
+
+
+def _where(error):
+    """The student's innermost line in ``error``'s traceback (the rule of
+    ``course_lib.checks._student_frame``, written here: the stub imports nothing of the
+    course)."""
+    frames = [f for f in traceback.extract_tb(error.__traceback__)
+              if "site-packages" not in f.filename
+              and "/lib/python" not in f.filename and f.filename != "<course-grader>"]
+    if not frames:
+        return ""
+    last = frames[-1]
+    return f"{last.name}, line {last.lineno}: {(last.line or '').strip()}"[:300]
+
+
+def serve(request):
+    """The answer to one request of the grader (see the module docstring)."""
+    buffer = io.StringIO()
+    try:
+        with contextlib.redirect_stdout(buffer):   # shown in the test's output by the grader
+            answer = _OPS[request["op"]](request)
+    except Exception as error:  # noqa: BLE001 - the student's exception is the answer
+        answer = {"raised": {"type": type(error).__name__[:100], "message": str(error)[:2000],
+                             "where": _where(error)}}
+    if buffer.getvalue():
+        answer["printed"] = buffer.getvalue()[:PRINTED_CHARS]
+    return answer
+
+
+def session(request):
+    """Answer the grader's requests until it sends an empty one: each answer goes back as the
+    prompt of an ``input_request`` whose reply is the next request (a round trip on the stdin
+    channel costs about a third of a comm message's)."""
+    while request:
+        request = _exchange(ANSWER + _text(serve(request)))
+        request = json.loads(base64.b64decode(request)) if request else None
+
+
+def _open(comm, _msg):
+    comm.on_msg(lambda msg: session(msg["content"]["data"]))
+
+
+get_ipython().kernel.comm_manager.register_target(TARGET, _open)

@@ -1,0 +1,163 @@
+"""The student's functions, classes and objects as the grader's tests see them: proxies.
+
+A test runs in the grader with these in place of the student's names: calling
+``propagate(w, b, X, Y)`` sends the arguments to the kernel and returns what came back, as
+plain data (:mod:`autograder.grade.trusted.wire`). Constructing ``Dense(W, b, "relu")`` leaves the
+object in the kernel and returns a :class:`RemoteObject`, whose attributes are read, written
+and called the same way. numpy's legacy global generator is shared:
+its state travels with a call whenever it changed on the sending side (a test's
+``np.random.seed(2)`` seeds the student's ``np.random.randn``; what the student drew is
+drawn in the grader too). Arguments the student's code changed in place are changed in the
+grader as well (a test that checks "w must not change" still sees the change). Attributes
+read from an object of the student's are copies: a test assigns them (``layer.w = ...``)
+rather than changing them in place (``layer.w.fill(0)`` would change the copy only).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from autograder.grade.trusted import wire
+from autograder.grade.trusted.channel import CallFailed, Channel
+
+
+def call(channel: Channel, target: dict, args: tuple, kwargs: dict) -> Any:
+    """Call the student's ``target`` ({"name": ...} or {"handle": n, "method": ...})."""
+    sent_args, sent_kwargs = list(args), dict(kwargs)
+    state = np.random.get_state()
+    unchanged = _same_state(state, channel.rng_state)
+    answer = channel.request({
+        "op": "call", **target, "args": wire.encode(sent_args, channel.handle_of),
+        "kwargs": wire.encode(sent_kwargs, channel.handle_of),
+        "rng": None if unchanged else wire.encode(state)})
+    if answer.get("rng") is not None:
+        try:
+            np.random.set_state(wire.decode(answer["rng"]))
+        except (TypeError, ValueError, KeyError) as error:
+            raise CallFailed(f"the kernel's random state came back malformed ({error})") \
+                from None
+    channel.rng_state = np.random.get_state()
+    changed = answer.get("changed")
+    if type(changed) is list and len(changed) == 2:
+        for before, after in zip((sent_args, sent_kwargs), changed, strict=True):
+            if after is not None:
+                write_back(before, wire.decode(after, channel.resolve))
+    try:
+        return wire.decode(answer.get("value"), channel.resolve)
+    except wire.NotPlainData as what:
+        name = target.get("method") or target.get("name") or "the call"
+        raise wire.NotPlainData(f"{name} returned {what}, not plain data (numbers, strings, "
+                                "lists, tuples, dicts, numpy arrays)") from None
+
+
+def _same_state(a: Any, b: Any) -> bool:
+    """Two states of numpy's legacy generator are the same (None: not known yet)."""
+    return (b is not None and a[2:] == b[2:] and np.array_equal(a[1], b[1]))
+
+
+def write_back(original: Any, changed: Any) -> None:
+    """Make ``original`` (an argument of the grader's) what the student's code changed its
+    copy into, in place: arrays, dicts, lists and generators, recursively."""
+    if isinstance(original, np.ndarray) and isinstance(changed, np.ndarray):
+        if original.shape == changed.shape and original.flags.writeable:
+            np.copyto(original, changed, casting="unsafe")
+    elif isinstance(original, dict) and isinstance(changed, dict):
+        for key in [k for k in original if k not in changed]:
+            del original[key]
+        for key, value in changed.items():
+            if key in original and _same_kind(original[key], value):
+                write_back(original[key], value)
+            else:
+                original[key] = value
+    elif isinstance(original, list) and isinstance(changed, list):
+        if len(original) == len(changed):
+            for i, value in enumerate(changed):
+                if _same_kind(original[i], value):
+                    write_back(original[i], value)
+                else:
+                    original[i] = value
+        else:
+            original[:] = changed
+    elif isinstance(original, np.random.Generator) and isinstance(changed, np.random.Generator):
+        original.bit_generator.state = changed.bit_generator.state
+
+
+def _same_kind(a: Any, b: Any) -> bool:
+    return (isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and a.shape == b.shape
+            or type(a) in (dict, list) and type(a) is type(b)
+            or isinstance(a, np.random.Generator) and isinstance(b, np.random.Generator))
+
+
+class RemoteFunction:
+    """A function of the student's notebook."""
+
+    def __init__(self, channel: Channel, name: str):
+        self._channel, self.__name__ = channel, name
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return call(self._channel, {"name": self.__name__}, args, kwargs)
+
+    def __repr__(self) -> str:
+        return f"<your {self.__name__}>"
+
+    def __deepcopy__(self, memo: dict) -> RemoteFunction:
+        return self
+
+
+class RemoteClass(RemoteFunction):
+    """A class of the student's notebook: calling it makes an object in the kernel."""
+
+
+class RemoteObject:
+    """An object of the student's that stays in their kernel."""
+
+    def __init__(self, channel: Channel, number: int):
+        object.__setattr__(self, "_remote_channel", channel)
+        object.__setattr__(self, "_remote_number", number)
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__") or name.startswith("_remote"):
+            raise AttributeError(name)
+        answer = self._remote_channel.request(
+            {"op": "getattr", "handle": self._remote_number, "name": name})
+        value = answer.get("value")
+        if type(value) is dict and set(value) == {"$method"}:
+            return RemoteMethod(self, name)
+        return wire.decode(value, self._remote_channel.resolve)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        channel = self._remote_channel
+        channel.request({"op": "setattr", "handle": self._remote_number, "name": name,
+                         "value": wire.encode(value, channel.handle_of)})
+
+    def __repr__(self) -> str:
+        return f"<your object #{self._remote_number}>"
+
+    def __deepcopy__(self, memo: dict) -> RemoteObject:
+        return self
+
+
+_classes: dict[str, type] = {}
+
+
+def proxy_class(name: str) -> type:
+    """A subclass of RemoteObject named like the student's class (messages such as "is a
+    Dense but expected a numpy array" read as they would in Jupyter)."""
+    name = name if name.isidentifier() else "object"
+    if name not in _classes:
+        _classes[name] = type(name, (RemoteObject,), {"__module__": "__main__"})
+    return _classes[name]
+
+
+class RemoteMethod:
+    """A method of an object of the student's."""
+
+    def __init__(self, owner: RemoteObject, name: str):
+        self._owner, self.__name__ = owner, name
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        owner = self._owner
+        return call(owner._remote_channel, {"handle": owner._remote_number,
+                                            "method": self.__name__}, args, kwargs)

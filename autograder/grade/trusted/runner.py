@@ -1,0 +1,298 @@
+"""Run a notebook's test cells in the grader, against the student's code in their kernel.
+
+For each test cell (a grade cell that is not a solution) :meth:`TrustedTests.run_cell` runs
+the cell's source, taken from the instructor's source notebook, in the grading process, in a
+namespace holding:
+
+- what the notebook's own import lines import (numpy, ``checks``, ``explain_mistakes`` ...),
+  imported here, from the course's full library: expected values, mistake catalogues and
+  gradient checks are computed in the grader;
+- for every other name the test reads and does not assign: what the student's kernel has under
+  that name, as a proxy (a function or class, :mod:`autograder.grade.trusted.proxies`) or as plain
+  data (a variable);
+- the source notebook's folder as the working folder (a test reads the assignment's own data
+  files there, never the student's copies);
+- :data:`course_lib.isolation.STUDENT_PROCESS`: how ``reference_for`` binds the course's
+  version of a name in the kernel too (:meth:`autograder.grade.trusted.channel.Channel.bind`).
+
+What the test prints becomes the cell's stdout; a failure becomes its error output, with the
+check's message (and the student's line, when their code raised), never a traceback through
+the test's code: a hidden test's source stays in the grader. The kernel never receives a
+test's source, its expected values or anything the test compares: only the arguments of
+each call, when it is made.
+"""
+
+from __future__ import annotations
+
+import ast
+import asyncio
+import builtins
+import contextlib
+import io
+import threading
+from pathlib import Path
+from typing import Any
+
+from IPython.core.inputtransformer2 import TransformerManager
+from nbformat import NotebookNode
+from nbformat.v4 import new_output
+
+from autograder.course.reference import Reference
+from autograder.course.rules import is_solution, is_test
+from autograder.grade.trusted import wire
+from autograder.grade.trusted.channel import DEAD, TIMEOUT, CallFailed, Channel, KernelLost
+from autograder.grade.trusted.lockstep import evaluating_together
+from autograder.grade.trusted.proxies import (
+    RemoteClass,
+    RemoteFunction,
+    RemoteMethod,
+    RemoteObject,
+    proxy_class,
+)
+from autograder.vocabulary import cells_testing, grade_id_of
+from course_lib.isolation import STUDENT_PROCESS
+
+OK = "ok"
+_ABSENT = object()
+_BUILTINS = set(dir(builtins))
+
+
+def _parse(source: str) -> ast.Module | None:
+    try:
+        return ast.parse(TransformerManager().transform_cell(source))
+    except SyntaxError:
+        return None
+
+
+def _defined(tree: ast.AST) -> set[str]:
+    """Names a piece of code assigns, defines, imports or takes as arguments."""
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
+            names.add(node.id)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, ast.arg):
+            names.add(node.arg)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            names.update((a.asname or a.name).split(".")[0] for a in node.names)
+    return names
+
+
+def _read(tree: ast.AST) -> set[str]:
+    return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+
+
+class TrustedTests:
+    """The test cells of one source notebook, run by the grader (see the module docstring)."""
+
+    def __init__(self, ref: Reference, max_output_chars: int = 100_000,
+                 folder: Path | None = None):
+        self.ref, self.max_output_chars, self.folder = ref, max_output_chars, folder
+        self.sources = {gid: c.source for c in ref.notebook.cells
+                        if is_test(c) and (gid := grade_id_of(c))}
+        self._prelude: dict[str, Any] | None = None
+        self._importing = threading.Lock()
+        code = [(c, tree) for c in ref.notebook.cells if c.cell_type == "code"
+                and not is_test(c) and (tree := _parse(c.source)) is not None]
+        #: the names the solution cells define (the student's graded functions and classes)
+        self.graded: set[str] = {n for c, tree in code if is_solution(c) for n in _defined(tree)}
+        self._imports = [n for _, tree in code for n in tree.body
+                         if isinstance(n, (ast.Import, ast.ImportFrom))]
+
+    def prelude(self) -> dict[str, Any]:
+        """The notebook's imports, done in the grader (the student's graded names excluded);
+        imported on first use (or by :meth:`warm`), outside any test's time limit."""
+        with self._importing:
+            if self._prelude is None:
+                namespace: dict[str, Any] = {"__name__": "__main__"}
+                for node in self._imports:
+                    with contextlib.suppress(Exception):
+                        exec(compile(ast.Module([node], []), "<imports>", "exec"), namespace)  # noqa: S102
+                self._prelude = {k: v for k, v in namespace.items() if k not in self.graded}
+        return self._prelude
+
+    def warm(self) -> None:
+        """Start importing :meth:`prelude` in a background thread (seconds the first time:
+        the course's library and scikit-learn), while the student's cells run in their
+        kernel; :meth:`prelude` waits for it."""
+        threading.Thread(target=self.prelude, name="prelude", daemon=True).start()
+
+    def tests_of(self, name: str) -> list[str]:
+        """The grade ids of this notebook's test cells of graded name ``name``."""
+        return [g for g in cells_testing(name) if g in self.sources]
+
+    def for_notebook(self) -> NotebookTests:
+        """The state of one notebook's run (which tests passed so far)."""
+        return NotebookTests(self)
+
+
+class NotebookTests:
+    """The tests of one submitted notebook, run one cell at a time by
+    :mod:`autograder.kernel.execute`.
+
+    ``reference_for`` binds the course's version of a name in the kernel (and in the test's
+    namespace: both agree) unless that name is proven: its own tests (test cells named
+    ``test_<name>`` or ``test_<name>_...``) all passed on the student's code alone: their
+    student code asked the grader nothing (:attr:`Channel.questions`). A proven function
+    keeps the student's own, which spares thousands of questions to the grader in a test of
+    ``model``; a wrong one, and one that passed only with the course's version of what it
+    calls, are bound, so a mistake costs only its own points, as in the kernel. Names
+    ``reference_if_wrong`` saw disagree with the course's are bound whatever their tests said.
+    """
+
+    def __init__(self, tests: TrustedTests):
+        self.tests = tests
+        self.passed: dict[str, bool] = {}     # grade id -> the test passed
+        self.leaned: set[str] = set()         # tests whose student code used the course's
+        self.shared: dict[str, Any] = {}      # what earlier tests defined (``ref`` ...)
+
+    def _proven(self, name: str) -> bool:
+        """The student's ``name`` has tests, and they all passed on the student's code alone."""
+        ids = self.tests.tests_of(name)
+        return bool(ids) and all(self.passed.get(g) and g not in self.leaned for g in ids)
+
+    def _binder(self, channel: Channel, running: str):
+        """``bind`` for ``reference_for`` in test ``running``. A name whose own tests have not
+        all run yet (the course's ``Sequential`` around the student's ``Dense`` in a test of
+        ``Dense``) is bound in the test only, never in the kernel: the student's code could
+        otherwise ask the course's version for answers before it is graded itself."""
+        @contextlib.contextmanager
+        def bind(objects: dict[str, Any], wrong: bool = False):
+            early = {n: o for n, o in objects.items() if n in self.tests.graded and any(
+                g not in self.passed and g != running for g in self.tests.tests_of(n))}
+            wanted = {n: o for n, o in objects.items()
+                      if n not in early and (wrong or not self._proven(n))}
+            with channel.bind(wanted) if wanted else contextlib.nullcontext({}) as bound:
+                yield {**early, **bound}
+        return bind
+
+    async def run_cell(self, cell: NotebookNode, kernel, timeout: float) -> str:
+        """Run the test cell ``cell`` (its outputs replaced); OK, TIMEOUT or DEAD."""
+        loop = asyncio.get_running_loop()
+        await loop.run_in_executor(None, self.tests.prelude)   # the grader's time, not theirs
+        channel = Channel(kernel, loop, loop.time() + timeout, proxy_class)
+        gid = grade_id_of(cell) or ""
+        try:
+            if getattr(kernel, "grader_comm", None) is None:
+                await channel.install()
+            outputs = await loop.run_in_executor(None, self._run, gid, channel)
+        except KernelLost as lost:
+            outputs = []
+            channel.lost = lost
+        except CallFailed as failed:   # the kernel refused the grader's stub
+            outputs = [error_output(failed)]
+        cell.outputs = outputs
+        self.passed[gid] = channel.lost is None and not any(
+            o.get("output_type") == "error" for o in outputs)
+        if channel.questions:
+            self.leaned.add(gid)
+        if channel.lost is not None:
+            return TIMEOUT if channel.lost.kind == TIMEOUT else DEAD
+        with contextlib.suppress(Exception, KernelLost):
+            channel.deadline = loop.time() + timeout
+            await channel.call({"op": "release"})
+        channel.end()
+        return OK
+
+    def _namespace(self, tree: ast.Module, channel: Channel, running: str) -> dict[str, Any]:
+        namespace = {**self.tests.prelude(), **self.shared}
+        wanted = sorted(_read(tree) - _defined(tree) - set(namespace) - _BUILTINS)
+        namespace.update(_from_kernel(channel, wanted))
+        namespace[STUDENT_PROCESS] = self._binder(channel, running)
+        namespace["__builtins__"] = _KernelGlobals(channel)
+        return namespace
+
+    def _keep(self, namespace: dict[str, Any]) -> None:
+        """Test cells share their globals, as they would in one kernel: keep what this one
+        defined for the next ones (not the student's proxies: they belong to this test)."""
+        prelude = self.tests.prelude()
+        for name, value in namespace.items():
+            if name.startswith("__") or isinstance(value, (RemoteFunction, RemoteObject,
+                                                           RemoteMethod)):
+                continue
+            if prelude.get(name, _ABSENT) is not value:
+                self.shared[name] = value
+
+    def _run(self, gid: str, channel: Channel) -> list[NotebookNode]:
+        """Run one test in this (worker) thread; its outputs."""
+        tree = _parse(self.tests.sources.get(gid, ""))
+        printed, error = io.StringIO(), None
+        folder = self.tests.folder or Path.cwd()   # a test reads the assignment's own files
+        with (contextlib.redirect_stdout(printed), contextlib.redirect_stderr(io.StringIO()),
+              contextlib.chdir(folder)):
+            try:
+                if tree is None:
+                    raise SyntaxError("the test cell could not be read")
+                namespace = self._namespace(tree, channel, gid)
+                try:
+                    with evaluating_together(channel):
+                        exec(compile(tree, "<test>", "exec"), namespace)  # noqa: S102 - the instructor's
+                finally:
+                    self._keep(namespace)
+            except KernelLost:
+                raise
+            except Exception as failure:  # noqa: BLE001 - a failed test is an output
+                error = failure
+        outputs = []
+        text, limit = printed.getvalue(), self.tests.max_output_chars
+        if len(text) > limit:
+            text = text[:limit] + f"\n... {len(text) - limit} more characters not kept ...\n"
+        if text:
+            outputs.append(new_output("stream", name="stdout", text=text))
+        if error is not None:
+            outputs.append(error_output(error))
+        return outputs
+
+
+def _from_kernel(channel: Channel, names: list[str]) -> dict[str, Any]:
+    """What the student's kernel has under ``names``: proxies for functions and classes,
+    plain data for variables (names it lacks, or holds something else under, are left out)."""
+    if not names:
+        return {}
+    found = channel.request({"op": "describe", "names": names}).get("value")
+    got: dict[str, Any] = {}
+    for name, what in (found.items() if type(found) is dict else ()):
+        kind = what.get("kind") if type(what) is dict else None
+        if name not in names:
+            continue
+        if kind in ("function", "class"):
+            got[name] = (RemoteClass if kind == "class" else RemoteFunction)(channel, name)
+        elif kind == "value":
+            with contextlib.suppress(wire.NotPlainData):
+                got[name] = wire.decode(what.get("value"), channel.resolve)
+    return got
+
+
+class _KernelGlobals(dict):
+    """A test's builtins: Python's, then the student's kernel for a name found nowhere else
+    when the code runs (a catalogued mistake that reads the notebook's global ``m``, run in
+    the grader to name the mistake, reads the kernel's ``m`` as the student's code does)."""
+
+    def __init__(self, channel: Channel):
+        super().__init__(vars(builtins))
+        self._channel = channel
+
+    def __missing__(self, name: str) -> Any:
+        if name.startswith("__"):
+            raise KeyError(name)
+        found = _from_kernel(self._channel, [name])
+        if name not in found:
+            raise KeyError(name)
+        return found[name]
+
+
+def error_output(error: BaseException) -> NotebookNode:
+    """A failure as Jupyter would show it, without the test's own lines: the check's message,
+    or the student's exception and the line of theirs that raised it."""
+    ename = type(error).__name__
+    evalue = str(error)
+    render = getattr(error, "_render_traceback_", None)
+    if render is not None:
+        lines = list(render())
+    else:
+        lines = [f"\x1b[0;31m{ename}\x1b[0m: {evalue}"]
+        where = getattr(error, "student_where", "")
+        if where:
+            lines.append(f"(raised in {where})")
+    return new_output("error", ename=ename, evalue=evalue, traceback=lines)

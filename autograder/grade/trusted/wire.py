@@ -1,0 +1,151 @@
+"""What crosses between the grader and the student's kernel: plain data, checked on arrival.
+
+The encoding (JSON, written by :mod:`autograder.grade.trusted.kernel_stub` on the kernel's side):
+numbers, strings, booleans, null and lists as themselves; ``{"$a": [dtype, shape, base64]}``
+an array (its dtype as numpy spells it, ``"<f8"``; its shape as a list; its bytes in C order),
+``{"$s": [dtype, [], base64]}`` a numpy scalar, ``{"$t": [...]}`` a tuple,
+``{"$d": [[key, value], ...]}`` a dict, ``{"$rng": state}`` a ``numpy.random.Generator``,
+``{"$h": n}`` an object of the student's (a handle: the grader holds a proxy), ``{"$g": n}``
+an object of the grader's, ``{"$bad": "what it was"}`` a value that is none of these.
+
+:func:`decode` trusts nothing it reads: an array's dtype must be a plain boolean or number
+type and its bytes exactly what its shape needs; sizes and depth are capped; anything else
+raises :class:`NotPlainData` saying what came back, which fails the test that asked.
+Hand-written because the format must be this narrow: pickle, JSON-pickle libraries and
+``np.load(allow_pickle=True)`` all rebuild arbitrary objects, which is what this refuses.
+Arrays are not sent as ``.npy`` files (``np.load(allow_pickle=False)`` would be as safe):
+reading a ``.npy`` header evaluates it with ``ast`` (about 60 us an array, and CPython 3.11
+shares that parser's depth counter between threads, gh-106905), and a training loop in a
+test sends thousands of arrays.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import math
+import re
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+MAX_REPLY_BYTES = 64 * 2**20      # one reply's JSON text
+MAX_DEPTH = 20
+_SCALARS = (bool, int, float, str, type(None))
+
+
+class NotPlainData(ValueError):  # noqa: N818 - reads as what came back
+    """What came back is not plain data (or is malformed, or too big)."""
+
+
+_DTYPE = re.compile(r"[<>|=][biuf][1-9][0-9]?")   # "<f8", "|b1", "<i8" ...
+MAX_DIMENSIONS = 32
+
+
+def _array_data(array: np.ndarray) -> list:
+    return [array.dtype.str, list(array.shape),
+            base64.b64encode(array.tobytes()).decode()]   # C order
+
+
+def encode(value: Any, handle_of: Callable[[Any], dict] | None = None, depth: int = 0) -> Any:
+    """``value`` (the grader's: arguments of a call) as the JSON structure above.
+
+    ``handle_of(obj)`` encodes what is not plain data (a proxy of the student's object, an
+    object of the grader's); without it such a value raises TypeError.
+    """
+    if depth > MAX_DEPTH:
+        raise TypeError("data nested too deep to send")
+    kind = type(value)
+    if kind in _SCALARS:
+        return value
+    if isinstance(value, np.ndarray) and value.dtype.kind in "biuf":
+        return {"$a": _array_data(value)}
+    if isinstance(value, np.generic) and value.dtype.kind in "biuf":
+        return {"$s": _array_data(np.asarray(value))}
+    for base in (bool, int, float, str):   # a subclass (an IntEnum ...) is sent as its base
+        if isinstance(value, base):
+            return base(value)
+    if isinstance(value, list):
+        return [encode(v, handle_of, depth + 1) for v in value]
+    if isinstance(value, tuple):
+        return {"$t": [encode(v, handle_of, depth + 1) for v in value]}
+    if isinstance(value, dict):
+        return {"$d": [[encode(k, handle_of, depth + 1), encode(v, handle_of, depth + 1)]
+                       for k, v in value.items()]}
+    if isinstance(value, np.random.Generator):
+        return {"$rng": encode(value.bit_generator.state, handle_of, depth + 1)}
+    if handle_of is not None:
+        return handle_of(value)
+    raise TypeError(f"cannot send a {kind.__name__} to the student's kernel")
+
+
+def _array(body: Any, scalar: bool) -> Any:
+    """The array ``body`` (``[dtype, shape, base64]``) stands for, or NotPlainData."""
+    if type(body) is not list or len(body) != 3:
+        raise NotPlainData("a malformed array")
+    dtype, shape, text = body
+    if type(dtype) is not str or not _DTYPE.fullmatch(dtype):
+        raise NotPlainData(f"a numpy array of dtype {str(dtype)[:30]}")
+    if (type(shape) is not list or len(shape) > MAX_DIMENSIONS or (scalar and shape)
+            or not all(type(n) is int and n >= 0 for n in shape)):
+        raise NotPlainData("a malformed array (its shape)")
+    try:
+        raw = base64.b64decode(text, validate=True) if type(text) is str else None
+    except (ValueError, binascii.Error):
+        raw = None
+    try:
+        kind = np.dtype(dtype)
+    except TypeError:
+        raise NotPlainData(f"a numpy array of dtype {dtype}") from None
+    if raw is None or len(raw) != math.prod(shape) * kind.itemsize:
+        raise NotPlainData("a malformed array (its bytes)")
+    array = np.frombuffer(bytearray(raw), dtype=kind).reshape(shape)
+    return array[()] if scalar else array
+
+
+def _key(value: Any) -> Any:
+    try:
+        hash(value)
+    except TypeError:
+        raise NotPlainData("a dict with an unhashable key") from None
+    return value
+
+
+def decode(data: Any, resolve: Callable[[str, dict], Any] | None = None,
+           depth: int = 0) -> Any:
+    """The value ``data`` (parsed JSON from the kernel) stands for; NotPlainData if it is not
+    plain data. ``resolve(tag, data)`` turns ``$h``/``$g`` references into objects (without
+    it they are refused)."""
+    if depth > MAX_DEPTH:
+        raise NotPlainData(f"data nested more than {MAX_DEPTH} levels deep")
+    if type(data) in _SCALARS:
+        return data
+    if type(data) is list:
+        return [decode(v, resolve, depth + 1) for v in data]
+    if type(data) is dict and set(data) == {"$h", "class"} and resolve is not None:
+        return resolve("$h", data)   # an object of the student's, with its class's name
+    if type(data) is not dict or len(data) != 1:
+        raise NotPlainData("a malformed reply")
+    ((tag, body),) = data.items()
+    if tag == "$a" or tag == "$s":
+        return _array(body, scalar=tag == "$s")
+    if tag == "$t" and type(body) is list:
+        return tuple(decode(v, resolve, depth + 1) for v in body)
+    if tag == "$d" and type(body) is list:
+        if not all(type(p) is list and len(p) == 2 for p in body):
+            raise NotPlainData("a malformed dict")
+        return {_key(decode(k, resolve, depth + 1)): decode(v, resolve, depth + 1)
+                for k, v in body}
+    if tag == "$rng":
+        generator = np.random.Generator(np.random.PCG64())
+        try:
+            generator.bit_generator.state = decode(body, None, depth + 1)
+        except (TypeError, ValueError, KeyError) as error:
+            raise NotPlainData(f"a malformed random generator ({error})") from None
+        return generator
+    if tag == "$bad":
+        raise NotPlainData(str(body)[:200])
+    if tag in ("$h", "$g") and type(body) is int and resolve is not None:
+        return resolve(tag, data)
+    raise NotPlainData(f"a value of unknown kind {tag[:20]!r}")

@@ -1,0 +1,133 @@
+"""The nbgrader gradebook (``gradebook.db``), written by the coordinator only.
+
+The database holds what ``generate_assignment`` would put there (assignments, notebooks,
+grade, solution and source cells, from :mod:`autograder.course.reference`) and, per submission,
+the autograder score of every test cell, so formgrader and ``nbgrader export`` work on it and
+``nbgrader.api.Gradebook`` reads the scores. Creating the database does not shell out to
+``alembic`` (nbgrader does, taking seconds): the schema is created in-process and stamped
+with the migration head that nbgrader expects.
+"""
+
+from __future__ import annotations
+
+import json
+import warnings
+from pathlib import Path
+
+from autograder.course.source import Course
+from autograder.records.results import Status, SubmissionResult
+
+
+def db_url(path: Path) -> str:
+    return f"sqlite:///{Path(path).resolve()}"
+
+
+def _alembic_head() -> str:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+    from nbgrader.dbutil import ALEMBIC_DIR
+
+    cfg = Config()
+    cfg.set_main_option("script_location", ALEMBIC_DIR)
+    return ScriptDirectory.from_config(cfg).get_current_head()
+
+
+def create_database(path: Path) -> str:
+    """Make an empty nbgrader database at ``path`` if there is none; return its URL."""
+    from nbgrader.api import Base
+    from sqlalchemy import create_engine, inspect, text
+
+    url = db_url(path)
+    engine = create_engine(url, future=True)
+    try:
+        if not inspect(engine).get_table_names():
+            Base.metadata.create_all(bind=engine)
+            with engine.begin() as conn:
+                conn.execute(text("CREATE TABLE alembic_version "
+                                  "(version_num VARCHAR(32) NOT NULL)"))
+                conn.execute(text("INSERT INTO alembic_version (version_num) VALUES (:v)"),
+                             {"v": _alembic_head()})
+    finally:
+        engine.dispose()
+    return url
+
+
+def _sync_assignment(gb, assignment: str, refs: list) -> None:
+    from nbgrader import utils
+    from nbgrader.api import MissingEntry
+
+    from autograder.vocabulary import grade_id_of
+
+    gb.update_or_create_assignment(assignment)
+    for ref in refs:
+        try:
+            gb.find_notebook(ref.name, assignment)
+        except MissingEntry:
+            kernelspec = json.dumps(ref.notebook.metadata.get("kernelspec", {}))
+            gb.add_notebook(ref.name, assignment, kernelspec=kernelspec)
+        for cell in ref.notebook.cells:
+            gid = grade_id_of(cell)
+            if gid is None:
+                continue
+            meta = cell.metadata.nbgrader
+            if utils.is_grade(cell):
+                gb.update_or_create_grade_cell(gid, ref.name, assignment,
+                                               max_score=float(meta["points"]),
+                                               cell_type=cell.cell_type)
+            if utils.is_solution(cell):
+                gb.update_or_create_solution_cell(gid, ref.name, assignment)
+            if utils.is_grade(cell) or utils.is_solution(cell) or utils.is_locked(cell):
+                gb.update_or_create_source_cell(gid, ref.name, assignment,
+                                                cell_type=cell.cell_type,
+                                                locked=utils.is_locked(cell),
+                                                source=cell.source,
+                                                checksum=meta.get("checksum"))
+
+
+def _record(gb, result: SubmissionResult) -> None:
+    gb.update_or_create_student(result.student_id)
+    submission = gb.update_or_create_submission(result.assignment, result.student_id)
+    by_name = {nb.name: nb for nb in result.notebooks}
+    for snb in submission.notebooks:
+        nb_result = by_name.get(snb.name)
+        cells = {c.grade_id: c for c in (nb_result.cells if nb_result else [])}
+        for grade in snb.grades:
+            cell = cells.get(grade.name)
+            manual = cell is not None and cell.message == "needs manual grading"
+            grade.auto_score = None if manual else (cell.points if cell else 0.0)
+            grade.needs_manual_grade = manual or grade.manual_score is not None
+        snb.flagged = bool(result.flags)
+    gb.db.commit()
+
+
+def write_gradebook(path: Path, course: Course, results: list[SubmissionResult],
+                    only: set[tuple[str, str]] | None = None) -> int:
+    """Record ``results`` (those whose key is in ``only``, plus any the database does not
+    have yet) in the gradebook at ``path``; returns how many were written."""
+    create_database(path)
+    with warnings.catch_warnings():
+        # nbgrader's own queries trigger SQLAlchemy "not in session" warnings (harmless)
+        warnings.simplefilter("ignore")
+        return _write(path, course, results, only)
+
+
+def _write(path: Path, course: Course, results: list[SubmissionResult],
+           only: set[tuple[str, str]] | None) -> int:
+    from nbgrader.api import Gradebook, SubmittedAssignment
+
+    from autograder.course.reference import cached_reference
+
+    gradable = [r for r in results if r.assignment in course.assignments
+                and r.status != Status.UNKNOWN_ASSIGNMENT]
+    written = 0
+    with Gradebook(db_url(path)) as gb:
+        known = {(s.student_id, s.assignment.name) for s in gb.db.query(SubmittedAssignment)}
+        todo = [r for r in gradable if only is None or r.key in only or r.key not in known]
+        for assignment in sorted({r.assignment for r in todo}):
+            refs = [cached_reference(nb.path, assignment)
+                    for nb in course.notebooks_of(assignment)]
+            _sync_assignment(gb, assignment, refs)
+        for result in todo:
+            _record(gb, result)
+            written += 1
+    return written

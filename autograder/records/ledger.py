@@ -1,0 +1,102 @@
+"""What has been graded, kept so that nothing is lost and nothing is graded twice.
+
+The ledger (``ledger.jsonl``) gets one line per finished submission, appended, flushed and
+fsynced by the coordinator before it moves on; the latest line for a (student, assignment)
+wins. A line cut short by a crash is ignored. ``grades.csv`` is a projection of the ledger,
+rewritten whole (temporary file, fsync, ``os.replace``) after every result, so it is never
+half-written and never holds a row twice.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+from pathlib import Path
+
+from autograder.records.results import SubmissionResult
+
+CSV_FIELDS = ["student_id", "assignment", "score", "max_score", "status", "message"]
+
+
+class Ledger:
+    """The append-only record of results in ``path``."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self.results: dict[tuple[str, str], SubmissionResult] = {}
+        self.damaged_lines = 0
+        if self.path.exists():
+            self._load()
+
+    def _load(self) -> None:
+        with open(self.path, encoding="utf-8", errors="replace") as fh:
+            for line in fh:
+                if not line.strip():
+                    continue
+                try:
+                    result = SubmissionResult.from_json(line)
+                except (ValueError, TypeError, KeyError):
+                    self.damaged_lines += 1
+                    continue
+                self.results[result.key] = result
+
+    def is_current(self, key: tuple[str, str], content_hash: str, source_hash: str) -> bool:
+        """Already graded from the same files against the same source?"""
+        old = self.results.get(key)
+        return (old is not None and old.content_hash == content_hash
+                and old.source_hash == source_hash)
+
+    def append(self, result: SubmissionResult) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        line = result.to_json() + "\n"
+        with open(self.path, "a+b") as fh:
+            fh.seek(0, os.SEEK_END)
+            if fh.tell() > 0:  # a previous run killed mid-line must not glue onto this one
+                fh.seek(-1, os.SEEK_END)
+                if fh.read(1) != b"\n":
+                    fh.write(b"\n")
+            fh.write(line.encode("utf-8"))
+            fh.flush()
+            os.fsync(fh.fileno())
+        self.results[result.key] = result
+
+    def sorted_results(self) -> list[SubmissionResult]:
+        return [self.results[k] for k in sorted(self.results)]
+
+
+def format_score(value: float) -> str:
+    return f"{round(value, 4):g}"
+
+
+def csv_text(results: list[SubmissionResult]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(CSV_FIELDS)
+    for r in results:
+        writer.writerow([r.student_id, r.assignment, format_score(r.score),
+                         format_score(r.max_score), r.status.value,
+                         r.message.replace("\n", " ")])
+    return buffer.getvalue()
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` so that readers see the old or the new file, never half."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(tmp, "w", encoding="utf-8", newline="") as fh:
+        fh.write(text)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+def write_csv(results: list[SubmissionResult], path: Path) -> None:
+    write_atomic(path, csv_text(results))
+
+
+def read_csv(path: Path) -> list[dict[str, str]]:
+    with open(path, encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
+

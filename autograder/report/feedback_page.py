@@ -1,0 +1,422 @@
+"""Feedback pages: one self-contained HTML page per graded notebook, safe to give the student.
+
+A page shows the student's executed notebook (nbconvert's HTML exporter, a lean template with
+the CSS inlined: no script, no stylesheet and no font is fetched from the network) under a
+header with the score, the grading status and its message, and any flags. Every test cell
+carries a pass/fail badge with its points and the message the student needs.
+
+The HTML is in templates, not in this module: ``templates/feedback_page.html.j2`` (the page,
+on ``page.html.j2``, the frame shared with the class report, which inlines ``pages.css``, the
+one stylesheet of both) and ``templates/feedback_notebook.html.j2`` (nbconvert's template for
+the notebook, extending its ``classic`` cells). This module computes what they show, as
+plain text: the page's environment autoescapes (:func:`.safe_html.page_templates`), so a
+student id or a message holding ``<script>`` or ``&`` shows as typed and runs nothing. The
+only markup handed to it is marked :class:`~markupsafe.Markup` where it is made: nbconvert's
+notebook HTML, the explanations below, pygments' CSS.
+
+The hidden tests never reach the page: in every cell the region between the lines holding
+``BEGIN HIDDEN TESTS`` and ``END HIDDEN TESTS`` (:mod:`autograder.vocabulary`) is replaced by
+one comment line (``# hidden tests: failed - <message>``), and that cell's outputs (a
+traceback quotes the source it ran) are dropped.
+
+A submission that could not be graded (not a notebook, missing, cut at the time limit, the
+kernel died, the tool failed) gets a page that says what happened and what to do next, above
+whatever part of the notebook did run.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterable
+from pathlib import Path
+
+import nbformat
+from jinja2 import FileSystemLoader, pass_context
+from latex2mathml.converter import convert as latex_to_mathml
+from markupsafe import Markup
+from nbformat import NotebookNode
+
+from autograder.course.rules import replace_regions
+from autograder.records.results import CellResult, NotebookResult, Status, SubmissionResult
+from autograder.report.safe_html import TEMPLATES, clean_html, clean_outputs, page_templates
+from autograder.vocabulary import HIDDEN_BEGIN, HIDDEN_END, grade_id_of
+
+__all__ = [
+    "write_feedback",
+    "feedback_path",
+    "render_page",
+    "redact_hidden_tests",
+    "format_points",
+]
+
+#: nbconvert template of the notebook part of a page (in ``templates/``, as is the page's).
+_NOTEBOOK_TEMPLATE = "feedback_notebook.html.j2"
+
+#: Cell metadata key the notebook template reads to draw a test cell's badge.
+_BADGE_KEY = "autograder_feedback"
+
+#: Cell metadata key marking the cell where a timeout or a dead kernel stopped the run (the
+#: notebook template reads it, and ``<key>_first`` on the first such cell, by these names).
+_STOPPED_KEY = "autograder_stopped"
+
+#: Error names the grading engine gives the cell it stopped at.
+_STOP_ERRORS = {"TimeoutError": "this cell ran past the time limit",
+                "CellTimeoutError": "this cell ran past the time limit",
+                "DeadKernelError": "the kernel died while running this cell"}
+
+#: Page name used when a submission has no notebook result at all.
+_SUBMISSION_PAGE = "submission"
+
+#: Per status: (title, what happened, what to do). The title is text, the other two HTML.
+EXPLANATIONS: dict[Status, tuple[str, str, str]] = {
+    Status.GRADED: ("Graded", "", ""),
+    Status.TIMEOUT: (
+        "A cell was stopped at the time limit",
+        "A cell of your notebook was still running when the time limit for one cell ran out, "
+        "so it was interrupted. Grading went on with the next cells: only the tests that "
+        "need what that cell should have done lose points. This is nearly always a loop that "
+        "never ends (a <code>while</code> loop whose condition never becomes false, a "
+        "counter that is never increased) or far more iterations than the exercise asks for.",
+        "Run your notebook from a fresh kernel (<em>Kernel &rarr; Restart Kernel and Run All "
+        "Cells</em>) and check that every cell finishes within a few seconds. The red marks "
+        "in the notebook below show the cells that were stopped. Fix the loop and submit "
+        "again.",
+    ),
+    Status.KERNEL_DIED: (
+        "A cell stopped the notebook's Python process",
+        "The Python process (the kernel) running your notebook stopped during a cell. The "
+        "grader started a fresh one, ran the cells before that cell again, skipped it and "
+        "went on: the functions defined in that cell lose their points, the others keep "
+        "theirs. A kernel dies when code calls <code>exit()</code>, <code>sys.exit()</code> "
+        "or <code>os._exit()</code>, crashes, or uses more memory than allowed (a very large "
+        "array, for example one built from a shape that was meant to be (n, 1) but is "
+        "(n, n)).",
+        "Remove any exit calls, check the shapes of the arrays you build, then run the "
+        "notebook from a fresh kernel (<em>Kernel &rarr; Restart Kernel and Run All "
+        "Cells</em>) and submit again. The red marks in the notebook below show where.",
+    ),
+    Status.INVALID_NOTEBOOK: (
+        "The file is not a readable notebook",
+        "The file you submitted could not be opened as a Jupyter notebook, so none of it "
+        "was graded. This happens when an upload is cut short, when the file was edited in "
+        "a text editor, or when another file was renamed to <code>.ipynb</code>.",
+        "Open the file in JupyterLab. If it opens, save it (<em>File &rarr; Save</em>) and "
+        "submit that file again. If it does not open, download the assignment again, copy "
+        "your answers into it, run it, save it and submit it.",
+    ),
+    Status.MISSING_NOTEBOOK: (
+        "The notebook is missing from the submission",
+        "The assignment's notebook was not found in what you submitted, so it scored zero. "
+        "The grader looks for the notebook under the exact name it was released with.",
+        "Submit the notebook under its original file name (shown in the title of this "
+        "page), without renaming it or putting it in a sub-folder.",
+    ),
+    Status.UNKNOWN_ASSIGNMENT: (
+        "The file matches no assignment",
+        "A file in your submission has a name that matches none of the released notebooks, "
+        "so it was not graded.",
+        "Check that you submitted the notebook of this assignment under the name it was "
+        "released with.",
+    ),
+    Status.ERROR: (
+        "The grading tool failed",
+        "The grading tool itself failed on your submission. This is not a problem with "
+        "your work, and your instructor can see it in the class report.",
+        "Nothing: your instructor will grade the submission again once the problem is "
+        "fixed. If you do not hear back, contact your instructor.",
+    ),
+}
+
+#: Flags the grader may set, explained for the student.
+FLAG_EXPLANATIONS: dict[str, str] = {
+    "tampered": "Your notebook changed code the tests rely on (numpy, numpy.testing, Python's "
+                "builtins, the course's checks, or what runs the cells). The messages below say "
+                "what was changed. Your instructor will review it.",
+    "copied_reference": "This graded function is taken from course_lib (imported, aliased, or "
+                        "called by your function) rather than written by you, so its tests "
+                        "score 0. Your instructor will review it.",
+    "edited_locked_cell": "A read-only cell (an explanation or a test) had been edited. It was "
+                          "put back as released before grading; your edits to it were not "
+                          "used.",
+}
+
+
+def format_points(value: float) -> str:
+    """``2.0 -> "2"``, ``1.5 -> "1.5"``, ``0.333333 -> "0.33"``."""
+    text = f"{value:.2f}".rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def feedback_path(out_dir: Path, student_id: str, assignment: str, notebook: str) -> Path:
+    """Where the page of ``notebook`` goes: ``out_dir/<student_id>/<assignment>/<notebook>.html``.
+
+    Raises ValueError for a name that would leave ``out_dir`` (empty, ``.``/``..``, a slash).
+    """
+    parts = {"student id": student_id, "assignment": assignment, "notebook": notebook}
+    for what, name in parts.items():
+        if name in ("", ".", "..") or "/" in name or "\\" in name or "\0" in name:
+            raise ValueError(f"{what} {name!r} cannot be used as a folder or file name")
+    return Path(out_dir) / student_id / assignment / f"{notebook}.html"
+
+
+def _stem(name: str) -> str:
+    return name[:-len(".ipynb")] if name.endswith(".ipynb") else name
+
+
+def write_feedback(result: SubmissionResult, graded: dict[str, NotebookNode],
+                   out_dir: Path) -> list[Path]:
+    """Write one feedback page per notebook of ``result``; return the paths written.
+
+    result: the submission's grading record.
+    graded: notebook name (with or without ``.ipynb``) -> the graded notebook, executed, with
+        its outputs and the test cells as graded (hidden tests included: they are removed
+        here). A notebook that did not run (invalid, missing) is simply absent.
+    out_dir: the feedback folder; pages go to ``out_dir/<student_id>/<assignment>/``.
+
+    A submission without any notebook result (e.g. an unreadable upload) gets one page,
+    ``submission.html``, explaining its status.
+    """
+    notebooks = {_stem(name): nb for name, nb in graded.items()}
+    written: list[Path] = []
+    nb_results = result.notebooks or [
+        NotebookResult(name=_SUBMISSION_PAGE, status=result.status, message=result.message)]
+    for nb_result in nb_results:
+        stem = _stem(nb_result.name)
+        path = feedback_path(out_dir, result.student_id, result.assignment, stem)
+        page = render_page(result, nb_result, notebooks.get(stem))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(page, encoding="utf-8")
+        written.append(path)
+    return written
+
+
+# --------------------------------------------------------------------------- hidden tests
+
+def _hidden_line(cell: CellResult | None) -> str:
+    if cell is None:
+        return "# hidden tests (their code is not shown)"
+    verdict = "passed" if cell.passed else "failed"
+    points = f"{format_points(cell.points)}/{format_points(cell.max_points)} points"
+    lines = (cell.message or "").strip().splitlines()
+    head = f"# hidden tests: {verdict} ({points})"
+    if not lines:
+        return head
+    return "\n".join([f"{head} - {lines[0]}"] + [f"#   {ln}" for ln in lines[1:]])
+
+
+def _redact_source(source: str, cell: CellResult | None) -> tuple[str, bool]:
+    """``source`` with every hidden region replaced by one comment line; whether any was."""
+    return replace_regions(source, HIDDEN_BEGIN, HIDDEN_END, _hidden_line(cell).splitlines(),
+                           strict=False)
+
+
+def redact_hidden_tests(nb: NotebookNode,
+                        cells: dict[str, CellResult] | None = None) -> NotebookNode:
+    """A copy of ``nb`` without the hidden tests' source, nor the outputs of cells that had
+    hidden tests. ``cells`` (grade_id -> result) words the line that replaces each region;
+    an unclosed ``BEGIN`` hides everything to the end of its cell."""
+    cells = cells or {}
+    out = nbformat.from_dict(nb)
+    for cell in out.cells:
+        source = cell.get("source", "")
+        if isinstance(source, list):
+            source = "".join(source)
+        if HIDDEN_BEGIN not in source:
+            continue
+        new_source, redacted = _redact_source(source, cells.get(grade_id_of(cell) or ""))
+        if redacted:
+            cell.source = new_source
+            if cell.cell_type == "code":
+                cell.outputs = []
+            cell.pop("attachments", None)
+    return out
+
+
+# --------------------------------------------------------------------------- rendering
+
+def _math_html(tex: str, display: bool) -> str:
+    """MathML for a formula of a markdown cell (latex2mathml), or its TeX source when it
+    cannot be drawn: malformed TeX, or a command latex2mathml does not know (it would show
+    the command's name as a letter)."""
+    try:
+        mathml = latex_to_mathml(tex, display="block" if display else "inline")
+    except Exception:  # noqa: BLE001 - latex2mathml has many error types; any means "cannot"
+        mathml = ""
+    if mathml and "<mi>\\" not in mathml:   # HTML needs no namespace: the page names no URL
+        return mathml.replace(' xmlns="http://www.w3.org/1998/Math/MathML"', "", 1)
+    delim = "$$" if display else "$"
+    shown = Markup('<div class="tex">{}</div>' if display else '<code class="tex">{}</code>')
+    return str(shown.format(delim + tex + delim))   # format escapes the TeX
+
+
+@functools.lru_cache(maxsize=1)
+def _exporter():
+    """The HTML exporter with the feedback template (built once: it takes ~0.3 s); markdown
+    maths is drawn as MathML (the browser renders it: no MathJax, nothing to download)."""
+    from nbconvert import HTMLExporter
+    from nbconvert.filters.markdown_mistune import IPythonRenderer, MarkdownWithMath
+
+    class MathMLRenderer(IPythonRenderer):
+        def inline_math(self, body: str) -> str:
+            return _math_html(body, display=False)
+
+        def block_math(self, body: str) -> str:
+            return _math_html(body, display=True)
+
+        def latex_environment(self, name: str, body: str) -> str:
+            return _math_html(f"\\begin{{{name}}}{body}\\end{{{name}}}", display=True)
+
+    class FeedbackExporter(HTMLExporter):
+        @pass_context
+        def markdown2html(self, context, source):
+            cell = context.get("cell", {})
+            renderer = MathMLRenderer(
+                escape=False, attachments=cell.get("attachments", {}),
+                embed_images=self.embed_images, path="",
+                anchor_link_text=self.anchor_link_text,
+                exclude_anchor_links=self.exclude_anchor_links, **self.lexer_options)
+            return clean_html(MarkdownWithMath(renderer=renderer).render(source))
+
+        def from_notebook_node(self, nb, resources=None, **kw):
+            # HTMLExporter's own version re-parses the whole page with BeautifulSoup to add
+            # alt texts and tab stops: a second per page that these pages do not need.
+            from nbconvert.exporters.templateexporter import TemplateExporter
+            from nbconvert.filters.highlight import Highlight2HTML
+            from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
+
+            resources = self._init_resources(resources)
+            self.register_filter("highlight_code", self.filters.get(
+                "highlight_code", Highlight2HTML(pygments_lexer="ipython3", parent=self)))
+            self.register_filter("filter_data_type", WidgetsDataTypeFilter(
+                notebook_metadata=self._nb_metadata, parent=self, resources=resources))
+            return TemplateExporter.from_notebook_node(self, nb, resources, **kw)
+
+    exporter = FeedbackExporter(
+        template_name="basic",   # templates/feedback_notebook.html.j2 extends its cells
+        extra_loaders=[FileSystemLoader(TEMPLATES)],
+        template_file=_NOTEBOOK_TEMPLATE,
+    )
+    exporter.exclude_input_prompt = True
+    exporter.exclude_output_prompt = True
+    return exporter
+
+
+def _badge(res: CellResult) -> dict:
+    """What the notebook template shows above a graded test cell."""
+    state = _state(res)
+    return {
+        "grade_id": res.grade_id,
+        "state": state,
+        "label": {"pass": "PASSED", "partial": "PARTIAL", "fail": "FAILED"}[state],
+        "points": format_points(res.points),
+        "max_points": format_points(res.max_points),
+        "hidden": res.hidden,
+        "message": res.message.strip(),
+    }
+
+
+def _state(res: CellResult) -> str:
+    return "pass" if res.passed else ("partial" if res.points > 0 else "fail")
+
+
+def _annotate(nb: NotebookNode, cells: dict[str, CellResult]) -> NotebookNode:
+    """Attach each graded test cell's badge data to its metadata (for the template), and mark
+    the cells where the run was stopped (a timeout, a dead kernel)."""
+    first_seen = False
+    for cell in nb.cells:
+        stop = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"
+                and o.get("ename") in _STOP_ERRORS]
+        if stop:
+            cell.metadata[_STOPPED_KEY] = _STOP_ERRORS[stop[0]["ename"]]
+            cell.metadata[_STOPPED_KEY + "_first"] = not first_seen   # the header links to it
+            first_seen = True
+        gid = grade_id_of(cell)
+        if gid is not None and gid in cells:
+            cell.metadata[_BADGE_KEY] = _badge(cells[gid])
+    return nb
+
+
+def _notebook_html(nb: NotebookNode, cells: dict[str, CellResult]) -> Markup:
+    safe = _annotate(clean_outputs(redact_hidden_tests(nb, cells)), cells)
+    body, _ = _exporter().from_notebook_node(safe)
+    # safe to show as it is: nbconvert's HTML of a notebook whose hidden tests were removed,
+    # whose outputs and markdown were cleaned (safe_html), whose code and texts it escaped
+    return Markup(body)
+
+
+#: How course_lib.diagnosis starts the line that names a catalogued mistake.
+NAMED_MISTAKE = "This looks like a known mistake"
+
+
+def summary_lines(message: str) -> list[str]:
+    """What the summary table shows of a failure message: its first line, and the line naming
+    the catalogued mistake (``This looks like a known mistake ...``) when there is one."""
+    lines = [ln.strip() for ln in message.strip().splitlines() if ln.strip()]
+    named = next((ln for ln in lines[1:] if ln.startswith(NAMED_MISTAKE)), None)
+    return lines[:1] + ([named] if named else [])
+
+
+def _summary_rows(nb_result: NotebookResult, anchors: set[str]) -> list[dict]:
+    """One row per test cell; ``linked`` when the notebook shows that cell to link to."""
+    return [{"state": _state(c), "grade_id": c.grade_id, "linked": c.grade_id in anchors,
+             "kind": "hidden" if c.hidden else "visible",
+             "points": f"{format_points(c.points)} / {format_points(c.max_points)}",
+             "lines": summary_lines(c.message)} for c in nb_result.cells]
+
+
+def _flags(flags: Iterable[str]) -> list[tuple[str, str]]:
+    """(flag, what it means for the student) per flag."""
+    default = "flagged for review by your instructor."
+    # "copied_reference:propagate" is explained as "copied_reference"
+    return [(f, FLAG_EXPLANATIONS.get(f.split(":", 1)[0], default)) for f in flags]
+
+
+def _problem(status: Status) -> dict | None:
+    """The box saying what went wrong and what to do; None for a graded notebook."""
+    if status is Status.GRADED:
+        return None
+    title, happened, todo = EXPLANATIONS[status]
+    # HTML written in EXPLANATIONS above (<code>, <em>), never from a submission
+    return {"title": title, "happened": Markup(happened), "todo": Markup(todo)}
+
+
+def _scores(result: SubmissionResult, nb_result: NotebookResult) -> dict:
+    """The header's numbers: the notebook's score, the assignment's when it has several."""
+    if nb_result.cells or nb_result.max_score:
+        total = f"{format_points(nb_result.score)} / {format_points(nb_result.max_score)}"
+    else:
+        total = f"{format_points(result.score)} / {format_points(result.max_score)}"
+    several = len(result.notebooks) > 1
+    return {"total": total,
+            "assignment_total": (f"{format_points(result.score)} / "
+                                 f"{format_points(result.max_score)}" if several else ""),
+            "passed": sum(c.passed for c in nb_result.cells), "tests": len(nb_result.cells)}
+
+
+def render_page(result: SubmissionResult, nb_result: NotebookResult,
+                notebook: NotebookNode | None) -> str:
+    """The whole feedback page (a string of HTML) for one notebook of ``result``."""
+    cells = {c.grade_id: c for c in nb_result.cells}
+    status = nb_result.status if result.notebooks else result.status
+    present = {g for g in ((grade_id_of(c) for c in notebook.cells) if notebook else ()) if g}
+    body = _notebook_html(notebook, cells) if notebook is not None else Markup("")
+    return page_templates().get_template("feedback_page.html.j2").render(
+        student=result.student_id, assignment=result.assignment,
+        notebook_title=(f"{nb_result.name}.ipynb" if nb_result.name != _SUBMISSION_PAGE
+                        else "your submission"),
+        status=status.value, graded=status is Status.GRADED,
+        message=nb_result.message if result.notebooks else result.message,
+        problem=_problem(status), stopped='id="stopped"' in body,
+        flags=_flags(result.flags), notes=nb_result.warnings,
+        summary=_summary_rows(nb_result, present),
+        hidden_tests=any(c.hidden for c in nb_result.cells),
+        notebook=body, extra_css=_highlight_css(), **_scores(result, nb_result))
+
+
+@functools.lru_cache(maxsize=1)
+def _highlight_css() -> Markup:
+    """The colours of the highlighted code (pygments' default style), after pages.css."""
+    from pygments.formatters import HtmlFormatter
+
+    # CSS that pygments writes from its own fixed style: no text from a notebook in it
+    return Markup(HtmlFormatter(style="default").get_style_defs(".highlight"))

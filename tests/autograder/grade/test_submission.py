@@ -1,0 +1,43 @@
+"""Pieces of a grading process that need no kernel."""
+
+from __future__ import annotations
+
+from nbformat.v4 import new_output
+from synthetic_course import cell, solved
+
+from autograder.course.reference import build_reference
+from autograder.grade.submission import cell_errors
+from autograder.intake.jobs import join_message, worst
+from autograder.intake.sanitize import sanitize
+from autograder.records.results import Status
+
+
+def test_errors_in_solution_cells_are_pointed_at(course_source):
+    ref = build_reference(course_source / "01_adder" / "adder.ipynb", "01_adder")
+    nb = sanitize(solved(course_source), ref).notebook
+    cell(nb, "add").outputs = [new_output("error", ename="IndentationError",
+                                          evalue="unexpected indent (3373.py, line 4)",
+                                          traceback=[])]
+    cell(nb, "test_add").outputs = [new_output("error", ename="NameError",
+                                               evalue="name 'add' is not defined",
+                                               traceback=[])]
+    everything = set(range(len(nb.cells)))
+    assert cell_errors(nb, everything) == [
+        "cell 'add' raised IndentationError: unexpected indent (line 4)"]
+    assert cell_errors(nb, set()) == []
+
+
+def test_the_most_serious_status_wins_and_messages_stay_short():
+    assert worst([Status.GRADED, Status.TIMEOUT, Status.MISSING_NOTEBOOK]) == Status.TIMEOUT
+    assert worst([]) == Status.GRADED
+    assert join_message(["a", " ", "b"]) == "a; b"
+    assert len(join_message(["x" * 1000])) == 600
+
+
+def test_a_notebook_gets_a_time_budget_of_several_cell_timeouts():
+    from autograder import nbgrader_config
+    from autograder.intake.jobs import WorkerSettings
+
+    assert WorkerSettings(timeout=3).notebook_budget == 3 * nbgrader_config.BUDGET_TIMEOUTS
+    assert WorkerSettings(timeout=3, budget=7.5).notebook_budget == 7.5
+    assert WorkerSettings().max_restarts == nbgrader_config.MAX_KERNEL_RESTARTS

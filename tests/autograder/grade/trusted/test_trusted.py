@@ -1,0 +1,137 @@
+"""Tests run in the grader (autograder/grade/trusted/): the wire refuses what is not plain data, and
+the course's reference solutions keep full marks while the release scores zero."""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import csv
+import shutil
+import types
+
+import numpy as np
+import pytest
+
+from autograder.course.reference import build_reference
+from autograder.course.source import DEFAULT_SOURCE
+from autograder.grade.coordinator import GradeOptions, grade
+from autograder.grade.trusted import wire
+from autograder.grade.trusted.runner import NotebookTests, TrustedTests
+
+ASSIGNMENTS = ["01_logistic_unit", "02_two_layer_net", "03_deep_network", "04_initialization",
+               "05_layers"]
+
+
+def _bytes(array) -> str:
+    return base64.b64encode(array.tobytes()).decode()
+
+
+def test_plain_data_round_trips():
+    value = {"w": np.arange(6.0).reshape(2, 3), "b": np.float64(0.5), "n": 3,
+             "parts": (1, [2.0, None], "x"), "ok": True, "mask": np.array([[True], [False]]),
+             "t": np.asfortranarray(np.arange(6).reshape(2, 3)), "empty": np.zeros((0, 4))}
+    back = wire.decode(wire.encode(value))
+    assert back.keys() == value.keys()
+    for name in ("w", "mask", "t", "empty"):
+        assert back[name].dtype == value[name].dtype
+        assert np.array_equal(back[name], value[name])
+    back["w"][0, 0] = 7.0   # a writable array, as the student's function returned it
+    assert type(back["b"]) is np.float64 and back["parts"] == (1, [2.0, None], "x")
+
+
+@pytest.mark.parametrize("data, what", [
+    ({"$a": ["|O", [1], _bytes(np.zeros(1))]}, "dtype"),
+    ({"$a": ["<U1", [1], _bytes(np.array(["a"]))]}, "dtype"),
+    ({"$a": ["<i3", [1], _bytes(np.zeros(1))]}, "dtype"),
+    ({"$a": ["<f8", [3], _bytes(np.zeros(2))]}, "its bytes"),
+    ({"$a": ["<f8", [-1], _bytes(np.zeros(1))]}, "its shape"),
+    ({"$a": ["<f8", [1], "not base64!"]}, "its bytes"),
+    ({"$a": "an .npy file"}, "malformed array"),
+    ({"$s": ["<f8", [1], _bytes(np.zeros(1))]}, "its shape"),
+    ({"$bad": "a MyArray (a subclass of numpy.ndarray)"}, "subclass"),
+    ({"$h": 1}, "unknown kind"),
+    ({"$zz": 1}, "unknown kind"),
+    ({"$t": [1], "$d": []}, "malformed"),
+])
+def test_what_is_not_plain_data_is_refused(data, what):
+    with pytest.raises(wire.NotPlainData, match=what):
+        wire.decode(data)
+
+
+def test_nesting_is_capped():
+    data: object = 1
+    for _ in range(wire.MAX_DEPTH + 2):
+        data = [data]
+    with pytest.raises(wire.NotPlainData, match="nested"):
+        wire.decode(data)
+
+
+class _Binding:
+    """The channel's side of ``reference_for``: records what is bound in the kernel."""
+
+    def __init__(self):
+        self.bound: list[list[str]] = []
+
+    @contextlib.contextmanager
+    def bind(self, objects):
+        self.bound.append(sorted(objects))
+        yield objects
+
+
+def _notebook_tests(graded_names, test_ids):
+    tests = types.SimpleNamespace(graded=set(graded_names), sources=dict.fromkeys(test_ids))
+    tests.tests_of = lambda name: TrustedTests.tests_of(tests, name)
+    return NotebookTests(tests)
+
+
+def _bind(run, channel, running, names, wrong=False):
+    with run._binder(channel, running)(dict.fromkeys(names, len), wrong=wrong) as bound:
+        return sorted(bound)
+
+
+def test_a_function_proven_on_its_own_keeps_the_students_version():
+    run = _notebook_tests(["f", "g", "h", "model"], ["test_f", "test_g", "test_g_hidden",
+                                                     "test_h", "test_model"])
+    channel = _Binding()
+    run.passed.update(test_f=False, test_g=True, test_g_hidden=True, test_h=True)
+    run.leaned.add("test_g_hidden")   # g's student code asked for the course's f there
+    # model's test: f wrong, g passed only with the course's f: both bound; h proven: kept
+    assert _bind(run, channel, "test_model", ["f", "g", "h"]) == ["f", "g"]
+    assert channel.bound == [["f", "g"]]
+    # seen to disagree with the course's (reference_if_wrong): bound even when proven
+    assert _bind(run, channel, "test_model", ["h"], wrong=True) == ["h"]
+
+
+def test_a_name_whose_tests_have_not_run_is_bound_in_the_test_only():
+    run = _notebook_tests(["f", "g"], ["test_f", "test_g"])
+    channel = _Binding()
+    assert _bind(run, channel, "test_f", ["g"]) == ["g"] and channel.bound == []
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    root = tmp_path_factory.mktemp("trusted")
+    for assignment in ASSIGNMENTS:
+        source = next((DEFAULT_SOURCE / assignment).glob("*.ipynb"))
+        (root / "subs" / "reference" / assignment).mkdir(parents=True)
+        shutil.copy(source, root / "subs" / "reference" / assignment)
+    source01 = next((DEFAULT_SOURCE / ASSIGNMENTS[0]).glob("*.ipynb"))
+    (root / "subs" / "blank" / ASSIGNMENTS[0]).mkdir(parents=True)
+    released = build_reference(source01, ASSIGNMENTS[0]).release()
+    import nbformat
+
+    nbformat.write(released, root / "subs" / "blank" / ASSIGNMENTS[0] / source01.name)
+    grade(GradeOptions(submissions=root / "subs", out=root / "out", jobs=2,
+                       progress=False, feedback=False, report=False, gradebook=False))
+    with open(root / "out" / "grades.csv", newline="") as f:
+        return {(r["student_id"], r["assignment"]): r for r in csv.DictReader(f)}
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_the_reference_solutions_keep_full_marks(graded, assignment):
+    row = graded[("reference", assignment)]
+    assert (row["status"], float(row["score"])) == ("graded", float(row["max_score"])), row
+
+
+def test_the_release_scores_zero(graded):
+    assert float(graded[("blank", ASSIGNMENTS[0])]["score"]) == 0

@@ -1,0 +1,68 @@
+"""Fresh kernels: one process per notebook, nothing carried from the previous student."""
+
+from __future__ import annotations
+
+import asyncio
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell, new_notebook
+
+from autograder.kernel.execute import DEAD, OK, execute_notebook
+from autograder.kernel.pool import KernelPool, KernelSettings
+
+
+def _run(settings: KernelSettings, notebooks, files=None):
+    async def go():
+        pool = KernelPool(settings, spares=1)
+        pool.prime()
+        outs = []
+        try:
+            for nb in notebooks:
+                kernel = await pool.acquire()
+                for name, text in (files or {}).items():
+                    (kernel.cwd / name).write_text(text)
+                outs.append((await execute_notebook(nb, kernel, 10, 10_000), nb))
+                pool.release(kernel)
+        finally:
+            await pool.close()
+        return outs
+    return asyncio.run(go())
+
+
+def _stdout(nb) -> str:
+    return "".join(o.get("text", "") for c in nb.cells for o in c.get("outputs", [])
+                   if o.get("name") == "stdout")
+
+
+FIRST = "import os, numpy as np\nleak = 42\nnp.pi = 3\nopen('leak.txt', 'w').write('x')\n" \
+        "print(os.getpid())"
+SECOND = "import os, numpy as np\nprint('leak' in globals(), np.pi > 3.14, " \
+         "sorted(os.listdir('.')), os.getpid())"
+
+
+@pytest.mark.parametrize("fork", [True, False], ids=["fork", "spawn"])
+def test_no_state_or_file_leaks_between_notebooks(fork):
+    settings = KernelSettings(memory_mb=2048, fork=fork)
+    (first, nb1), (second, nb2) = _run(
+        settings, [new_notebook(cells=[new_code_cell(FIRST)]),
+                   new_notebook(cells=[new_code_cell(SECOND)])], files={"data.csv": "1,2"})
+    assert first.status == second.status == OK
+    pid1 = _stdout(nb1).strip()
+    flags = _stdout(nb2).split()
+    assert flags[:3] == ["False", "True", "['data.csv']"], _stdout(nb2)
+    assert flags[3] != pid1
+
+
+def test_input_the_memory_limit_and_a_crash():
+    nb = new_notebook(cells=[new_code_cell("name = input('your name? ')"),
+                             new_code_cell("x = bytearray(3 * 1024 ** 3)"),
+                             new_code_cell("print('still alive')"),
+                             new_code_cell("import ctypes\nctypes.string_at(0)"),
+                             new_code_cell("print('never')")])
+    ((execution, ran),) = _run(KernelSettings(memory_mb=1024), [nbformat.from_dict(nb)])
+    assert execution.memory_error
+    assert "still alive" in _stdout(ran) and "never" not in _stdout(ran)
+    assert ran.cells[0].outputs[0].ename == "StdinNotImplementedError"   # no wait for input
+    assert execution.status == DEAD and execution.stopped_at == 3
+    assert "SIGSEGV" in execution.message and execution.executed == {0, 1, 2}
