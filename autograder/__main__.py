@@ -1,7 +1,8 @@
-"""``python -m autograder`` (or ``autograder``): release, grade, validate, demo.
+"""``python -m autograder`` (or ``autograder``): release, grade, export, validate, demo.
 
     autograder release [--out DIR] [--source DIR]
     autograder grade SUBMISSIONS [--out DIR] [-j N] [--timeout S] [--force] [--source DIR]
+    autograder export --format canvas|moodle|d2l|csv [--roster CSV] [--grading DIR] [--names CSV]
     autograder validate NOTEBOOK [--source [DIR]]
     autograder demo [--out DIR]
     autograder workspace [--release DIR] [--out DIR] [--lab [-- LAB_OPTIONS...]]
@@ -50,6 +51,7 @@ def _positive_float(text: str) -> float:
 def build_parser() -> argparse.ArgumentParser:
     from autograder.course.source import DEFAULT_RELEASE
     from autograder.grade.coordinator import DEFAULT_OUT, default_jobs
+    from autograder.records.export import FORMATS
 
     parser = argparse.ArgumentParser(
         prog="autograder", description="Release, grade and check the course's notebooks "
@@ -90,6 +92,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--in-kernel", action="store_true",
                    help="run the tests inside each student's kernel, as plain nbgrader does "
                    "(trusting it: student code can forge such a grade; for comparison only)")
+
+    p = sub.add_parser("export", help="the grades as a file an LMS imports (Canvas, Moodle, "
+                       "D2L) or one wide CSV")
+    p.add_argument("--format", required=True, choices=FORMATS, help="the LMS's import layout")
+    p.add_argument("--roster", type=Path, default=None, help="CSV: student_id (as in the "
+                   "submissions) and the LMS's ids, e.g. canvas_id, sis_user_id, email, "
+                   "username, org_defined_id, name (needed for canvas, moodle and d2l)")
+    p.add_argument("--grading", type=Path, default=DEFAULT_OUT,
+                   help=f"the grading run's folder, holding ledger.jsonl (default: {DEFAULT_OUT})")
+    p.add_argument("--names", type=Path, default=None, help="CSV assignment,column: the LMS's "
+                   "name of each assignment's column (default: the assignment folder's name)")
+    p.add_argument("--out", type=Path, default=None,
+                   help="the file to write (default: <grading>/export-<format>.csv)")
 
     p = sub.add_parser("validate", help="run a notebook's visible tests (--source: the "
                        "instructor's check, hidden tests too)")
@@ -224,6 +239,49 @@ def format_summary(summary) -> str:
     return "\n".join(lines)
 
 
+def cmd_export(args, parser) -> int:
+    from autograder.records.export import ExportError, export, read_names, read_roster
+    from autograder.records.ledger import Ledger, write_atomic
+
+    ledger_path = args.grading / "ledger.jsonl"
+    if not ledger_path.is_file():
+        parser.error(f"no grades in {args.grading} (no ledger.jsonl): grade first, or give "
+                     "--grading")
+    try:
+        done = export(Ledger(ledger_path).sorted_results(), args.format,
+                      read_roster(args.roster) if args.roster else None,
+                      read_names(args.names) if args.names else None)
+    except ExportError as exc:
+        parser.error(str(exc))
+    out = args.out or args.grading / f"export-{args.format}.csv"
+    write_atomic(out, done.text)
+    if _run_in_progress(args.grading):
+        print("A grading run is writing to this folder: the export holds the grades finished "
+              "so far; export again when it ends.")
+    print(f"{args.format} export of {done.students} student(s) x {len(done.assignments)} "
+          f"assignment(s): {out}")
+    if done.not_handed_in:
+        print(f"  {done.not_handed_in} cell(s) empty: nothing handed in")
+    for student, assignment in done.errors:
+        print(f"  empty: {student} / {assignment}, the grader failed on it (status error); "
+              "grade it again, then export")
+    return EXIT_OK
+
+
+def _run_in_progress(grading: Path) -> bool:
+    """A grading run holds ``grading/.lock`` (see autograder.grade.coordinator)."""
+    import fcntl
+
+    if not (grading / ".lock").is_file():
+        return False
+    try:
+        with open(grading / ".lock") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        return True
+    return False
+
+
 def cmd_validate(args, parser) -> int:
     from autograder.validate import ValidateError, report, validate
 
@@ -265,7 +323,8 @@ def cmd_workspace(args, parser) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"release": cmd_release, "grade": cmd_grade, "validate": cmd_validate,
+COMMANDS = {"release": cmd_release, "grade": cmd_grade, "export": cmd_export,
+            "validate": cmd_validate,
             "demo": cmd_demo, "workspace": cmd_workspace}
 
 

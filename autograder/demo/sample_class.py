@@ -345,6 +345,25 @@ def build(releases: Mapping[str, Path], out: Path, source: Path = SOURCE,
     return samples
 
 
+def write_roster(samples: list[Sample], path: Path) -> Path:
+    """A roster of the class's students as an LMS lists them (``autograder export``'s
+    ``--roster``): each student id with a name and invented Canvas ids."""
+    import csv
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    students = sorted({s.student_id for s in samples})
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["student_id", "name", "canvas_id", "sis_user_id", "sis_login_id",
+                         "section"])
+        for number, student in enumerate(students, start=1001):
+            login = re.sub(r"\W+", ".", student.lower()).strip(".")
+            writer.writerow([student, student.split("_")[0].title(), number, f"S{number}",
+                             login, "Section 1"])
+    return path
+
+
 def synthetic_class(releases: Mapping[str, Path], out: Path, per_assignment: int = 24,
                     source: Path = SOURCE) -> list[Sample]:
     """``per_assignment`` gradeable submissions per assignment (students ``s001`` ...):

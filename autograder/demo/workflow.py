@@ -10,7 +10,9 @@
    ``<out>/grading/``;
 4. print one line per submission (with its flags) and where the report, ``grades.csv`` and
    the feedback pages are, after checking each submission got the outcome its kind calls for
-   (an honest one is never flagged ``tampered`` or ``copied_reference``).
+   (an honest one is never flagged ``tampered`` or ``copied_reference``);
+5. export the grades as Canvas imports them (``<out>/grading/export-canvas.csv``, with the
+   sample class's roster ``<out>/roster.csv``), as ``autograder export`` does.
 
 The exit status is 0 when every submission was graded as expected, 1 otherwise.
 """
@@ -158,12 +160,26 @@ def run(out: Path = Path("build"), timeout: float = DEMO_TIMEOUT,
     for key, label in labels.items():
         if key in summary.paths:
             print(f"  {label + ':':20} {summary.paths[key]}")
+    print(f"  {'Canvas import:':20} {_canvas_export(samples, out)}")
     for failure in summary.failures:
         print(f"Tool failure: {failure}", file=sys.stderr)
     if unexpected:
         print(f"{len(unexpected)} submission(s) did not get the expected outcome "
               "(marked UNEXPECTED above).", file=sys.stderr)
     return 1 if unexpected or summary.failures or summary.interrupted else 0
+
+
+def _canvas_export(samples: list[Sample], out: Path) -> Path:
+    """The class's grades as Canvas imports them, from the grading run's ledger."""
+    from autograder.demo.sample_class import write_roster
+    from autograder.records.export import export, read_roster
+    from autograder.records.ledger import Ledger, write_atomic
+
+    roster = read_roster(write_roster(samples, out / "roster.csv"))
+    results = Ledger(out / "grading" / "ledger.jsonl").sorted_results()
+    path = out / "grading" / "export-canvas.csv"
+    write_atomic(path, export(results, "canvas", roster).text)
+    return path
 
 
 if __name__ == "__main__":

@@ -46,6 +46,18 @@ def test_demo_grades_the_sample_class_as_expected(tmp_path, capsys):
     assert text.index("Flagged submissions (2)") < text.index("Not graded normally")
     assert int(rows["gus_tampered"]["score"]) < int(rows["gus_tampered"]["max_score"])
 
+    # the Canvas import: every student of the roster, the scores of grades.csv
+    export = grading / "export-canvas.csv"
+    assert str(export) in printed
+    with open(export, encoding="utf-8", newline="") as fh:
+        head, points, *students = list(csv.reader(fh))
+    assert head == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", assignment]
+    assert points[0].strip() == "Points Possible" and points[-1] == rows["ada_complete"][
+        "max_score"]
+    roster = {r["canvas_id"]: r["student_id"] for r in csv.DictReader(
+        (tmp_path / "roster.csv").read_text(encoding="utf-8").splitlines())}
+    assert {roster[s[1]]: s[-1] for s in students} == {k: r["score"] for k, r in rows.items()}
+
     secrets = set()
     for nb in course.notebooks_of(assignment):
         secrets |= hidden_only_lines(nb.path)
