@@ -34,6 +34,5 @@ class KernelSettings:
     @classmethod
     def from_dict(cls, data: dict) -> KernelSettings:
         """The settings :func:`dataclasses.asdict` gave (tuples came back as lists)."""
-        return cls(memory_mb=int(data["memory_mb"]), warmup=tuple(data["warmup"]),
-                   fork=bool(data["fork"]), env=tuple(tuple(kv) for kv in data["env"]),
-                   tmp_root=data["tmp_root"], sandbox=data["sandbox"])
+        return cls(**{**data, "warmup": tuple(data["warmup"]),
+                      "env": tuple(tuple(kv) for kv in data["env"])})

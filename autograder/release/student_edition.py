@@ -8,7 +8,8 @@ same signature that answers from the calls recorded when A's notebooks ran once 
 reference solutions at release (:mod:`autograder.release.recording`, read back by
 :mod:`course_lib.recorded`). Everything else ships as it is: data sets, plots, checks,
 gradient checking, ``quiet()``, the functions of earlier assignments. The mistakes' code
-(``course_lib/mistakes/<assignment>.py``) and ``course_lib/demo.py`` are left out; the
+(``course_lib/mistakes/`` but its ``__init__``: the catalogues and their assembly from the
+instructor's notebooks) and ``course_lib/demo.py`` are left out; the
 mistakes' names, hints and outcomes on the visible tests' inputs are recorded instead, and
 the edition's ``diagnosis``/``isolation`` end by binding :mod:`course_lib.edition`'s versions.
 
