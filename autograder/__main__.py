@@ -2,10 +2,16 @@
 
     autograder release [--out DIR] [--source DIR]
     autograder grade SUBMISSIONS [--out DIR] [-j N] [--timeout S] [--force] [--source DIR]
+                     [--term TOML] [--extensions CSV] [--manifest CSV]
+                     [--scheduler ADDRESS|FILE]
     autograder export --format canvas|moodle|d2l|csv [--roster CSV] [--grading DIR] [--names CSV]
+                      [--term TOML] [--extensions CSV]
     autograder validate NOTEBOOK [--source [DIR]]
     autograder demo [--out DIR]
     autograder workspace [--release DIR] [--out DIR] [--lab [-- LAB_OPTIONS...]]
+    autograder gradescope [--submission DIR] [--results JSON] [--hidden VISIBILITY]
+    autograder gradescope-bundle [--out ZIP] [--assignment A] [--hidden VISIBILITY]
+    autograder prairielearn [--job DIR]
 
 Exit status: 0 when the command did its job (``grade``: every submission found has a row,
 broken submissions included), 1 when the tool itself failed, 2 for bad arguments or input it
@@ -15,6 +21,7 @@ cannot read, 130 when interrupted. ``validate`` exits 1 when a test fails.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import logging
 import sys
 from collections import Counter
@@ -92,6 +99,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--in-kernel", action="store_true",
                    help="run the tests inside each student's kernel, as plain nbgrader does "
                    "(trusting it: student code can forge such a grade; for comparison only)")
+    p.add_argument("--term", type=Path, default=None, metavar="TOML",
+                   help="due dates and late policy (default: <source>/course.toml if it "
+                   "exists, else no due dates: every submission on time)")
+    p.add_argument("--extensions", type=Path, default=None, metavar="CSV",
+                   help="student_id,assignment,due: extended due dates (default: "
+                   "extensions.csv beside the term file, if it exists)")
+    p.add_argument("--manifest", type=Path, default=None, metavar="CSV",
+                   help="student_id,assignment,submitted_at (ISO 8601): when each submission "
+                   "was handed in (wins over timestamp.txt and file names)")
+    p.add_argument("--scheduler", default=None, metavar="ADDRESS|FILE",
+                   help="grade on a Dask cluster: its scheduler's address (tcp://HOST:PORT) "
+                   "or scheduler file (needs the cluster extra; -j is then unused)")
 
     p = sub.add_parser("export", help="the grades as a file an LMS imports (Canvas, Moodle, "
                        "D2L) or one wide CSV")
@@ -105,6 +124,11 @@ def build_parser() -> argparse.ArgumentParser:
                    "name of each assignment's column (default: the assignment folder's name)")
     p.add_argument("--out", type=Path, default=None,
                    help="the file to write (default: <grading>/export-<format>.csv)")
+    p.add_argument("--term", type=Path, default=None, metavar="TOML",
+                   help="due dates and late policy of the scores (default: the copy the "
+                   "grading run kept, <grading>/course.toml, if any: the scores of grades.csv)")
+    p.add_argument("--extensions", type=Path, default=None, metavar="CSV",
+                   help="extended due dates (default: extensions.csv beside the term file)")
 
     p = sub.add_parser("validate", help="run a notebook's visible tests (--source: the "
                        "instructor's check, hidden tests too)")
@@ -129,6 +153,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("demo", help="release, grade a sample class, show the results")
     p.add_argument("--out", type=Path, default=None,
                    help="where the demo writes (default: the demo's, build/)")
+    add_service_commands(sub, source_help)
     return parser
 
 
@@ -178,16 +203,21 @@ def cmd_release(args, parser) -> int:
 
 
 def cmd_grade(args, parser) -> int:
+    from autograder.course.term import TermError
     from autograder.grade.coordinator import GradeOptions, grade
     from autograder.intake.find import IntakeError
 
     options = GradeOptions(submissions=args.submissions, out=args.out, jobs=args.jobs,
                            timeout=args.timeout, force=args.force, source=args.source,
                            memory_mb=args.memory, progress=not args.no_progress,
-                           in_kernel=args.in_kernel, release=args.release)
+                           in_kernel=args.in_kernel, release=args.release, term=args.term,
+                           extensions=args.extensions, manifest=args.manifest,
+                           scheduler=args.scheduler)
+    if args.scheduler and importlib.util.find_spec("distributed") is None:
+        parser.error("--scheduler needs Dask: pip install 'nn-from-scratch-course[cluster]'")
     try:
         summary = grade(options)
-    except (CourseError, IntakeError) as exc:
+    except (CourseError, IntakeError, TermError) as exc:
         parser.error(str(exc))
     print(format_summary(summary))
     if summary.interrupted:
@@ -196,8 +226,7 @@ def cmd_grade(args, parser) -> int:
 
 
 def format_summary(summary) -> str:
-    from autograder.records.ledger import format_score
-    from autograder.records.results import Status
+    from autograder.records.results import Status, format_score
 
     results = summary.results
     counts = Counter(r.status.value for r in results)
@@ -215,6 +244,7 @@ def format_summary(summary) -> str:
         if graded:
             mean = sum(r.score / r.max_score for r in graded) / len(graded)
             lines.append(f"Mean score: {100 * mean:.0f}% of the points")
+        lines.extend(_late_lines(summary))
         problems = [r for r in results if r.status != Status.GRADED]
         if problems:
             lines.append("Needs a look:")
@@ -239,7 +269,22 @@ def format_summary(summary) -> str:
     return "\n".join(lines)
 
 
+def _late_lines(summary) -> list[str]:
+    """The submissions that lost points for lateness: raw score, penalty, score."""
+    from autograder.records.lateness import lateness, penalty_line
+
+    late = [(r, x) for r in summary.results if (x := lateness(r, summary.term)).penalty > 0]
+    if not late:
+        return []
+    lines = [f"Late ({len(late)}, penalty taken; the lateness column of grades.csv says why):"]
+    lines += [f"  {penalty_line(r, x)}" for r, x in late[:20]]
+    if len(late) > 20:
+        lines.append(f"  ... and {len(late) - 20} more in grades.csv")
+    return lines
+
+
 def cmd_export(args, parser) -> int:
+    from autograder.course.term import TermError, default_paths, load_term
     from autograder.records.export import ExportError, export, read_names, read_roster
     from autograder.records.ledger import Ledger, write_atomic
 
@@ -247,11 +292,13 @@ def cmd_export(args, parser) -> int:
     if not ledger_path.is_file():
         parser.error(f"no grades in {args.grading} (no ledger.jsonl): grade first, or give "
                      "--grading")
+    term_path, extensions = default_paths(args.grading, args.term, args.extensions)
     try:
+        term = load_term(term_path, None, extensions)   # the grading run's copy by default
         done = export(Ledger(ledger_path).sorted_results(), args.format,
                       read_roster(args.roster) if args.roster else None,
-                      read_names(args.names) if args.names else None)
-    except ExportError as exc:
+                      read_names(args.names) if args.names else None, term)
+    except (ExportError, TermError) as exc:
         parser.error(str(exc))
     out = args.out or args.grading / f"export-{args.format}.csv"
     write_atomic(out, done.text)
@@ -323,9 +370,123 @@ def cmd_workspace(args, parser) -> int:
     return EXIT_OK
 
 
+# --------------------------------------------------------------------------- services
+
+def add_service_commands(sub, source_help: str) -> None:
+    """``gradescope``, ``gradescope-bundle`` and ``prairielearn`` (:mod:`autograder.services`)."""
+    from autograder.course.source import DEFAULT_BUILD, DEFAULT_RELEASE
+    from autograder.services import HIDDEN_VISIBILITIES
+
+    def common(p, release: str) -> None:
+        p.add_argument("--source", type=Path, default=DEFAULT_SOURCE, help=source_help)
+        p.add_argument("--release", type=Path, default=DEFAULT_RELEASE, help="the release "
+                       f"whose student editions the kernels hold ({release})")
+        p.add_argument("--assignment", default=None, help="the assignment graded (default: "
+                       "the one whose notebook names the submission's notebooks carry)")
+
+    def limits(p) -> None:
+        p.add_argument("--timeout", type=_positive_float,
+                       default=float(nbgrader_config.CELL_TIMEOUT), help="seconds a cell may run")
+        p.add_argument("--memory", type=_positive_int, default=nbgrader_config.MEMORY_LIMIT_MB,
+                       metavar="MB", help="memory limit of the notebook's kernel")
+
+    hidden_help = ("Gradescope visibility of the hidden tests (default: after_published, "
+                   "shown once grades are published)")
+    root = Path("/autograder")
+    p = sub.add_parser("gradescope", help="in a Gradescope autograder: grade the submission, "
+                       "write results.json")
+    p.add_argument("--submission", type=Path, default=root / "submission",
+                   help="the student's files (default: /autograder/submission)")
+    p.add_argument("--results", type=Path, default=root / "results" / "results.json",
+                   help="where results go (default: /autograder/results/results.json)")
+    p.add_argument("--metadata", type=Path, default=root / "submission_metadata.json",
+                   help="who submitted (default: /autograder/submission_metadata.json)")
+    p.add_argument("--hidden", choices=HIDDEN_VISIBILITIES, default=HIDDEN_VISIBILITIES[0],
+                   help=hidden_help)
+    common(p, f"default: {DEFAULT_RELEASE}")
+    limits(p)
+
+    p = sub.add_parser("gradescope-bundle", help="the autograder zip to upload to Gradescope")
+    p.add_argument("--out", type=Path, default=DEFAULT_BUILD / "gradescope.zip",
+                   help=f"the zip to write (default: {DEFAULT_BUILD / 'gradescope.zip'})")
+    p.add_argument("--hidden", choices=HIDDEN_VISIBILITIES, default=HIDDEN_VISIBILITIES[0],
+                   help=hidden_help)
+    common(p, f"copied into the zip when built; default: {DEFAULT_RELEASE}")
+
+    p = sub.add_parser("prairielearn", help="in a PrairieLearn external grader: grade "
+                       "<job>/student, write <job>/results/results.json")
+    p.add_argument("--job", type=Path, default=Path("/grade"),
+                   help="the grading job's folder (default: /grade)")
+    p.add_argument("--show-hidden-messages", action="store_true",
+                   help="show the hidden tests' messages (default: passed/failed only)")
+    common(p, f"default: {DEFAULT_RELEASE}")
+    limits(p)
+
+
+def _one_submission(args, folder: Path, student: str):
+    from autograder.services.one_submission import OneSubmission
+
+    return OneSubmission(files=folder, student_id=student, assignment=args.assignment,
+                         source=args.source, release=args.release, timeout=args.timeout,
+                         memory_mb=args.memory)
+
+
+def _service_report(result, results_path: Path) -> int:
+    """What the instructor sees in the service's log; exit 1 when the grader failed."""
+    from autograder.records.results import Status, format_score
+
+    print(f"{result.student_id} / {result.assignment or '(no assignment)'}: "
+          f"{result.status.value}, {format_score(result.score)}/"
+          f"{format_score(result.max_score)}{' ' + result.message if result.message else ''}")
+    if result.flags:
+        print(f"flags: {', '.join(result.flags)}")
+    print(f"results: {results_path}")
+    return EXIT_FAILED if result.status == Status.ERROR else EXIT_OK
+
+
+def cmd_gradescope(args, parser) -> int:
+    from autograder.services import gradescope
+
+    result = gradescope.grade_and_write(
+        _one_submission(args, args.submission, gradescope.student_id(args.metadata)),
+        args.results, args.hidden)
+    return _service_report(result, args.results)
+
+
+def cmd_prairielearn(args, parser) -> int:
+    from autograder.services import prairielearn
+
+    result = prairielearn.grade_and_write(_one_submission(args, args.job / "student", "student"),
+                                          args.job, args.show_hidden_messages)
+    return _service_report(result, args.job / "results" / "results.json")
+
+
+def cmd_gradescope_bundle(args, parser) -> int:
+    from autograder.services.gradescope import build_bundle
+
+    try:
+        files = build_bundle(args.out, args.source, args.release, args.assignment, args.hidden)
+    except (CourseError, ValueError, FileNotFoundError) as exc:
+        parser.error(str(exc))
+    notebooks = sorted(n for n in files if n.startswith("course/notebooks/")
+                       and n.endswith(".ipynb"))
+    editions = sorted({n.split("/")[2] for n in files if n.startswith("course/release/")})
+    print(f"Gradescope autograder: {args.out} ({len(files) + 2} files: setup.sh, "
+          f"run_autograder, the project and {len(notebooks)} source notebook(s))")
+    print(f"  hidden tests: {args.hidden}; assignment: "
+          f"{args.assignment or 'found from the notebook names'}")
+    none = ("none (run `python -m autograder release` first, else kernels can import the "
+            "reference library)")
+    print(f"  student editions: {', '.join(editions) if editions else none}")
+    print("Upload it as the assignment's autograder (Configure Autograder -> Zip file upload).")
+    return EXIT_OK
+
+
 COMMANDS = {"release": cmd_release, "grade": cmd_grade, "export": cmd_export,
             "validate": cmd_validate,
-            "demo": cmd_demo, "workspace": cmd_workspace}
+            "demo": cmd_demo, "workspace": cmd_workspace,
+            "gradescope": cmd_gradescope, "gradescope-bundle": cmd_gradescope_bundle,
+            "prairielearn": cmd_prairielearn}
 
 
 if __name__ == "__main__":

@@ -23,8 +23,7 @@ from autograder.intake.jobs import Job, NotebookJob, WorkerSettings
 from autograder.intake.sanitize import InvalidNotebook, not_implemented, read_notebook
 from autograder.kernel.pool import KernelPool
 from autograder.kernel.settings import KernelSettings
-from autograder.records.ledger import format_score
-from autograder.records.results import Status, SubmissionResult
+from autograder.records.results import Status, SubmissionResult, format_score
 from autograder.vocabulary import grade_id_of
 
 

@@ -6,6 +6,9 @@ and grades it three ways:
 
 1. ``python -m autograder grade -j 1``  (the grader, one grading process)
 2. ``python -m autograder grade -j 2``  (two grading processes)
+   and ``python -m autograder grade --scheduler ...`` on a Dask cluster of two workers (one
+   process, one thread each) started on this machine beforehand (``autograder.grade.cluster``:
+   the workers' start is not timed, their grading processes' is, as ``-j 2``'s)
 3. the plain nbgrader command line, one ``nbgrader autograde ASSIGNMENT --student ID`` per
    submission from a course folder: the loop an instructor would script today (the course
    folder, its database and the released assignment are set up first, outside the timing).
@@ -15,8 +18,9 @@ single warm kernel (started once, namespace reset between notebooks), which is t
 students' code and the tests take with no grading machinery around them.
 
 Prints seconds per notebook for each, and the ratios against the targets:
-``-j 2`` at least 1.8x faster than ``-j 1``; at least 3x faster than the nbgrader loop;
-per-notebook time at most 1.2x the floor. The grader's runs use the release's student
+``-j 2`` at least 1.8x faster than ``-j 1``; Dask at least 0.9x as fast as ``-j 2`` (and the
+same grades.csv); at least 3x faster than the nbgrader loop; per-notebook time at most 1.2x
+the floor. The grader's runs use the release's student
 editions (kernels without the reference) and run the tests in the grader; one more run with
 ``--in-kernel`` (tests inside the kernel, as nbgrader) shows what that trust costs.
 
@@ -43,6 +47,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from autograder.demo import sample_class  # noqa: E402
+from autograder.grade.cluster import local_cluster  # noqa: E402
 from autograder.records.results import Status  # noqa: E402
 
 CONFIG = REPO / "autograder" / "nbgrader_config.py"
@@ -53,6 +58,7 @@ BIN = os.path.dirname(PYTHON)
 TARGET_PARALLEL = 1.8
 TARGET_VS_NBGRADER = 3.0
 TARGET_VS_FLOOR = 1.2
+TARGET_DASK = 0.9   # two Dask workers against -j 2 (speed)
 
 
 def _env() -> dict[str, str]:
@@ -178,6 +184,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  grade -j 1        {j1:7.1f} s", flush=True)
         j2 = grade_with_grader(submissions, work / "graded_j2", 2, *editions)
         print(f"  grade -j 2        {j2:7.1f} s", flush=True)
+        with local_cluster(2, work / "dask") as scheduler:
+            dask2 = grade_with_grader(submissions, work / "graded_dask", 2, *editions,
+                                      "--scheduler", scheduler)
+        print(f"  grade on Dask (2 workers) {dask2:7.1f} s", flush=True)
+        if ((work / "graded_dask" / "grades.csv").read_bytes()
+                != (work / "graded_j2" / "grades.csv").read_bytes()):
+            raise SystemExit("the Dask run's grades.csv differs from -j 2's")
         inside = grade_with_grader(submissions, work / "graded_in_kernel", 1, "--in-kernel")
         print(f"  grade -j 1 --in-kernel {inside:7.1f} s", flush=True)
         graded = _notebooks(work / "graded_j1" / "autograded")
@@ -195,7 +208,7 @@ def main(argv: list[str] | None = None) -> int:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
 
-    rows = [("grade -j 1", j1), ("grade -j 2", j2),
+    rows = [("grade -j 1", j1), ("grade -j 2", j2), ("grade on Dask, 2 workers", dask2),
             ("grade -j 1 --in-kernel (tests in kernel)", inside),
             ("nbgrader autograde loop", loop),
             ("floor: cells in one warm kernel", floor)]
@@ -204,6 +217,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{name:34s} {seconds:9.1f} {seconds / n:13.3f}")
     checks = [
         ("-j 2 vs -j 1 (speed-up)", j1 / j2, TARGET_PARALLEL, ">="),
+        ("Dask 2 workers vs -j 2 (speed)", j2 / dask2, TARGET_DASK, ">="),
         ("-j 2 vs nbgrader loop (speed-up)", loop / j2, TARGET_VS_NBGRADER, ">="),
         ("-j 1 vs nbgrader loop (speed-up)", loop / j1, TARGET_VS_NBGRADER, ">="),
         ("-j 1 per notebook / floor", j1 / floor, TARGET_VS_FLOOR, "<="),

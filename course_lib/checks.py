@@ -38,6 +38,7 @@ __all__ = [
     "show",
     "SHOWN_DIGITS",
     "CheckFailed",
+    "same_output",
 ]
 
 RTOL = 1e-5
@@ -399,3 +400,38 @@ def check_dict_close(
             problems.append(str(err))
     if problems:
         _fail("\n".join(problems))
+
+
+# ---------------------------------------------------------------------------- whole values
+
+def same_output(a: Any, b: Any, rtol: float = RTOL, atol: float = ATOL) -> bool:
+    """True when two return values agree in structure, shapes and numbers (within tolerance).
+
+    Numbers and numeric arrays are compared with the course's tolerance (shapes must match),
+    tuples/lists and dicts entry by entry; anything else with ``==``.
+    """
+    if isinstance(a, Mapping) or isinstance(b, Mapping):
+        if not (isinstance(a, Mapping) and isinstance(b, Mapping)) or set(a) != set(b):
+            return False
+        return all(same_output(a[k], b[k], rtol, atol) for k in a)
+    if isinstance(a, list | tuple) or isinstance(b, list | tuple):
+        if not (isinstance(a, list | tuple) and isinstance(b, list | tuple)) or len(a) != len(b):
+            return False
+        return all(same_output(x, y, rtol, atol) for x, y in zip(a, b, strict=True))
+    if _is_numeric(a) and _is_numeric(b):
+        x, y = _asarray(a, dtype=float), _asarray(b, dtype=float)
+        if x.shape != y.shape:
+            return False
+        return bool(_isclose(x, y, rtol=rtol, atol=atol, equal_nan=True).all())
+    try:
+        return bool(a == b)
+    except Exception:  # noqa: BLE001 - an incomparable pair is simply "not the same"
+        return False
+
+
+def _is_numeric(x: Any) -> bool:
+    if isinstance(x, bool):
+        return False
+    if isinstance(x, int | float | _generic):
+        return True
+    return isinstance(x, _ndarray) and x.dtype.kind in "biuf"

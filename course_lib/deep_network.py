@@ -264,15 +264,11 @@ def update_parameters(parameters: Parameters, grads: Parameters, learning_rate: 
     return updated
 
 
-def _resolve_initializer(initializer: Initializer | str) -> Initializer:
-    if not isinstance(initializer, str):
-        return initializer
-    from course_lib.initialization import INITIALIZERS  # initialization imports this module
-
-    if initializer not in INITIALIZERS:
-        valid = ", ".join(repr(k) for k in INITIALIZERS)
-        raise ValueError(f"unknown initializer {initializer!r}; valid names are {valid}")
-    return INITIALIZERS[initializer]
+def _check_initializer(initializer: Initializer) -> Initializer:
+    if not callable(initializer):
+        raise TypeError(f"initializer must be a function of layers_dims, got {initializer!r}; "
+                        "course_lib.initialization.INITIALIZERS maps names to the course's")
+    return initializer
 
 
 def L_layer_model(
@@ -282,14 +278,14 @@ def L_layer_model(
     learning_rate: float = 0.0075,
     num_iterations: int = 3000,
     print_cost: bool = False,
-    initializer: Initializer | str = initialize_parameters_deep,
+    initializer: Initializer = initialize_parameters_deep,
 ) -> tuple[Parameters, list[float]]:
     """Train the L-layer network by full-batch gradient descent.
 
     X: (n[0], m); Y: (1, m); layers_dims = [n[0], n[1], ..., 1]. ``initializer`` maps
-    layers_dims to the initial parameters (a function, or a name from
-    ``course_lib.initialization.INITIALIZERS``). Returns ``(parameters, costs)``, costs
-    holding the cost before steps 0, 100, 200, ... (printed too when ``print_cost=True``).
+    layers_dims to the initial parameters (a function: those of ``course_lib.initialization``,
+    or ``INITIALIZERS[name]``). Returns ``(parameters, costs)``, costs holding the cost
+    before steps 0, 100, 200, ... (printed too when ``print_cost=True``).
 
     Unlike the article this returns the costs instead of plotting them (the article also
     seeded np.random with 1 here, which its initializer's seed(3) overrode; that line is
@@ -303,7 +299,7 @@ def L_layer_model(
     if Y.shape != (layers_dims[-1], X.shape[1]):
         raise ValueError(f"Y has shape {Y.shape} but X has shape {X.shape}: Y must be "
                          f"({layers_dims[-1]}, {X.shape[1]})")
-    parameters = _resolve_initializer(initializer)(layers_dims)
+    parameters = _check_initializer(initializer)(layers_dims)
     costs: list[float] = []
     for i in range(num_iterations):
         AL, caches = L_model_forward(X, parameters)

@@ -109,8 +109,9 @@ def two_layer_on_flower(out: Path, written: list[Path]) -> list[Result]:
 def deep_on_digits(out: Path, written: list[Path]) -> list[Result]:
     d = datasets.load_digits_binary()
     dims = [64, 20, 7, 5, 1]
-    params, costs = deep_network.L_layer_model(d.X_train, d.Y_train, dims, learning_rate=0.05,
-                                               num_iterations=3000, initializer="he")
+    params, costs = deep_network.L_layer_model(
+        d.X_train, d.Y_train, dims, learning_rate=0.05, num_iterations=3000,
+        initializer=initialization.initialize_parameters_he)
     AL, _ = deep_network.L_model_forward(d.X_train, params)
     _save(plot_costs(costs, every=100, log=True, title=f"L-layer net {dims}, He init, digits"),
           out, "deep_digits_costs.png", written)

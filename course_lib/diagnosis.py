@@ -38,9 +38,7 @@ from collections.abc import Callable, Iterator, Mapping, MutableMapping, Sequenc
 from contextlib import contextmanager
 from typing import Any, NamedTuple
 
-import numpy as np
-
-from course_lib.checks import ATOL, RTOL, CheckFailed
+from course_lib.checks import CheckFailed, same_output
 from course_lib.isolation import quiet
 from course_lib.mistakes import Mistake, catalogue, reference_modules
 
@@ -62,12 +60,6 @@ Outcome = tuple[bool, Any]
 #: How the line naming a catalogued mistake starts (the feedback page looks for it).
 NAMED_MISTAKE = "This looks like a known mistake"
 
-# numpy as it was at import time, so that student code that patches numpy cannot fake a match
-_asarray = np.asarray
-_isclose = np.isclose
-_ndarray = np.ndarray
-_generic = np.generic
-
 _ABSENT = object()  # a part one output has and the other lacks
 
 Path = tuple[Any, ...]  # dict keys and tuple indices from the whole value down to one part
@@ -79,39 +71,6 @@ class CallResult(NamedTuple):
 
     returned: Any
     arguments: tuple[Any, ...]
-
-
-def same_output(a: Any, b: Any, rtol: float = RTOL, atol: float = ATOL) -> bool:
-    """True when two return values agree in structure, shapes and numbers (within tolerance).
-
-    Numbers and numeric arrays are compared with the course's tolerance (shapes must match),
-    tuples/lists and dicts entry by entry; anything else with ``==``.
-    """
-    if isinstance(a, Mapping) or isinstance(b, Mapping):
-        if not (isinstance(a, Mapping) and isinstance(b, Mapping)) or set(a) != set(b):
-            return False
-        return all(same_output(a[k], b[k], rtol, atol) for k in a)
-    if isinstance(a, list | tuple) or isinstance(b, list | tuple):
-        if not (isinstance(a, list | tuple) and isinstance(b, list | tuple)) or len(a) != len(b):
-            return False
-        return all(same_output(x, y, rtol, atol) for x, y in zip(a, b, strict=True))
-    if _is_numeric(a) and _is_numeric(b):
-        x, y = _asarray(a, dtype=float), _asarray(b, dtype=float)
-        if x.shape != y.shape:
-            return False
-        return bool(_isclose(x, y, rtol=rtol, atol=atol, equal_nan=True).all())
-    try:
-        return bool(a == b)
-    except Exception:  # noqa: BLE001 - an incomparable pair is simply "not the same"
-        return False
-
-
-def _is_numeric(x: Any) -> bool:
-    if isinstance(x, bool):
-        return False
-    if isinstance(x, int | float | _generic):
-        return True
-    return isinstance(x, _ndarray) and x.dtype.kind in "biuf"
 
 
 # ---------------------------------------------------------------------------- comparing parts

@@ -36,6 +36,8 @@ from typing import Any, TextIO
 
 import numpy as np
 
+from course_lib.checks import same_output
+
 __all__ = ["EVALUATE_MANY", "STUDENT_PROCESS", "call_each", "reference_for",
            "reference_if_wrong", "quiet", "resolve_module", "warning_note"]
 
@@ -137,8 +139,6 @@ def _bound(namespace: MutableMapping[str, Any], names: Iterable[str], mod: Modul
 
 def _agrees(student: Any, reference: Callable[..., Any], args: tuple[Any, ...]) -> bool:
     """True when ``student(*args)`` runs and returns what ``reference(*args)`` returns."""
-    from course_lib.diagnosis import same_output  # diagnosis imports this module
-
     if not callable(student):
         return False
     try:
@@ -161,7 +161,7 @@ def reference_if_wrong(
     namespace: the notebook's globals. calls: name -> the positional arguments of one call
     that decides (deep-copied for each run). The student's version is wrong when it is not
     defined, raises, or returns something other than the reference's within the course's
-    tolerance (``course_lib.diagnosis.same_output``). The names are restored on exit as by
+    tolerance (``course_lib.checks.same_output``). The names are restored on exit as by
     :func:`reference_for`. ValueError, before anything runs, for a name the module lacks.
 
     Example (the numeric side of a gradient check)::

@@ -1,14 +1,10 @@
 """environment.yml (conda) and pyproject.toml (pip) must list the same dependencies."""
 
 import re
+import tomllib
 from pathlib import Path
 
 import yaml
-
-try:
-    import tomllib
-except ImportError:  # Python 3.10: pytest depends on tomli there
-    import tomli as tomllib
 
 ROOT = Path(__file__).resolve().parents[1]
 # conda-only tooling that pyproject.toml has no reason to list

@@ -21,6 +21,13 @@ student                       submission
 ``hal_copied``                complete, but one graded function is imported from course_lib's
                               reference and another one wraps it (when course_lib defines
                               two of the assignment's graded names)
+``jo_original``,              complete, with their own (correct) way to write some graded
+``kim_renamed``               functions (:data:`OWN_SOLUTIONS`); kim hands in jo's code with
+                              every name changed and reformatted (:data:`RENAMED_CELLS`):
+                              the pair the class report's similar solutions should show first
+``ivy_late``                  complete, handed in :data:`LATE_BY` after :data:`DUE` (nbgrader's
+                              ``timestamp.txt``): 1 day late, so the demo's late policy takes
+                              10% of the points
 ============================  ===========================================================
 
 An assignment without catalogued mistakes gets partial submissions that leave one function
@@ -34,6 +41,7 @@ import re
 import shutil
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import nbformat
@@ -42,6 +50,7 @@ from nbformat import NotebookNode
 import course_lib
 from autograder.vocabulary import grade_id_of, nbgrader_meta
 from course_lib.mistakes import Mistake, catalogue
+from course_lib.mistakes.assembly import with_body
 
 __all__ = [
     "SOURCE",
@@ -69,6 +78,13 @@ LOOP = "finn_infinite_loop"
 UNICODE = "Zoë Ångström"
 TAMPERED = "gus_tampered"
 COPIED = "hal_copied"
+ORIGINAL = "jo_original"
+RENAMED = "kim_renamed"
+LATE = "ivy_late"
+
+#: The demo's due date of every assignment, and how late ivy_late hands in.
+DUE = datetime(2026, 10, 5, 23, 59, tzinfo=UTC)
+LATE_BY = timedelta(hours=5, minutes=30)
 
 #: What a student after the points but not the work appends to a wrong answer.
 TAMPER_SNIPPET = """
@@ -90,6 +106,62 @@ while n < 3:
     print_count = n   # forgot n += 1
 """
 
+#: jo_original's own (correct) way to write some graded functions: assignment -> grade id ->
+#: the code of the cell's solution region (the rest of the cell is the source notebook's).
+OWN_SOLUTIONS: dict[str, dict[str, str]] = {
+    "01_logistic_unit": {
+        "sigmoid": """
+            s = np.exp(-np.logaddexp(0, -z))
+        """,
+        "propagate": """
+            n_examples = X.shape[1]
+            logits = np.dot(w.T, X) + b
+            probs = sigmoid(logits)
+            log_likelihood = Y * np.log(probs) + (1 - Y) * np.log(1 - probs)
+            cost = -np.mean(log_likelihood)
+            error = probs - Y
+            dw = np.dot(X, error.T) / n_examples
+            db = np.mean(error)
+        """,
+        "predict": """
+            probabilities = sigmoid(np.dot(w.T, X) + b)
+            Y_prediction = np.where(probabilities > 0.5, 1.0, 0.0)
+        """,
+    },
+}
+
+#: kim_renamed's cells: jo's code (:data:`OWN_SOLUTIONS`) with every name changed, the
+#: docstrings cut, comments added and the lines laid out anew (whole cells).
+RENAMED_CELLS: dict[str, dict[str, str]] = {
+    "01_logistic_unit": {
+        "sigmoid": '''def sigmoid(x):
+    """Logistic function."""
+    result = np.exp( - np.logaddexp(0, -x) )   # stable for large |x|
+    return result''',
+        "propagate": '''def propagate(weights, bias, data, labels):
+    """Cost and gradients."""
+    count = data.shape[1]
+    z = np.dot(weights.T,
+               data) + bias
+    p = sigmoid(z)
+    ll = labels*np.log(p) + (1-labels)*np.log(1-p)   # log-likelihood
+    J = -np.mean(ll)
+    diff = p-labels
+    d_weights = np.dot(data, diff.T)/count
+    d_bias = np.mean(diff)
+    assert np.shape(d_weights) == np.shape(weights)
+    gradients = {'dw': d_weights, 'db': float(d_bias)}
+    return gradients, float(J)''',
+        "predict": '''def predict(weights, bias, data):
+    """Answers, 0 or 1."""
+    p = sigmoid(np.dot(weights.T, data) + bias)
+    out = np.where(p > 0.5,
+                   1.0,
+                   0.0)
+    return out''',
+    },
+}
+
 
 @dataclass(frozen=True)
 class Sample:
@@ -98,7 +170,7 @@ class Sample:
     student_id: str
     assignment: str
     kind: str        # complete | partial | unfinished | broken_file | infinite_loop |
-    #                  tampered | copied
+    #                  tampered | copied | similar | late
     detail: str = ""  # the mistake's name, the unanswered function, the copied functions ...
 
 
@@ -293,6 +365,23 @@ class _Assignment:
                 gid, module, how, answer.lstrip().startswith("class ")))
         return f"imports {found[0][0]}, wraps {found[1][0]}", nbs
 
+    def similar(self) -> list[tuple[str, str, dict[str, NotebookNode]]]:
+        """(student, detail, notebooks) of jo_original and kim_renamed: complete, with the
+        same own code (:data:`OWN_SOLUTIONS`, :data:`RENAMED_CELLS`); [] for an assignment
+        without one."""
+        own = OWN_SOLUTIONS.get(self.name, {})
+        if not own:
+            return []
+        jo, kim = dict(self.complete), dict(self.complete)
+        for gid, body in own.items():
+            stem = self.owner[gid]
+            solution = next(c.source for c in self.sources[stem].cells if grade_id_of(c) == gid)
+            jo[stem] = _replace(jo[stem], gid, with_body(solution, body))
+            kim[stem] = _replace(kim[stem], gid, RENAMED_CELLS[self.name][gid])
+        names = ", ".join(own)
+        return [(ORIGINAL, f"own {names}", jo),
+                (RENAMED, f"{ORIGINAL}'s {names}, renamed", kim)]
+
     def write(self, out: Path, student: str, notebooks: Mapping[str, NotebookNode | str]) -> None:
         """``student``'s submission: the released folder with ``notebooks`` in it (a str is
         written as the file's raw text)."""
@@ -342,7 +431,21 @@ def build(releases: Mapping[str, Path], out: Path, source: Path = SOURCE,
         if copied is not None:
             a.write(out, COPIED, copied[1])
             samples.append(Sample(COPIED, name, "copied", copied[0]))
+        for student, detail, nbs in a.similar():
+            a.write(out, student, nbs)
+            samples.append(Sample(student, name, "similar", detail))
+        a.write(out, LATE, a.complete)
+        write_timestamp(out / LATE / name, DUE + LATE_BY)
+        samples.append(Sample(LATE, name, "late", f"{LATE_BY} after the due date"))
     return samples
+
+
+def write_timestamp(folder: Path, when: datetime) -> Path:
+    """``folder/timestamp.txt`` as ``nbgrader collect`` writes it (``%Y-%m-%d %H:%M:%S.%f
+    %Z`` in UTC): when the submission was handed in."""
+    path = Path(folder) / "timestamp.txt"
+    path.write_text(when.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f %Z"), encoding="utf-8")
+    return path
 
 
 def write_roster(samples: list[Sample], path: Path) -> Path:

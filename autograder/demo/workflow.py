@@ -3,11 +3,14 @@
 1. release the course (the student versions, ``<out>/release/``);
 2. build a sample class from them (``autograder.demo.sample_class``): complete, partially wrong
    and unfinished submissions, a broken file, an infinite loop, a non-ASCII student id, a
-   submission that patches the checks and one that hands in course_lib's reference
-   (``<out>/submitted/``, nbgrader layout);
+   submission that patches the checks and one that hands in course_lib's reference, two
+   students who hand in the same own code, one of them renamed (the class report's similar
+   solutions show them first), and a complete one handed in late (nbgrader's
+   ``timestamp.txt``) (``<out>/submitted/``, nbgrader layout);
 3. grade it with the engine (one grading process per core, the per-cell timeout
    :data:`DEMO_TIMEOUT` interrupts the infinite loop, and grading goes on) into
-   ``<out>/grading/``;
+   ``<out>/grading/``, under the demo's own due dates and late policy (``<out>/course.toml``,
+   :func:`write_term`: -10% per started day late), so the late submission loses points;
 4. print one line per submission (with its flags) and where the report, ``grades.csv`` and
    the feedback pages are, after checking each submission got the outcome its kind calls for
    (an honest one is never flagged ``tampered`` or ``copied_reference``);
@@ -24,7 +27,9 @@ import sys
 import unicodedata
 from pathlib import Path
 
-from autograder.demo.sample_class import Sample
+from autograder.course.term import NO_TERM, Term
+from autograder.demo.sample_class import DUE, Sample
+from autograder.records.lateness import lateness, penalty_line
 from autograder.records.results import Status, SubmissionResult
 from autograder.vocabulary import is_serious
 
@@ -34,15 +39,30 @@ from autograder.vocabulary import is_serious
 #: must not cut a correct submission.
 DEMO_TIMEOUT = 30.0
 
-__all__ = ["run", "expected_outcome", "summary_table", "DEMO_TIMEOUT"]
+#: The demo's late policy (every assignment is due at sample_class.DUE).
+LATE_POLICY = "[late]\nper_day = 0.10\nmax_days = 3\ngrace_minutes = 10\n"
+
+__all__ = ["run", "expected_outcome", "summary_table", "write_term", "DEMO_TIMEOUT"]
+
+
+def write_term(path: Path, assignments: list[str]) -> Path:
+    """The demo's course file (an instructor writes their own, see the README): every
+    assignment due at :data:`~autograder.demo.sample_class.DUE`, :data:`LATE_POLICY`."""
+    due = "".join(f"{a} = {DUE.isoformat()}\n" for a in sorted(assignments))
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(f"# written by the demo\n{LATE_POLICY}[due]\n{due}", encoding="utf-8")
+    return path
 
 
 def _serious(result: SubmissionResult) -> list[str]:
     return [f for f in result.flags if is_serious(f)]
 
 
-def expected_outcome(sample: Sample, result: SubmissionResult | None) -> str:
-    """"" when ``result`` is what ``sample``'s kind calls for, else what is wrong."""
+def expected_outcome(sample: Sample, result: SubmissionResult | None,
+                     term: Term = NO_TERM) -> str:
+    """"" when ``result`` is what ``sample``'s kind calls for, else what is wrong (``term``:
+    the due dates and late policy the run applied)."""
     if result is None:
         return "no result"
     full = result.max_score > 0 and abs(result.score - result.max_score) < 1e-9
@@ -56,9 +76,12 @@ def expected_outcome(sample: Sample, result: SubmissionResult | None) -> str:
         return "" if ok else "course_lib's reference handed in should be flagged, no points"
     if _serious(result):
         return f"an honest submission should not be flagged {', '.join(_serious(result))}"
-    if sample.kind == "complete":
+    if sample.kind in ("complete", "similar"):   # alike is for the report to show, not a flag
         ok = result.status is Status.GRADED and full
         return "" if ok else "a complete submission should score full marks"
+    if sample.kind == "late":   # complete, then the late policy takes its share
+        ok = result.status is Status.GRADED and full and lateness(result, term).penalty > 0
+        return "" if ok else "a complete submission handed in late should lose some points"
     if sample.kind == "partial":
         ok = result.status is Status.GRADED and 0 < result.score < result.max_score
         return "" if ok else "a partially wrong submission should lose some points, not all"
@@ -89,7 +112,7 @@ def _clip(text: str, width: int) -> str:
 
 
 def summary_table(samples: list[Sample], results: dict[tuple[str, str], SubmissionResult],
-                  message_width: int = 70) -> str:
+                  message_width: int = 70, term: Term = NO_TERM) -> str:
     """One line per submission: student, assignment, score/max, status, message, and what
     the submission was (and a warning when the outcome is not the expected one)."""
     from autograder.report.feedback_page import format_points
@@ -101,9 +124,10 @@ def summary_table(samples: list[Sample], results: dict[tuple[str, str], Submissi
         score = "-" if r is None else f"{format_points(r.score)}/{format_points(r.max_score)}"
         status = "-" if r is None else r.status.value
         flags = ", ".join(r.flags) if r is not None and r.flags else "-"
-        what = s.kind + (f" ({s.detail})" if s.detail and s.kind in ("partial", "copied")
+        what = s.kind + (f" ({s.detail})" if s.detail and s.kind in ("partial", "copied",
+                                                                    "similar")
                          else "")
-        problem = expected_outcome(s, r)
+        problem = expected_outcome(s, r, term)
         message = ("UNEXPECTED: " + problem) if problem else (r.message if r else "")
         rows.append([s.student_id, s.assignment, score, status, _clip(flags, 60),
                      _clip(what, 40), _clip(message, message_width)])
@@ -133,18 +157,25 @@ def run(out: Path = Path("build"), timeout: float = DEMO_TIMEOUT,
     releases = release(out / "release", course_root=out / "course", assignments=assignments)
     print(f"2. Building the sample class in {out / 'submitted'} ...", flush=True)
     samples = sample_class.build(releases, out / "submitted")
+    term = write_term(out / "course.toml", list(releases))
     jobs = jobs or default_jobs()
     print(f"3. Grading {len(samples)} submissions with {jobs} process(es), "
-          f"{timeout:g} s per cell ...", flush=True)
+          f"{timeout:g} s per cell, due dates and late policy {term} ...", flush=True)
     summary = grade(GradeOptions(submissions=out / "submitted", out=out / "grading",
                                  jobs=jobs, timeout=timeout, force=True, progress=progress,
-                                 release=out / "release"))
+                                 release=out / "release", term=term))
     results = {r.key: r for r in summary.results}
     print()
-    print(summary_table(samples, results))
+    print(summary_table(samples, results, term=summary.term))
     unexpected = [s for s in samples if expected_outcome(s, results.get(
-        (s.student_id, s.assignment)))]
+        (s.student_id, s.assignment)), summary.term)]
     print()
+    late = [(r, x) for r in results.values() if (x := lateness(r, summary.term)).penalty > 0]
+    if late:
+        print(f"Late ({len(late)}; raw score - penalty = score, as in grades.csv):")
+        for r, x in sorted(late, key=lambda rx: (rx[0].assignment, rx[0].student_id)):
+            print(f"  {penalty_line(r, x)}")
+        print()
     flagged = [r for r in results.values() if r.flags]
     if flagged:
         print(f"Flagged ({len(flagged)}; the class report lists them first):")
@@ -160,7 +191,7 @@ def run(out: Path = Path("build"), timeout: float = DEMO_TIMEOUT,
     for key, label in labels.items():
         if key in summary.paths:
             print(f"  {label + ':':20} {summary.paths[key]}")
-    print(f"  {'Canvas import:':20} {_canvas_export(samples, out)}")
+    print(f"  {'Canvas import:':20} {_canvas_export(samples, out, summary.term)}")
     for failure in summary.failures:
         print(f"Tool failure: {failure}", file=sys.stderr)
     if unexpected:
@@ -169,8 +200,9 @@ def run(out: Path = Path("build"), timeout: float = DEMO_TIMEOUT,
     return 1 if unexpected or summary.failures or summary.interrupted else 0
 
 
-def _canvas_export(samples: list[Sample], out: Path) -> Path:
-    """The class's grades as Canvas imports them, from the grading run's ledger."""
+def _canvas_export(samples: list[Sample], out: Path, term: Term = NO_TERM) -> Path:
+    """The class's grades as Canvas imports them, from the grading run's ledger (the scores
+    after the late penalties of ``term``, as in grades.csv)."""
     from autograder.demo.sample_class import write_roster
     from autograder.records.export import export, read_roster
     from autograder.records.ledger import Ledger, write_atomic
@@ -178,7 +210,7 @@ def _canvas_export(samples: list[Sample], out: Path) -> Path:
     roster = read_roster(write_roster(samples, out / "roster.csv"))
     results = Ledger(out / "grading" / "ledger.jsonl").sorted_results()
     path = out / "grading" / "export-canvas.csv"
-    write_atomic(path, export(results, "canvas", roster).text)
+    write_atomic(path, export(results, "canvas", roster, term=term).text)
     return path
 
 

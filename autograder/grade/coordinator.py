@@ -12,6 +12,14 @@ Student code runs confined as far as the machine allows (:mod:`autograder.kernel
 of its own per kernel, no network, the course's files hidden); the run decides it once and
 says it once in its log (and in ``RunSummary.sandbox``). Every notebook is watched by the
 integrity checks (:mod:`autograder.grade.integrity`).
+
+Due dates and late penalties (:mod:`autograder.course.term`, ``--term``: by default
+``<source>/course.toml`` when there is one) never change what is graded: the submission times
+found at intake (or in ``--manifest``) are stored with the results, and every output applies
+the policy when it is written. A submission whose only change is its time is not graded again
+(its time is updated in the ledger), and a run with nothing new to grade still rewrites
+``grades.csv``, the gradebook and the feedback pages whose lateness changed: changing the
+policy and running the same command recomputes every penalty without running a notebook.
 """
 
 from __future__ import annotations
@@ -40,13 +48,22 @@ from autograder.course.source import (
     Course,
     load_course,
 )
+from autograder.course.term import NO_TERM, Term, default_paths, load_term
 from autograder.grade.dispatch import run_jobs, wait_for_workers
 from autograder.grade.outputs import Outputs
-from autograder.intake.find import IntakeError, check_path, discover, open_submissions
+from autograder.intake.find import (
+    IntakeError,
+    apply_manifest,
+    check_path,
+    discover,
+    open_submissions,
+    read_manifest,
+)
 from autograder.intake.jobs import Job, WorkerSettings
 from autograder.kernel import sandbox
 from autograder.kernel.settings import KernelSettings
-from autograder.records.ledger import Ledger, write_csv
+from autograder.records.lateness import lateness
+from autograder.records.ledger import Ledger
 from autograder.records.results import Status, SubmissionResult
 
 log = logging.getLogger("autograder")
@@ -77,6 +94,12 @@ class GradeOptions:
     gradebook: bool = True
     in_kernel: bool = False    # tests in the student's kernel, as plain nbgrader runs them
     release: Path = DEFAULT_RELEASE   # the student editions kernels hold (autograder release)
+    term: Path | None = None         # due dates and late policy (None: <source>/course.toml
+    #                                  if it exists, else no due dates)
+    extensions: Path | None = None   # None: extensions.csv beside the term file, if any
+    manifest: Path | None = None     # CSV student_id,assignment,submitted_at (times)
+    scheduler: str | None = None     # a Dask scheduler (address or scheduler file): grade
+    #                                  on its cluster (autograder.grade.cluster), not here
 
 
 @dataclass
@@ -93,6 +116,7 @@ class RunSummary:
     failures: list[str] = field(default_factory=list)   # parts of the tool that failed
     paths: dict[str, Path] = field(default_factory=dict)
     sandbox: str = ""   # where student code ran (autograder.kernel.sandbox.notice)
+    term: Term = NO_TERM   # the due dates and late policy the outputs applied
 
     @property
     def ok(self) -> bool:
@@ -113,18 +137,27 @@ class TqdmHandler(logging.Handler):
 def grade(options: GradeOptions) -> RunSummary:
     """Grade every submission in ``options.submissions``; see the module docstring.
 
-    Raises CourseError / IntakeError (bad input: nothing graded) before any grading starts.
+    Raises CourseError / TermError / IntakeError (bad input: nothing graded) before any
+    grading starts.
     """
     start = time.perf_counter()
     course = load_course(options.source)
+    term = load_term(*_term_paths(options, course))
+    times = read_manifest(options.manifest, term.timezone) if options.manifest else None
     check_path(Path(options.submissions))
     out = Path(options.out)
     out.mkdir(parents=True, exist_ok=True)
     lock = _lock(out)
     try:
-        return _grade(options, course, out, start)
+        return _grade(options, course, out, start, term, times)
     finally:
         lock.close()
+
+
+def _term_paths(options: GradeOptions, course: Course) -> tuple:
+    """(course file, assignments, extensions) for :func:`load_term`, defaults applied."""
+    path, extensions = default_paths(options.source, options.term, options.extensions)
+    return path, course.assignments, extensions
 
 
 def _lock(out: Path):
@@ -139,14 +172,18 @@ def _lock(out: Path):
     return handle
 
 
-def _grade(options: GradeOptions, course: Course, out: Path, start: float) -> RunSummary:
+def _grade(options: GradeOptions, course: Course, out: Path, start: float, term: Term,
+           times: dict | None) -> RunSummary:
     root = open_submissions(Path(options.submissions), out / "intake")
     extracted = not Path(options.submissions).is_dir()
-    intake = discover(root, course)
+    intake = discover(root, course, term.timezone)
+    if times is not None:
+        apply_manifest(intake, times)
     for note in intake.notes:
         log.info("%s", note)
-    outputs = Outputs(out, course, feedback=options.feedback)
-    summary = RunSummary(out=out)
+    outputs = Outputs(out, course, feedback=options.feedback, term=term)
+    previous_term = outputs.keep_term()
+    summary = RunSummary(out=out, term=term)
     if outputs.ledger.damaged_lines:
         log.warning("ledger: %d damaged line(s) ignored (an interrupted write); those "
                     "submissions are graded again", outputs.ledger.damaged_lines)
@@ -157,6 +194,7 @@ def _grade(options: GradeOptions, course: Course, out: Path, start: float) -> Ru
             summary.graded += 1
         else:
             summary.skipped += 1
+            _unchanged(outputs, row.key, row.submitted_at, previous_term)
     todo = []
     for job in intake.jobs:
         if options.force or not outputs.ledger.is_current(job.key, job.content_hash,
@@ -164,8 +202,8 @@ def _grade(options: GradeOptions, course: Course, out: Path, start: float) -> Ru
             todo.append(job)
         else:
             summary.skipped += 1
-            outputs.feedback_if_missing(outputs.ledger.results[job.key])
-    write_csv(outputs.ledger.sorted_results(), outputs.csv)
+            _unchanged(outputs, job.key, job.submitted_at, previous_term)
+    outputs.write_csv()
     log.info("found %d submission(s) in %s: %d to grade, %d unchanged since the last run",
              intake.count, root, len(todo) + summary.graded, summary.skipped)
     if intake.count == 0:
@@ -186,6 +224,7 @@ def _grade(options: GradeOptions, course: Course, out: Path, start: float) -> Ru
     statuses: Counter = Counter()
 
     def on_result(job: Job, result: SubmissionResult, executed: dict[str, str]) -> None:
+        result = dataclasses.replace(result, submitted_at=job.submitted_at)
         outputs.record(result, executed)
         done_keys.add(result.key)
         summary.graded += 1
@@ -198,8 +237,14 @@ def _grade(options: GradeOptions, course: Course, out: Path, start: float) -> Ru
     previous = _stop_on_signals(stop)
     background = _Background(course, todo, out, options)
     try:
-        run_jobs(todo, settings, max(1, options.jobs), on_result, prepare=background.attach,
-                 stop=stop)
+        if options.scheduler:   # distributed is imported only then
+            from autograder.grade.cluster import run_jobs_on_cluster
+
+            run_jobs_on_cluster(todo, settings, options.scheduler, on_result,
+                                prepare=background.attach, stop=stop)
+        else:
+            run_jobs(todo, settings, max(1, options.jobs), on_result,
+                     prepare=background.attach, stop=stop)
     except KeyboardInterrupt:
         summary.interrupted = True
         on_disk = Ledger(outputs.ledger.path)   # the truth: Ctrl-C may have come between a
@@ -217,7 +262,7 @@ def _grade(options: GradeOptions, course: Course, out: Path, start: float) -> Ru
 
     if summary.interrupted:  # Ctrl-C may land between a ledger line's fsync and its record
         outputs.ledger = Ledger(outputs.ledger.path)
-    write_csv(outputs.ledger.sorted_results(), outputs.csv)  # even if interrupted mid-write
+    outputs.write_csv()  # even if interrupted mid-write
     found = [*intake.rows, *intake.jobs]
     summary.results = [outputs.ledger.results[x.key] for x in found
                        if x.key in outputs.ledger.results]
@@ -239,6 +284,17 @@ def _grade(options: GradeOptions, course: Course, out: Path, start: float) -> Ru
         shutil.rmtree(out / "intake", ignore_errors=True)
     summary.seconds = time.perf_counter() - start
     return summary
+
+
+def _unchanged(outputs: Outputs, key: tuple[str, str], submitted_at: str,
+               previous_term: Term | None) -> None:
+    """A submission graded before and unchanged: its time brought up to date (not graded
+    again), its feedback pages written if missing or if their lateness line changed."""
+    old = outputs.ledger.results[key]
+    new = old if old.submitted_at == submitted_at else outputs.retime(old, submitted_at)
+    stale = previous_term is None or (lateness(old, previous_term).note
+                                      != lateness(new, outputs.term).note)
+    outputs.feedback_if_missing(new, stale=stale)
 
 
 def _with_editions(box: sandbox.Sandbox, options: GradeOptions, todo: list[Job]

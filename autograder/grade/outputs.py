@@ -7,17 +7,26 @@ being graded at that moment, and the next run grades only what is missing or cha
 end of a run the nbgrader gradebook is brought up to date and the class report is written. A
 feedback page, the gradebook or the report that fails is said in :attr:`Outputs.failures`;
 it never costs a grade.
+
+Late penalties are not stored: ``grades.csv``, the gradebook and the feedback pages compute
+them from the ledger and the run's :class:`~autograder.course.term.Term` each time they are
+written (:mod:`autograder.records.lateness`). The run keeps a copy of the course file it used
+(``course.toml`` and ``extensions.csv`` in the output folder; :meth:`Outputs.keep_term`), so
+that ``autograder export`` applies the same policy.
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
 from collections.abc import Callable
 from pathlib import Path
 
 from autograder.course.source import Course
+from autograder.course.term import EXTENSIONS_FILE, NO_TERM, TERM_FILE, Term
 from autograder.intake.jobs import read_notebook_json
+from autograder.records.lateness import lateness
 from autograder.records.ledger import Ledger, write_atomic, write_csv
 from autograder.records.results import SubmissionResult
 
@@ -27,9 +36,11 @@ log = logging.getLogger("autograder")
 class Outputs:
     """Where a run writes, and the writing itself (coordinator only)."""
 
-    def __init__(self, out: Path, course: Course, feedback: bool = True):
+    def __init__(self, out: Path, course: Course, feedback: bool = True,
+                 term: Term = NO_TERM):
         self.out = Path(out)
         self.course = course
+        self.term = term
         self.ledger = Ledger(self.out / "ledger.jsonl")
         self.csv = self.out / "grades.csv"
         self.autograded = self.out / "autograded"
@@ -60,28 +71,60 @@ class Outputs:
             elif path.exists():
                 path.unlink()
         self.ledger.append(result)
-        write_csv(self.ledger.sorted_results(), self.csv)
+        self.write_csv()
         if self.write_feedback is not None:
             self.feedback(result, {k: read_notebook_json(v) for k, v in executed.items()})
+
+    def write_csv(self) -> None:
+        """``grades.csv`` from the ledger, with the late penalties of the run's term."""
+        write_csv(self.ledger.sorted_results(), self.csv, self.term)
+
+    def retime(self, result: SubmissionResult, submitted_at: str) -> SubmissionResult:
+        """The ledger's ``result`` with a new submission time (nothing is graded again;
+        the caller rewrites ``grades.csv`` once all are done)."""
+        result = dataclasses.replace(result, submitted_at=submitted_at)
+        self.ledger.append(result)
+        return result
+
+    def keep_term(self) -> Term | None:
+        """Keep a copy of the run's course file and extensions in the output folder (the
+        ones ``export`` reads); return the term the previous run kept (NO_TERM: none), None
+        when its copy no longer reads (then every feedback page's lateness may have changed)."""
+        from autograder.course.term import TermError, load_term
+
+        kept, kept_ext = self.out / TERM_FILE, self.out / EXTENSIONS_FILE
+        try:
+            previous = load_term(kept if kept.is_file() else None, None,
+                                 kept_ext if kept_ext.is_file() else None)
+        except TermError:
+            previous = None
+        for source, copy in ((self.term.path, kept), (self.term.extensions_path, kept_ext)):
+            if source is None:
+                copy.unlink(missing_ok=True)
+            elif Path(source).resolve() != copy.resolve():
+                write_atomic(copy, Path(source).read_text(encoding="utf-8"))
+        return previous
 
     def feedback(self, result: SubmissionResult, graded: dict) -> None:
         if self.write_feedback is None:
             return
         try:
-            self.write_feedback(result, graded, self.feedback_dir)
+            self.write_feedback(result, graded, self.feedback_dir,
+                                lateness=lateness(result, self.term))
         except Exception as exc:  # noqa: BLE001 - a page must not cost the grades
             msg = f"feedback for {result.student_id}/{result.assignment} failed: {exc!r}"
             log.warning(msg)
             self.failures.append(msg)
 
-    def feedback_if_missing(self, result: SubmissionResult) -> None:
-        """Pages for a result graded by an earlier run (e.g. before feedback existed)."""
+    def feedback_if_missing(self, result: SubmissionResult, stale: bool = False) -> None:
+        """Pages for a result graded by an earlier run (e.g. before feedback existed);
+        ``stale``: rewritten even if they exist (their lateness line changed)."""
         if self.write_feedback is None:
             return
         import nbformat
 
         folder = self.feedback_dir / result.student_id / result.assignment
-        if folder.exists():
+        if folder.exists() and not stale:
             return
         graded = {}
         for nb in result.notebooks:
@@ -98,18 +141,28 @@ class Outputs:
 
         path = self.out / "gradebook.db"
         try:
-            write_gradebook(path, self.course, self.ledger.sorted_results(), only=graded_now)
+            write_gradebook(path, self.course, self.ledger.sorted_results(), only=graded_now,
+                            term=self.term)
         except Exception as exc:  # noqa: BLE001 - the CSV and ledger are already safe
             self._failed(f"writing the gradebook {path} failed: {exc!r}")
             return None
         return path
 
     def write_report(self) -> Path | None:
-        """The class report of every submission in the ledger; its path, or None."""
+        """The class report of every submission in the ledger, with the similar solutions of
+        the autograded notebooks; its path, or None. A comparison that fails is said in
+        :attr:`failures` and the report is written without it."""
         from autograder.report.class_report import write_report
+        from autograder.report.similarity import class_similarity
 
+        similar = None
         try:
-            return Path(write_report(self.ledger.sorted_results(), self.out / "report"))
+            similar = class_similarity(self.autograded, self.course)
+        except Exception as exc:  # noqa: BLE001 - a prompt to look must not cost the report
+            self._failed(f"comparing the solutions (similar solutions) failed: {exc!r}")
+        try:
+            return Path(write_report(self.ledger.sorted_results(), self.out / "report",
+                                     similarity=similar))
         except Exception as exc:  # noqa: BLE001 - the grades are already safe
             self._failed(f"the class report failed: {exc!r}")
             return None

@@ -13,25 +13,47 @@ output folder only. Every submission found becomes a :class:`~autograder.intake.
 when it cannot be graded at all (a file matching no notebook, an unreadable file), a result row.
 A notebook the student renamed is graded when it is the assignment's only notebook and the
 only ``.ipynb`` in the folder; with several candidates the row says ``missing_notebook``.
+
+When each submission was handed in (``submitted_at``, for the late penalties of
+:mod:`autograder.records.lateness`) comes from, the first found of:
+
+1. a manifest CSV (``grade --manifest``: ``student_id,assignment,submitted_at`` in ISO 8601;
+   :func:`read_manifest`, :func:`apply_manifest`);
+2. nbgrader's ``<student_id>/<assignment>/timestamp.txt`` (what ``nbgrader collect`` writes,
+   ``2026-10-05 23:59:01.123456 UTC``; without a zone it is UTC, as nbgrader reads it);
+3. a Blackboard download's name, ``<Assignment>_<username>_attempt_2026-10-05-23-59-01_<file>``
+   (the username must hold no ``_``; Blackboard's ``..._attempt_<time>.txt`` receipts are
+   skipped).
+
+Times written without a zone (a manifest's, Blackboard's) are in the course's timezone
+(``timezone`` of :func:`discover`). ``timestamp.txt`` is not part of a submission's content
+hash, so a submission whose only change is its time is not graded again.
 """
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import re
 import shutil
 import stat
 import zipfile
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, tzinfo
 from pathlib import Path, PurePosixPath
 
 from autograder.course.source import Course
+from autograder.course.term import parse_timestamp
 from autograder.intake.jobs import Job, NotebookJob
 from autograder.records.results import Status, SubmissionResult
 
 JUNK = {"__MACOSX", ".DS_Store", ".ipynb_checkpoints", "__pycache__", "Thumbs.db"}
 MAX_UNZIPPED_BYTES = 4_000_000_000
 RESUBMISSION = re.compile(r"(?:-\d+| \(\d+\))$")
+TIMESTAMP = "timestamp.txt"   # nbgrader's record of when a submission was collected
+BLACKBOARD = re.compile(r"^(?P<assignment>.+)_(?P<student>[^_]+)_attempt_"
+                        r"(?P<when>\d{4}-\d{2}-\d{2}-\d{2}-\d{2}-\d{2})(?:_(?P<file>.+)|\.txt)$")
+MANIFEST_COLUMNS = ("student_id", "assignment", "submitted_at")
 
 
 class IntakeError(ValueError):
@@ -174,8 +196,9 @@ def _unwrap(root: Path, course: Course) -> Path:
     return root
 
 
-def discover(root: Path, course: Course) -> Intake:
-    """Every submission under ``root`` (see the module docstring)."""
+def discover(root: Path, course: Course, timezone: tzinfo | None = None) -> Intake:
+    """Every submission under ``root`` (see the module docstring); ``timezone``: of the
+    times in Blackboard's file names (None: UTC)."""
     root = _unwrap(Path(root), course)
     intake = Intake(root)
     lms_files: list[Path] = []
@@ -186,16 +209,32 @@ def discover(root: Path, course: Course) -> Intake:
             _student_folder(child, course, intake)
         else:
             lms_files.append(child)
-    _lms(lms_files, course, intake)
+    _lms(lms_files, course, intake, timezone or UTC)
     intake.jobs.sort(key=lambda j: j.key)
     intake.rows.sort(key=lambda r: r.key)
     return intake
 
 
 def _unknown_row(student: str, name: str, message: str, files: dict[str, Path],
-                 status: Status = Status.UNKNOWN_ASSIGNMENT) -> SubmissionResult:
+                 status: Status = Status.UNKNOWN_ASSIGNMENT,
+                 submitted_at: str = "") -> SubmissionResult:
     return SubmissionResult(student_id=student, assignment=name, status=status,
-                            message=message, content_hash=_content_hash(files))
+                            message=message, content_hash=_content_hash(files),
+                            submitted_at=submitted_at)
+
+
+def _timestamp(files: dict[str, Path], where: str, notes: list[str]) -> str:
+    """Take nbgrader's ``timestamp.txt`` out of ``files`` (so that it is neither hashed nor
+    copied) and return its time as ISO 8601; "" (and a note) when it is unreadable."""
+    path = files.pop(TIMESTAMP, None)
+    if path is None:
+        return ""
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+        return parse_timestamp(text, UTC).isoformat()
+    except (OSError, ValueError) as exc:
+        notes.append(f"{where}/{TIMESTAMP}: not a time ({exc}); counted as on time")
+        return ""
 
 
 def _make_job(student: str, assignment: str, course: Course, files: dict[str, Path],
@@ -252,9 +291,10 @@ def _student_folder(folder: Path, course: Course, intake: Intake) -> None:
     folders.sort(key=lambda p: (p.name not in course.assignments, p.name))
     for child in folders:
         files = _files_under(child)
+        notes: list[str] = []
+        submitted_at = _timestamp(files, f"{student}/{child.name}", intake.notes)
         top_notebooks = {rel: p for rel, p in files.items()
                          if "/" not in rel and rel.endswith(".ipynb")}
-        notes: list[str] = []
         assignment = child.name
         if assignment not in course.assignments:
             owners = {course.notebook_named(n).assignment for n in top_notebooks
@@ -265,9 +305,12 @@ def _student_folder(folder: Path, course: Course, intake: Intake) -> None:
             else:
                 intake.rows.append(_unknown_row(
                     student, child.name, f"folder '{child.name}' is not an assignment of the "
-                    f"course (assignments: {', '.join(course.assignments)})", files))
+                    f"course (assignments: {', '.join(course.assignments)})", files,
+                    submitted_at=submitted_at))
                 continue
-        intake.jobs.append(_make_job(student, assignment, course, files, top_notebooks, notes))
+        job = _make_job(student, assignment, course, files, top_notebooks, notes)
+        job.submitted_at = submitted_at
+        intake.jobs.append(job)
         taken.add(assignment)
     for name, path in loose.items():
         nb = course.notebook_named(name) if name.endswith(".ipynb") else None
@@ -289,9 +332,13 @@ def _student_folder(folder: Path, course: Course, intake: Intake) -> None:
 
 def parse_lms_name(filename: str, course: Course) -> tuple[str, str, int] | None:
     """``alice_123_logistic_unit-2.ipynb`` -> ("alice", "logistic_unit", 2); None when no
-    notebook of the course ends the name."""
+    notebook of the course ends the name. A Blackboard name,
+    ``<Assignment>_<username>_attempt_<time>_<file>``, gives the username."""
     if not filename.endswith(".ipynb"):
         return None
+    blackboard = BLACKBOARD.match(filename)
+    if blackboard and blackboard.group("file"):
+        filename = f"{blackboard.group('student')}_{blackboard.group('file')}"
     stem = filename[:-len(".ipynb")]
     version = 0
     candidates = [stem]
@@ -311,9 +358,26 @@ def parse_lms_name(filename: str, course: Course) -> tuple[str, str, int] | None
     return None
 
 
-def _lms(paths: list[Path], course: Course, intake: Intake) -> None:
+def blackboard_time(filename: str, timezone: tzinfo | None = None) -> datetime | None:
+    """The attempt's time in a Blackboard download's name (in ``timezone``, default UTC);
+    None when the name is not Blackboard's."""
+    m = BLACKBOARD.match(filename)
+    if m is None:
+        return None
+    try:
+        when = datetime.strptime(m.group("when"), "%Y-%m-%d-%H-%M-%S")
+    except ValueError:
+        return None
+    return when.replace(tzinfo=timezone or UTC)
+
+
+def _lms(paths: list[Path], course: Course, intake: Intake, timezone: tzinfo) -> None:
     groups: dict[tuple[str, str], dict[str, list[tuple[int, Path]]]] = {}
     for path in paths:
+        receipt = BLACKBOARD.match(path.name)
+        if receipt and not receipt.group("file"):
+            intake.notes.append(f"skipped Blackboard's receipt {path.name}")
+            continue
         parsed = parse_lms_name(path.name, course)
         if parsed is None:
             student = path.name.split("_", 1)[0] if "_" in path.name else "(unknown)"
@@ -336,4 +400,57 @@ def _lms(paths: list[Path], course: Course, intake: Intake) -> None:
                              f"{chosen.name}")
             files[f"{name}.ipynb"] = chosen
             notebooks[f"{name}.ipynb"] = chosen
-        intake.jobs.append(_make_job(student, assignment, course, files, notebooks, notes))
+        job = _make_job(student, assignment, course, files, notebooks, notes)
+        times = [t for p in notebooks.values() if (t := blackboard_time(p.name, timezone))]
+        job.submitted_at = max(times).isoformat() if times else ""
+        intake.jobs.append(job)
+
+
+# --------------------------------------------------------------------------- manifest
+
+def read_manifest(path: Path, timezone: tzinfo | None = None) -> dict[tuple[str, str], str]:
+    """A manifest's times: ``student_id,assignment,submitted_at`` rows (ISO 8601; without an
+    offset in ``timezone``, default UTC) -> {(student, assignment): ISO 8601 with offset}.
+    IntakeError naming the file and line of anything wrong."""
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as fh:
+            reader = csv.reader(fh)
+            header = [h.strip() for h in next(reader, [])]
+            if header != list(MANIFEST_COLUMNS):
+                raise IntakeError(f"manifest {path}, line 1: the columns must be "
+                                  f"{','.join(MANIFEST_COLUMNS)}, got {','.join(header)!r}")
+            return _manifest_rows(path, reader, timezone or UTC)
+    except OSError as exc:
+        raise IntakeError(f"cannot read the manifest {path}: {exc.strerror}") from None
+
+
+def _manifest_rows(path: Path, reader, timezone: tzinfo) -> dict[tuple[str, str], str]:
+    times: dict[tuple[str, str], str] = {}
+    for row in reader:
+        line = reader.line_num
+        if not any(v.strip() for v in row):
+            continue
+        if len(row) != len(MANIFEST_COLUMNS):
+            raise IntakeError(f"manifest {path}, line {line}: {len(MANIFEST_COLUMNS)} columns "
+                              f"expected, got {len(row)}")
+        student, assignment, when = (v.strip() for v in row)
+        if not student or not assignment:
+            raise IntakeError(f"manifest {path}, line {line}: empty student_id or assignment")
+        if (student, assignment) in times:
+            raise IntakeError(f"manifest {path}, line {line}: {student} / {assignment} again")
+        try:
+            times[(student, assignment)] = parse_timestamp(when, timezone).isoformat()
+        except ValueError as exc:
+            raise IntakeError(f"manifest {path}, line {line}: submitted_at: {exc}") from None
+    return times
+
+
+def apply_manifest(intake: Intake, times: dict[tuple[str, str], str]) -> None:
+    """The manifest's times on the submissions found (they win over any other source);
+    a manifest row that matches no submission is said in the intake's notes."""
+    found = {x.key: x for x in [*intake.jobs, *intake.rows]}
+    for key, when in sorted(times.items()):
+        if key in found:
+            found[key].submitted_at = when
+        else:
+            intake.notes.append(f"manifest: no submission of {key[0]} / {key[1]} found")

@@ -53,6 +53,8 @@ class Job:
     notes: list[str] = field(default_factory=list)
     flags: list[str] = field(default_factory=list)
     edition: str = ""   # the student edition of course_lib its kernels hold ("": the course's)
+    submitted_at: str = ""   # when it was handed in, ISO 8601 with an offset ("": unknown);
+    #                          not part of content_hash: a new time alone is not regraded
 
     @property
     def key(self) -> tuple[str, str]:
@@ -105,7 +107,7 @@ def error_result(job: Job, error: str) -> SubmissionResult:
         student_id=job.student_id, assignment=job.assignment, status=Status.ERROR,
         message=join_message([f"the grader failed on this submission: {error}"]),
         max_score=sum(r.max_score for r in refs), content_hash=job.content_hash,
-        source_hash=job.source_hash, flags=list(job.flags))
+        source_hash=job.source_hash, flags=list(job.flags), submitted_at=job.submitted_at)
 
 
 def notebook_json(nb) -> str:

@@ -14,6 +14,10 @@ student handed nothing in for that assignment, or when the grader failed on it (
 ``error``: no grade to defend yet); :class:`Export` counts both. A graded student missing from
 the roster is an error, never a dropped grade.
 
+The score exported is the one that counts: after the late penalty of the course's term
+(:mod:`autograder.records.lateness`), the same number as the ``score`` column of ``grades.csv``
+when given the same term (``autograder export`` reads the copy the grading run kept).
+
 The layouts, as the vendors document their grade import:
 
 - **canvas**: ``Student`` (the name), ``ID``, ``SIS User ID``, ``SIS Login ID``, ``Section``,
@@ -40,8 +44,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from autograder.records.ledger import format_score
-from autograder.records.results import Status, SubmissionResult
+from autograder.course.term import NO_TERM, Term
+from autograder.records.lateness import lateness
+from autograder.records.results import Status, SubmissionResult, format_score
 
 FORMATS = ("canvas", "moodle", "d2l", "csv")
 ROSTER_COLUMNS = ("student_id", "name", "first_name", "last_name", "email", "username",
@@ -119,9 +124,10 @@ def read_names(path: Path) -> dict[str, str]:
 
 def export(results: Iterable[SubmissionResult], fmt: str,
            roster: list[dict[str, str]] | None = None,
-           names: Mapping[str, str] | None = None) -> Export:
+           names: Mapping[str, str] | None = None, term: Term = NO_TERM) -> Export:
     """The import file of format ``fmt`` for ``results`` (a ledger's), one row per roster
-    student (without a roster, format csv only: one row per student graded)."""
+    student (without a roster, format csv only: one row per student graded); each score
+    after the late penalty under ``term``."""
     if fmt not in FORMATS:
         raise ExportError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
     results = list(results)
@@ -145,7 +151,8 @@ def export(results: Iterable[SubmissionResult], fmt: str,
                 out.not_handed_in += 1
             elif r.status is Status.ERROR:
                 out.errors.append(r.key)
-            row.append("" if r is None or r.status is Status.ERROR else format_score(r.score))
+            row.append("" if r is None or r.status is Status.ERROR
+                       else format_score(lateness(r, term).score))
         cells.append(row)
     possible = [format_score(max((r.max_score for r in results if r.assignment == a),
                                  default=0.0)) for a in assignments]

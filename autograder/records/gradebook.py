@@ -6,15 +6,25 @@ the autograder score of every test cell, so formgrader and ``nbgrader export`` w
 ``nbgrader.api.Gradebook`` reads the scores. Creating the database does not shell out to
 ``alembic`` (nbgrader does, taking seconds): the schema is created in-process and stamped
 with the migration head that nbgrader expects.
+
+Lateness is written in nbgrader's own fields, for every submission at every run (a changed
+policy needs no regrading): ``Assignment.duedate``, ``SubmittedAssignment.timestamp`` and
+``.extension`` (the student's due date minus the assignment's), and each notebook's
+``late_submission_penalty``, the submission's penalty (:mod:`autograder.records.lateness`)
+shared between its notebooks in proportion to their scores. So nbgrader's score minus its
+penalty is the ``score`` of ``grades.csv``. nbgrader keeps times as naive UTC.
 """
 
 from __future__ import annotations
 
 import json
 import warnings
+from datetime import UTC, datetime
 from pathlib import Path
 
 from autograder.course.source import Course
+from autograder.course.term import NO_TERM, Term
+from autograder.records.lateness import lateness, submitted_time
 from autograder.records.results import Status, SubmissionResult
 
 
@@ -101,18 +111,48 @@ def _record(gb, result: SubmissionResult) -> None:
 
 
 def write_gradebook(path: Path, course: Course, results: list[SubmissionResult],
-                    only: set[tuple[str, str]] | None = None) -> int:
+                    only: set[tuple[str, str]] | None = None, term: Term = NO_TERM) -> int:
     """Record ``results`` (those whose key is in ``only``, plus any the database does not
-    have yet) in the gradebook at ``path``; returns how many were written."""
+    have yet) in the gradebook at ``path``, and the lateness of all of them under ``term``;
+    returns how many results were written."""
     create_database(path)
     with warnings.catch_warnings():
         # nbgrader's own queries trigger SQLAlchemy "not in session" warnings (harmless)
         warnings.simplefilter("ignore")
-        return _write(path, course, results, only)
+        return _write(path, course, results, only, term)
+
+
+def _utc(moment: datetime | None) -> datetime | None:
+    """nbgrader's kind of time: naive, in UTC."""
+    return None if moment is None else moment.astimezone(UTC).replace(tzinfo=None)
+
+
+def _record_lateness(gb, results: list[SubmissionResult], term: Term) -> None:
+    """nbgrader's due dates, submission times, extensions and penalties (module docstring)."""
+    from nbgrader.api import Assignment, SubmittedAssignment
+
+    for assignment in gb.db.query(Assignment):
+        assignment.duedate = _utc(term.due.get(assignment.name))
+    by_key = {r.key: r for r in results}
+    for submission in gb.db.query(SubmittedAssignment):
+        result = by_key.get((submission.student_id, submission.assignment.name))
+        if result is None:
+            continue
+        due, extended = term.due_date(result.student_id, result.assignment)
+        base = term.due.get(result.assignment)
+        submission.timestamp = _utc(submitted_time(result.submitted_at))
+        submission.extension = due - base if extended and due and base else None
+        late = lateness(result, term)
+        scores = {nb.name: nb.score for nb in result.notebooks}
+        for snb in submission.notebooks:
+            share = scores.get(snb.name, 0.0) / result.score if result.score > 0 else 0.0
+            snb.late_submission_penalty = (late.penalty * share if late.late_by is not None
+                                            else None)
+    gb.db.commit()
 
 
 def _write(path: Path, course: Course, results: list[SubmissionResult],
-           only: set[tuple[str, str]] | None) -> int:
+           only: set[tuple[str, str]] | None, term: Term) -> int:
     from nbgrader.api import Gradebook, SubmittedAssignment
 
     from autograder.course.reference import cached_reference
@@ -130,4 +170,5 @@ def _write(path: Path, course: Course, results: list[SubmissionResult],
         for result in todo:
             _record(gb, result)
             written += 1
+        _record_lateness(gb, gradable, term)
     return written

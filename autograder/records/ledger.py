@@ -5,6 +5,12 @@ fsynced by the coordinator before it moves on; the latest line for a (student, a
 wins. A line cut short by a crash is ignored. ``grades.csv`` is a projection of the ledger,
 rewritten whole (temporary file, fsync, ``os.replace``) after every result, so it is never
 half-written and never holds a row twice.
+
+Its columns: ``student_id, assignment, submitted_at, raw_score, late_by, penalty, score,
+max_score, status, message, lateness``. ``raw_score`` is what the tests earned, ``score`` what
+counts (after the late penalty of :mod:`autograder.records.lateness`, computed here from the
+course's term each time the file is written: changing the policy needs no regrading),
+``late_by`` hours late (empty: on time or unknown), ``lateness`` the sentence that explains it.
 """
 
 from __future__ import annotations
@@ -14,9 +20,14 @@ import io
 import os
 from pathlib import Path
 
-from autograder.records.results import SubmissionResult
+from autograder.course.term import NO_TERM, Term
+from autograder.records.lateness import lateness
+from autograder.records.results import SubmissionResult, format_score
 
-CSV_FIELDS = ["student_id", "assignment", "score", "max_score", "status", "message"]
+CSV_FIELDS = ["student_id", "assignment", "submitted_at", "raw_score", "late_by", "penalty",
+              "score", "max_score", "status", "message", "lateness"]
+
+__all__ = ["CSV_FIELDS", "Ledger", "csv_text", "read_csv", "write_atomic", "write_csv"]
 
 
 class Ledger:
@@ -65,18 +76,17 @@ class Ledger:
         return [self.results[k] for k in sorted(self.results)]
 
 
-def format_score(value: float) -> str:
-    return f"{round(value, 4):g}"
-
-
-def csv_text(results: list[SubmissionResult]) -> str:
+def csv_text(results: list[SubmissionResult], term: Term = NO_TERM) -> str:
+    """``grades.csv``'s text: one row per result, its lateness under ``term``."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(CSV_FIELDS)
     for r in results:
-        writer.writerow([r.student_id, r.assignment, format_score(r.score),
-                         format_score(r.max_score), r.status.value,
-                         r.message.replace("\n", " ")])
+        late = lateness(r, term)
+        writer.writerow([r.student_id, r.assignment, r.submitted_at, format_score(r.score),
+                         late.late_by_text, format_score(late.penalty),
+                         format_score(late.score), format_score(r.max_score), r.status.value,
+                         r.message.replace("\n", " "), late.note])
     return buffer.getvalue()
 
 
@@ -92,8 +102,8 @@ def write_atomic(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
-def write_csv(results: list[SubmissionResult], path: Path) -> None:
-    write_atomic(path, csv_text(results))
+def write_csv(results: list[SubmissionResult], path: Path, term: Term = NO_TERM) -> None:
+    write_atomic(path, csv_text(results, term))
 
 
 def read_csv(path: Path) -> list[dict[str, str]]:

@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, field
 from enum import Enum
 
 
-class Status(str, Enum):
+class Status(str, Enum):  # noqa: UP042 - str(status) and f-strings kept as they were
     """Why a submission has the score it has. Every submission found gets exactly one."""
 
     GRADED = "graded"                        # ran; score is what its tests earned
@@ -77,9 +77,13 @@ class SubmissionResult:
     seconds: float = 0.0
     flags: list[str] = field(default_factory=list)   # "tampered", "copied_reference:<name>" ...
     source_hash: str = ""   # hash of the assignment's source files it was graded against
+    submitted_at: str = ""  # when it was handed in, ISO 8601 with an offset ("": unknown);
+    #                         lateness is computed from it when grades.csv is written
+    #                         (autograder.records.lateness), never stored as the score
 
     @property
     def score(self) -> float:
+        """The points the tests earned (before any late penalty)."""
         return sum(nb.score for nb in self.notebooks)
 
     @property
@@ -97,3 +101,8 @@ class SubmissionResult:
             cells = [CellResult(**c) for c in nb.pop("cells")]
             notebooks.append(NotebookResult(cells=cells, status=Status(nb.pop("status")), **nb))
         return cls(notebooks=notebooks, status=Status(data.pop("status")), **data)
+
+
+def format_score(value: float) -> str:
+    """Points as grades.csv and the exports write them: ``15``, ``13.5``, ``0.3333``."""
+    return f"{round(value, 4):g}"

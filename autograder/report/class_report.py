@@ -7,8 +7,10 @@ page links the plots by relative path, inlines its CSS and loads nothing from th
 the folder can be zipped or opened straight from disk.
 
 Sections, most urgent first: flagged submissions (``result.flags``), submissions that could
-not be graded, a status count table, the plots, the most common failure messages, the grade
-table and the slowest submissions.
+not be graded, a status count table, the plots, the most common failure messages, similar
+solutions (when the caller compared them: :mod:`.similarity`; ``similarity.csv`` and
+``report_similarity_<assignment>.png`` beside the page), the grade table and the slowest
+submissions.
 
 The page is ``templates/class_report.html.j2`` (one macro per section, on ``page.html.j2``
 and ``pages.css``, the frame and stylesheet it shares with the feedback pages); this module
@@ -38,6 +40,14 @@ from matplotlib.figure import Figure  # noqa: E402
 from autograder.records.results import CellResult, Status, SubmissionResult  # noqa: E402
 from autograder.report.feedback_page import format_points  # noqa: E402
 from autograder.report.safe_html import page_templates  # noqa: E402
+from autograder.report.similarity import (  # noqa: E402
+    ALIKE_SCORE,
+    ALIKE_TOKENS,
+    CSV_FLOOR,
+    AssignmentSimilarity,
+    plot_similarity,
+    write_csv,
+)
 from autograder.vocabulary import is_serious
 
 __all__ = [
@@ -49,11 +59,17 @@ __all__ = [
     "cell_pass_rates",
     "common_failures",
     "FailureGroup",
+    "similarity_png",
+    "SIMILARITY_CSV",
 ]
 
 SCORES_PNG = "report_scores.png"
 PASS_RATES_PNG = "report_pass_rates.png"
 RUNTIME_PNG = "report_runtime.png"
+SIMILARITY_CSV = "similarity.csv"
+#: Pairs per assignment the similar solutions' table shows (the CSV: every one scoring at
+#: least similarity.CSV_FLOOR).
+SIMILAR_ROWS = 10
 
 #: One colour per status, used by every plot and table.
 STATUS_COLOURS: dict[Status, str] = {
@@ -353,14 +369,51 @@ def _summary(results: list[SubmissionResult]) -> dict:
             "seconds": sum(r.seconds for r in results)}
 
 
+def similarity_png(assignment: str) -> str:
+    """The file name of an assignment's heat map of similar solutions."""
+    return f"report_similarity_{re.sub(r'[^A-Za-z0-9_.-]', '_', assignment)}.png"
+
+
+def _similar_section(similar: Sequence[AssignmentSimilarity],
+                     hrefs: dict[tuple[str, str], str | None]) -> dict:
+    """The similar solutions section: per assignment, its most alike pairs (score of at least
+    CSV_FLOOR, with their students' feedback links) and its heat map's file name."""
+    assignments = []
+    for a in sorted(similar, key=lambda a: a.assignment):
+        rows = [{"a": p.student_a, "b": p.student_b, "score": f"{p.score:.2f}",
+                 "shares": f"{p.share_a:.2f} / {p.share_b:.2f}", "tokens": p.shared_tokens,
+                 "alike": p.alike,
+                 "href_a": hrefs.get((p.student_a, a.assignment)),
+                 "href_b": hrefs.get((p.student_b, a.assignment))}
+                for p in a.pairs if p.score >= CSV_FLOOR][:SIMILAR_ROWS]
+        assignments.append({"name": a.assignment, "students": len(a.students), "rows": rows,
+                            "alike": sum(p.alike for p in a.pairs),
+                            "png": similarity_png(a.assignment)
+                            if len(a.heat_map()[0]) > 1 else None})
+    return {"assignments": assignments, "csv": SIMILARITY_CSV, "floor": f"{CSV_FLOOR:.2f}",
+            "score": f"{ALIKE_SCORE:.2f}", "tokens": ALIKE_TOKENS}
+
+
+def _write_similarity(similar: Sequence[AssignmentSimilarity], out_dir: Path) -> None:
+    """The CSV of similar pairs and one heat map per assignment, beside the page."""
+    write_csv(similar, out_dir / SIMILARITY_CSV)
+    for a in similar:
+        students, matrix = a.heat_map()
+        if len(students) > 1:
+            _save(plot_similarity(matrix, students, f"{a.assignment}: score of each pair"),
+                  out_dir / similarity_png(a.assignment))
+
+
 def _save(fig: Figure, path: Path) -> None:
     fig.savefig(path, dpi=110)
     plt.close(fig)
 
 
-def _page(results: list[SubmissionResult], out_dir: Path, feedback_dir: Path | None) -> str:
+def _page(results: list[SubmissionResult], out_dir: Path, feedback_dir: Path | None,
+          similar: Sequence[AssignmentSimilarity] | None = None) -> str:
     """The report's HTML (templates/class_report.html.j2), from the data of its sections."""
     rows = [_row(r, out_dir, feedback_dir) for r in results]
+    hrefs = {(r.student, r.assignment): r.href for r in rows}
     return page_templates().get_template("class_report.html.j2").render(
         summary=_summary(results), colours=STATUS_COLOURS, graded=Status.GRADED,
         flagged=_flagged(rows), not_graded=[r for r in rows if r.status is not Status.GRADED],
@@ -368,14 +421,20 @@ def _page(results: list[SubmissionResult], out_dir: Path, feedback_dir: Path | N
         plots=[(SCORES_PNG, "Scores", "score distribution per assignment"),
                (PASS_RATES_PNG, "Test cells", "pass rate per test cell"),
                (RUNTIME_PNG, "Run time", "run time per submission")],
-        grades=_grade_table(rows), slowest=sorted(rows, key=lambda r: -r.seconds)[:10])
+        grades=_grade_table(rows), slowest=sorted(rows, key=lambda r: -r.seconds)[:10],
+        similar=None if similar is None else _similar_section(similar, hrefs))
 
 
 def write_report(results: list[SubmissionResult], out_dir: Path,
-                 feedback_dir: Path | None = None) -> Path:
+                 feedback_dir: Path | None = None,
+                 similarity: Sequence[AssignmentSimilarity] | None = None) -> Path:
     """Write ``out_dir/report.html`` and its PNG plots; return the page's path.
 
     results: every graded submission of the class (any statuses, any assignments).
+    similarity: the comparison of the class's solutions
+        (:func:`autograder.report.similarity.class_similarity`, computed by the caller); the
+        page then has a section of similar solutions, and ``similarity.csv`` and one heat map
+        per assignment are written beside it. None: no such section.
     feedback_dir: where :func:`autograder.report.feedback_page.write_feedback` wrote the pages
     (default:
         a ``feedback`` folder beside ``out_dir``, the grading run's layout, if there is one);
@@ -390,6 +449,8 @@ def write_report(results: list[SubmissionResult], out_dir: Path,
         _save(plot_scores(results), out_dir / SCORES_PNG)
         _save(plot_pass_rates(results), out_dir / PASS_RATES_PNG)
         _save(plot_runtime(results), out_dir / RUNTIME_PNG)
+    if similarity is not None:
+        _write_similarity(similarity, out_dir)
     page = out_dir / "report.html"
-    page.write_text(_page(results, out_dir, feedback_dir), encoding="utf-8")
+    page.write_text(_page(results, out_dir, feedback_dir, similarity), encoding="utf-8")
     return page

@@ -22,6 +22,10 @@ traceback quotes the source it ran) are dropped.
 A submission that could not be graded (not a notebook, missing, cut at the time limit, the
 kernel died, the tool failed) gets a page that says what happened and what to do next, above
 whatever part of the notebook did run.
+
+When the course has due dates, the header also says whether the submission was on time and,
+if it was late, what the penalty took and the assignment's score after it
+(:mod:`autograder.records.lateness`).
 """
 
 from __future__ import annotations
@@ -37,6 +41,7 @@ from markupsafe import Markup
 from nbformat import NotebookNode
 
 from autograder.course.rules import replace_regions
+from autograder.records.lateness import NO_DUE_DATE, Lateness
 from autograder.records.results import CellResult, NotebookResult, Status, SubmissionResult
 from autograder.report.safe_html import TEMPLATES, clean_html, clean_outputs, page_templates
 from autograder.vocabulary import HIDDEN_BEGIN, HIDDEN_END, grade_id_of
@@ -164,7 +169,7 @@ def _stem(name: str) -> str:
 
 
 def write_feedback(result: SubmissionResult, graded: dict[str, NotebookNode],
-                   out_dir: Path) -> list[Path]:
+                   out_dir: Path, lateness: Lateness | None = None) -> list[Path]:
     """Write one feedback page per notebook of ``result``; return the paths written.
 
     result: the submission's grading record.
@@ -172,6 +177,7 @@ def write_feedback(result: SubmissionResult, graded: dict[str, NotebookNode],
         its outputs and the test cells as graded (hidden tests included: they are removed
         here). A notebook that did not run (invalid, missing) is simply absent.
     out_dir: the feedback folder; pages go to ``out_dir/<student_id>/<assignment>/``.
+    lateness: the submission's lateness under the course's term (None: not shown).
 
     A submission without any notebook result (e.g. an unreadable upload) gets one page,
     ``submission.html``, explaining its status.
@@ -183,7 +189,7 @@ def write_feedback(result: SubmissionResult, graded: dict[str, NotebookNode],
     for nb_result in nb_results:
         stem = _stem(nb_result.name)
         path = feedback_path(out_dir, result.student_id, result.assignment, stem)
-        page = render_page(result, nb_result, notebooks.get(stem))
+        page = render_page(result, nb_result, notebooks.get(stem), lateness)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(page, encoding="utf-8")
         written.append(path)
@@ -393,8 +399,18 @@ def _scores(result: SubmissionResult, nb_result: NotebookResult) -> dict:
             "passed": sum(c.passed for c in nb_result.cells), "tests": len(nb_result.cells)}
 
 
+def _lateness(result: SubmissionResult, late: Lateness | None) -> dict:
+    """The header's lateness line ("" when the assignment has no due date) and, when a
+    penalty was taken, the assignment's score after it."""
+    if late is None or late.note == NO_DUE_DATE:
+        return {"lateness": "", "after_penalty": ""}
+    after = (f"{format_points(late.score)} / {format_points(result.max_score)}"
+             if late.penalty > 0 else "")
+    return {"lateness": late.note, "after_penalty": after}
+
+
 def render_page(result: SubmissionResult, nb_result: NotebookResult,
-                notebook: NotebookNode | None) -> str:
+                notebook: NotebookNode | None, lateness: Lateness | None = None) -> str:
     """The whole feedback page (a string of HTML) for one notebook of ``result``."""
     cells = {c.grade_id: c for c in nb_result.cells}
     status = nb_result.status if result.notebooks else result.status
@@ -410,7 +426,8 @@ def render_page(result: SubmissionResult, nb_result: NotebookResult,
         flags=_flags(result.flags), notes=nb_result.warnings,
         summary=_summary_rows(nb_result, present),
         hidden_tests=any(c.hidden for c in nb_result.cells),
-        notebook=body, extra_css=_highlight_css(), **_scores(result, nb_result))
+        notebook=body, extra_css=_highlight_css(), **_scores(result, nb_result),
+        **_lateness(result, lateness))
 
 
 @functools.lru_cache(maxsize=1)

@@ -33,7 +33,7 @@ def graded_class(tmp_path_factory, course_source) -> dict:
         archive = zip_folder(submissions, folder / "submissions.zip")
         out = folder / "out"
         done = run_cli("grade", str(archive), "--out", str(out), "--source",
-                       str(course_source), "-j", "2", "--timeout", "3", "--memory", "1024")
+                       str(course_source), "-j", "2", "--timeout", "3", "--memory", "2048")
         return {"submissions": str(submissions), "zip": str(archive), "out": str(out),
                 "returncode": done.returncode, "stdout": done.stdout, "stderr": done.stderr}
 

@@ -48,6 +48,39 @@ def test_bad_inputs_exit_2_and_write_nothing(tmp_path, capsys, course_source):
         ["validate", str(bad), "--source", str(course_source)], capsys)
 
 
+def test_a_bad_term_or_manifest_exits_2_and_grades_nothing(tmp_path, capsys, course_source):
+    out = tmp_path / "out"
+    term = tmp_path / "course.toml"
+    term.write_text("[due]\n99_nope = 2026-10-05T23:59:00+02:00\n")
+    err = _exits_2(["grade", str(tmp_path), "--source", str(course_source), "--out", str(out),
+                    "--term", str(term)], capsys)
+    assert "99_nope" in err and str(term) in err and not out.exists()
+    manifest = tmp_path / "manifest.csv"
+    manifest.write_text("student_id,assignment,submitted_at\nalice,01_adder,tomorrow\n")
+    err = _exits_2(["grade", str(tmp_path), "--source", str(course_source), "--out", str(out),
+                    "--manifest", str(manifest)], capsys)
+    assert "line 2" in err and "tomorrow" in err and not out.exists()
+
+
+def test_the_summary_shows_a_late_submissions_penalty(monkeypatch, tmp_path, capsys):
+    from datetime import UTC, datetime
+
+    from autograder.course.term import LatePolicy, Term
+    from autograder.records.results import CellResult, NotebookResult
+
+    term = Term(due={"01_adder": datetime(2026, 10, 5, tzinfo=UTC)},
+                late=LatePolicy(per_day=0.1))
+    late = SubmissionResult("ivy", "01_adder", Status.GRADED, max_score=5,
+                            notebooks=[NotebookResult("adder", cells=[CellResult("t", 5, 5)])],
+                            submitted_at="2026-10-05T10:00:00+00:00")
+    monkeypatch.setattr("autograder.grade.coordinator.grade", lambda options: RunSummary(
+        out=tmp_path, results=[late], graded=1, term=term))
+    assert cli.main(["grade", str(tmp_path)]) == 0
+    printed = capsys.readouterr().out
+    assert "Late (1" in printed
+    assert "ivy / 01_adder: 5 - 0.5 = 4.5/5 (1 day late (10.00 h): -10% of 5 points)" in printed
+
+
 def test_exit_1_when_the_grader_failed_on_a_submission(monkeypatch, tmp_path, capsys):
     broken = SubmissionResult("alice", "01_adder", Status.ERROR, "the grader failed: boom")
     fine = SubmissionResult("bob", "01_adder", Status.TIMEOUT, "slow", max_score=5)

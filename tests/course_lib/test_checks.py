@@ -252,3 +252,11 @@ def test_a_failed_check_is_an_assertion_error_shown_as_its_message_first():
     shown = info.value._render_traceback_()
     assert shown[0].startswith("\x1b[0;31mTest failed:\x1b[0m dw")
     assert "\n".join(shown).count("dw") >= 1 and "File" not in "\n".join(shown)
+
+
+def test_same_output_compares_structure_and_numbers():
+    assert checks.same_output((np.ones((2, 1)), 1.0), (np.ones((2, 1)) + 1e-12, 1.0))
+    assert not checks.same_output(np.ones((2, 1)), np.ones(2))
+    assert not checks.same_output({"a": 1.0}, {"b": 1.0})
+    assert not checks.same_output([1.0, 2.0], [1.0])
+    assert checks.same_output("x", "x")

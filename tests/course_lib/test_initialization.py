@@ -83,9 +83,6 @@ def test_schemes_plug_into_L_layer_model():
     for name, scheme in init.INITIALIZERS.items():
         _, costs = L_layer_model(X, Y, [5, 4, 3, 1], learning_rate=0.1, num_iterations=101,
                                  initializer=scheme)
-        _, by_name = L_layer_model(X, Y, [5, 4, 3, 1], learning_rate=0.1, num_iterations=101,
-                                   initializer=name)
-        assert costs == by_name
         finals[name] = costs
     # zeros: every unit identical and the ReLU units are dead, the cost stays at log 2
     assert finals["zeros"][0] == pytest.approx(np.log(2))

@@ -9,6 +9,7 @@ import pytest
 import toy_course
 from toy_course import ASSIGNMENT, NOTEBOOK
 
+from autograder.course.term import parse_timestamp
 from autograder.demo import sample_class
 from course_lib.mistakes import Mistake
 
@@ -50,7 +51,8 @@ def test_every_kind_of_submission_in_nbgrader_layout(course, tmp_path, monkeypat
     assert kinds == {"ada_complete": "complete", "ben_partial": "partial",
                      "cleo_partial": "partial", "dev_unfinished": "unfinished",
                      "eve_broken_file": "broken_file", "finn_infinite_loop": "infinite_loop",
-                     "Zoë Ångström": "complete", "gus_tampered": "tampered"}
+                     "Zoë Ångström": "complete", "gus_tampered": "tampered",
+                     "ivy_late": "late"}
     assert sorted(p.name for p in out.iterdir()) == sorted(kinds)
     for student in kinds:   # the release's other files come along
         assert (out / student / ASSIGNMENT / "data.csv").read_text() == "x\n1\n"
@@ -83,6 +85,11 @@ def test_every_kind_of_submission_in_nbgrader_layout(course, tmp_path, monkeypat
     assert "np.allclose = lambda" in cell(gus, "double").source   # ... and passing checks
     assert "_checks.check_close = lambda" in cell(gus, "double").source
     assert details["gus_tampered"] == "double: off_by_one, checks patched"
+    # ivy: complete, handed in after the due date, as nbgrader's timestamp.txt says
+    assert read(submitted(out, "ivy_late")) == complete
+    stamp = (out / "ivy_late" / ASSIGNMENT / "timestamp.txt").read_text(encoding="utf-8")
+    assert parse_timestamp(stamp) == sample_class.DUE + sample_class.LATE_BY
+    assert not (out / "ada_complete" / ASSIGNMENT / "timestamp.txt").exists()
 
 
 def test_a_copied_submission_imports_one_reference_and_wraps_another(course, tmp_path,
@@ -123,7 +130,7 @@ def test_build_is_deterministic(course, tmp_path):
     sample_class.build(releases, tmp_path / "b", source=source)
     files_a = sorted(p.relative_to(tmp_path / "a") for p in (tmp_path / "a").rglob("*.ipynb"))
     files_b = sorted(p.relative_to(tmp_path / "b") for p in (tmp_path / "b").rglob("*.ipynb"))
-    assert files_a == files_b and len(files_a) == 8
+    assert files_a == files_b and len(files_a) == 9
     for rel in files_a:
         assert (tmp_path / "a" / rel).read_bytes() == (tmp_path / "b" / rel).read_bytes()
 
@@ -159,3 +166,65 @@ def test_bad_arguments_are_refused(course, tmp_path):
         sample_class.build(releases, tmp_path, source=tmp_path / "nowhere")
     with pytest.raises(ValueError, match="no released notebook"):
         sample_class.build({ASSIGNMENT: tmp_path / "empty"}, tmp_path, source=source)
+
+
+@pytest.fixture(scope="module")
+def logistic_class(tmp_path_factory):
+    """(samples, submissions folder) of the sample class of the course's first assignment,
+    released in memory (no nbgrader, no grading)."""
+    from course_builder import release, write_notebook
+
+    from autograder.course.source import DEFAULT_SOURCE
+
+    assignment = "01_logistic_unit"
+    root = tmp_path_factory.mktemp("logistic")
+    folder = root / "release" / assignment
+    for path in sorted((DEFAULT_SOURCE / assignment).glob("*.ipynb")):
+        write_notebook(release(DEFAULT_SOURCE, assignment, path.stem), folder / path.name)
+    out = root / "submitted"
+    return sample_class.build({assignment: folder}, out), out
+
+
+def test_two_students_hand_in_the_same_own_code_one_renamed(logistic_class):
+    from autograder.course.source import DEFAULT_SOURCE, load_course
+    from autograder.report.similarity import class_similarity
+
+    samples, out = logistic_class
+    similar = {s.student_id: s for s in samples if s.kind == "similar"}
+    assert sorted(similar) == [sample_class.ORIGINAL, sample_class.RENAMED]
+    jo = read(out / sample_class.ORIGINAL / "01_logistic_unit" / "logistic_unit.ipynb")
+    kim = read(out / sample_class.RENAMED / "01_logistic_unit" / "logistic_unit.ipynb")
+    assert "np.logaddexp(0, -z)" in cell(jo, "sigmoid").source
+    assert "BEGIN" not in cell(jo, "propagate").source
+    assert cell(kim, "propagate").source.startswith("def propagate(weights, bias, data, labels)")
+    # what the demo's report shows first: the submitted cells are what the grader keeps
+    [compared] = class_similarity(out, load_course(DEFAULT_SOURCE))
+    top = compared.pairs[0]
+    assert (top.student_a, top.student_b) == (sample_class.ORIGINAL, sample_class.RENAMED)
+    assert top.alike and not any(p.alike for p in compared.pairs[1:])
+
+
+@pytest.mark.parametrize("student", [sample_class.ORIGINAL, sample_class.RENAMED])
+def test_the_shared_own_code_is_correct(logistic_class, student):
+    """Their functions agree with course_lib's reference (so the demo expects full marks)."""
+    import numpy as np
+
+    from course_lib import logistic_unit as ref
+
+    _, out = logistic_class
+    nb = read(out / student / "01_logistic_unit" / "logistic_unit.ipynb")
+    names = {"np": np}
+    for gid in sample_class.OWN_SOLUTIONS["01_logistic_unit"]:
+        exec(cell(nb, gid).source, names)   # the sample class's own code, not a student's
+    rng = np.random.default_rng(3)
+    z = np.concatenate([rng.normal(size=(2, 5)) * 4, [[-1000.0, -40.0, 0.0, 40.0, 1000.0]]])
+    with np.errstate(over="ignore"):
+        np.testing.assert_allclose(names["sigmoid"](z), ref.sigmoid(z))
+        np.testing.assert_allclose(names["sigmoid"](0.7), ref.sigmoid(0.7))
+    w, b, X = rng.normal(size=(4, 1)), 0.3, rng.normal(size=(4, 9))
+    Y = (rng.random((1, 9)) > 0.5).astype(float)
+    (grads, cost), (expected, expected_cost) = names["propagate"](w, b, X, Y), ref.propagate(
+        w, b, X, Y)
+    np.testing.assert_allclose(grads["dw"], expected["dw"])
+    np.testing.assert_allclose([grads["db"], cost], [expected["db"], expected_cost])
+    np.testing.assert_array_equal(names["predict"](w, b, X), ref.predict(w, b, X))

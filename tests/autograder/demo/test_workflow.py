@@ -13,7 +13,12 @@ import pytest
 from leaks import hidden_only_lines, page_lines
 
 from autograder.course.source import DEFAULT_SOURCE, load_course
+from autograder.course.term import LatePolicy, Term
 from autograder.demo import workflow as demo
+from autograder.demo.sample_class import DUE
+
+#: The demo's course file as write_term makes it, for assignment "a".
+DEMO_TERM = Term(due={"a": DUE}, late=LatePolicy(per_day=0.10, max_days=3, grace_minutes=10))
 
 
 def test_demo_grades_the_sample_class_as_expected(tmp_path, capsys):
@@ -29,10 +34,16 @@ def test_demo_grades_the_sample_class_as_expected(tmp_path, capsys):
         rows = {r["student_id"]: r for r in csv.DictReader(fh)}
     assert set(rows) == {"ada_complete", "ben_partial", "cleo_partial", "dev_unfinished",
                          "eve_broken_file", "finn_infinite_loop", "Zoë Ångström",
-                         "gus_tampered", "hal_copied"}
+                         "gus_tampered", "hal_copied", "jo_original", "kim_renamed",
+                         "ivy_late"}
     assert rows["eve_broken_file"]["status"] == "invalid_notebook"
     assert rows["finn_infinite_loop"]["status"] == "timeout"
     assert rows["Zoë Ångström"]["score"] == rows["Zoë Ångström"]["max_score"]
+    ivy = rows["ivy_late"]   # complete but 1 day late: -10% (the demo's course.toml)
+    assert ivy["raw_score"] == ivy["max_score"] and float(ivy["penalty"]) > 0
+    assert float(ivy["score"]) == pytest.approx(0.9 * float(ivy["max_score"]), abs=1e-3)
+    assert ivy["lateness"].startswith("1 day late (5.50 h): -10% of")
+    assert f"ivy_late / {assignment}: {ivy['raw_score']} - {ivy['penalty']} = " in printed
 
     report = grading / "report" / "report.html"
     assert str(report) in printed and str(grading / "grades.csv") in printed
@@ -45,6 +56,15 @@ def test_demo_grades_the_sample_class_as_expected(tmp_path, capsys):
     assert "Flagged (2;" in printed
     assert text.index("Flagged submissions (2)") < text.index("Not graded normally")
     assert int(rows["gus_tampered"]["score"]) < int(rows["gus_tampered"]["max_score"])
+    # the two students who handed in the same own code: full marks, and the top similar pair
+    for student in ("jo_original", "kim_renamed"):
+        assert rows[student]["score"] == rows[student]["max_score"]
+    with open(grading / "report" / "similarity.csv", encoding="utf-8", newline="") as fh:
+        similar = list(csv.DictReader(fh))
+    assert (similar[0]["student_a"], similar[0]["student_b"]) == ("jo_original", "kim_renamed")
+    section = text[text.index("Similar solutions"):]
+    assert section.index("jo_original") < section.index("kim_renamed") < section.index(
+        "</table>")
 
     # the Canvas import: every student of the roster, the scores of grades.csv
     export = grading / "export-canvas.csv"
@@ -63,7 +83,7 @@ def test_demo_grades_the_sample_class_as_expected(tmp_path, capsys):
         secrets |= hidden_only_lines(nb.path)
     assert secrets, "the assignment has hidden tests"
     pages = sorted((grading / "feedback").rglob("*.html"))
-    assert len(pages) == 9 * len(course.notebooks_of(assignment))
+    assert len(pages) == len(rows) * len(course.notebooks_of(assignment))
     for page in pages:
         leaked = secrets & page_lines(page)
         assert not leaked, f"{page} shows hidden test lines: {sorted(leaked)[:3]}"
@@ -76,6 +96,7 @@ def test_demo_grades_the_sample_class_as_expected(tmp_path, capsys):
     ("infinite_loop", "timeout", 10, True), ("infinite_loop", "timeout", 3, False),
     ("infinite_loop", "graded", 10, False),
     ("tampered", "graded", 0, True), ("copied", "graded", 6, True),
+    ("late", "graded", 10, True), ("late", "graded", 9, False),
 ])
 def test_expected_outcome(kind, status, score, expected_ok):
     from autograder.demo.sample_class import Sample
@@ -87,13 +108,35 @@ def test_expected_outcome(kind, status, score, expected_ok):
     result = SubmissionResult("s", "a", Status(status), max_score=10, notebooks=[nb],
                               flags=flags)
     sample = Sample("s", "a", kind, "imports f, wraps g" if kind == "copied" else "")
-    assert (demo.expected_outcome(sample, result) == "") is expected_ok
+    if kind == "late":   # handed in after the due date of the demo's course file
+        from autograder.demo.sample_class import LATE_BY
+
+        result.submitted_at = (DUE + LATE_BY).isoformat()
+    assert (demo.expected_outcome(sample, result, DEMO_TERM) == "") is expected_ok
     if kind in ("tampered", "copied"):   # not flagged: not the expected outcome
         result.flags = []
         assert demo.expected_outcome(sample, result) != ""
     elif expected_ok:                     # an honest submission flagged: not expected either
         result.flags = ["copied_reference:f"]
-        assert "should not be flagged" in demo.expected_outcome(sample, result)
+        assert "should not be flagged" in demo.expected_outcome(sample, result, DEMO_TERM)
+
+
+def test_late_without_a_penalty_is_not_the_expected_outcome():
+    from autograder.demo.sample_class import Sample
+    from autograder.records.results import CellResult, NotebookResult, Status, SubmissionResult
+
+    nb = NotebookResult("nb", cells=[CellResult("t", 10, 10)])
+    result = SubmissionResult("s", "a", Status.GRADED, max_score=10, notebooks=[nb])
+    assert "late" in demo.expected_outcome(Sample("s", "a", "late"), result, DEMO_TERM)
+
+
+def test_the_demo_writes_its_own_course_file(tmp_path):
+    from autograder.course.term import load_term
+
+    path = demo.write_term(tmp_path / "build" / "course.toml", ["01_a", "02_b"])
+    term = load_term(path, ["01_a", "02_b"])
+    assert term.due == {"01_a": DUE, "02_b": DUE}
+    assert (term.late.per_day, term.late.max_days) == (0.10, 3)
 
 
 def test_summary_table_aligns_non_ascii_ids():

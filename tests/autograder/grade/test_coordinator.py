@@ -58,7 +58,8 @@ def cells(ledger: Ledger, student: str, assignment: str = "01_adder") -> dict:
 def test_every_submission_found_has_exactly_one_row(graded_class, rows, out):
     assert graded_class["returncode"] == 0, graded_class["stderr"][-3000:]
     lines = (out / "grades.csv").read_text(encoding="utf-8").splitlines()
-    assert lines[0] == "student_id,assignment,score,max_score,status,message"
+    assert lines[0] == ("student_id,assignment,submitted_at,raw_score,late_by,penalty,score,"
+                        "max_score,status,message,lateness")
     assert len(lines) - 1 == len(rows) == len(EXPECTED)
     got = {key: (r["status"], float(r["score"])) for key, r in rows.items()}
     assert got == {key: (status, float(score)) for key, (status, score) in EXPECTED.items()}
@@ -233,6 +234,70 @@ def test_rerun_grades_only_what_is_missing_or_changed(course_source, tmp_path, m
     assert (forced.graded, forced.skipped) == (3, 0)
     assert len(read_csv(tmp_path / "out" / "grades.csv")) == 3
     assert len(Ledger(ledger_path).results) == 3
+
+
+LATE_TERM = """\
+[late]
+per_day = {per_day}
+max_days = 3
+[due]
+01_adder = 2026-10-05T23:59:00+00:00
+"""
+
+
+def _stamp(submissions: Path, student: str, when: str) -> None:
+    (submissions / student / "01_adder" / "timestamp.txt").write_text(f"{when} UTC\n")
+
+
+def test_a_new_policy_or_time_rescores_without_regrading(course_source, tmp_path,
+                                                         monkeypatch, capsys):
+    from nbgrader.api import Gradebook
+
+    from autograder.__main__ import main
+    from autograder.records.gradebook import db_url
+
+    graded: list = []
+    monkeypatch.setattr("autograder.grade.coordinator.run_jobs", _fake_run_jobs(graded))
+    submissions = _small_class(course_source, tmp_path / "class")
+    _stamp(submissions, "alice", "2026-10-06 00:59:00.000001")   # 1 h late: 1 day
+    _stamp(submissions, "bob", "2026-10-05 20:00:00")            # on time; carl: no time
+    term = tmp_path / "course.toml"
+    term.write_text(LATE_TERM.format(per_day=0.1))
+    out = tmp_path / "out"
+    options = GradeOptions(submissions=submissions, out=out, jobs=1, source=course_source,
+                           progress=False, report=False, term=term)
+    first = grade(options)
+    assert first.graded == 3
+    rows = {r["student_id"]: r for r in read_csv(out / "grades.csv")}
+    assert [(rows[s]["raw_score"], rows[s]["penalty"], rows[s]["score"])
+            for s in ("alice", "bob", "carl")] == [("5", "0.5", "4.5"), ("5", "0", "5"),
+                                                   ("5", "0", "5")]
+    assert rows["carl"]["lateness"] == "no submission time: counted as on time"
+    page = out / "feedback" / "alice" / "01_adder" / "adder.html"
+    assert "1 day late" in page.read_text() and "-10% of 5 points" in page.read_text()
+
+    term.write_text(LATE_TERM.format(per_day=0.2))             # a harsher policy
+    _stamp(submissions, "bob", "2026-10-07 23:00:00")            # bob's time corrected: 2 days
+    graded.clear()
+    second = grade(options)
+    assert (second.graded, second.skipped, graded) == (0, 3, [])  # nothing ran again
+    rows = {r["student_id"]: r for r in read_csv(out / "grades.csv")}
+    assert [rows[s]["score"] for s in ("alice", "bob", "carl")] == ["4", "3", "5"]
+    assert Ledger(out / "ledger.jsonl").results[("bob", "01_adder")].submitted_at.startswith(
+        "2026-10-07T23:00:00")
+    assert "-20% of 5 points" in page.read_text()                 # the page follows
+
+    with Gradebook(db_url(out / "gradebook.db")) as gb:   # nbgrader's view agrees
+        for student in ("alice", "bob", "carl"):
+            sub = gb.find_submission("01_adder", student)
+            assert sub.score - sub.late_submission_penalty == pytest.approx(
+                float(rows[student]["score"]))
+        assert gb.find_submission("01_adder", "bob").total_seconds_late == 47 * 3600 + 60
+
+    assert main(["export", "--format", "csv", "--grading", str(out)]) == 0   # the kept term
+    capsys.readouterr()
+    exported = (out / "export-csv.csv").read_text().splitlines()
+    assert exported[1:] == ["alice,4", "bob,3", "carl,5"]
 
 
 def _wait_for_lines(path: Path, count: int, proc: subprocess.Popen, limit: float = 90) -> None:

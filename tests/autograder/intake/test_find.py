@@ -4,13 +4,22 @@ from __future__ import annotations
 
 import stat
 import zipfile
+from datetime import UTC, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from synthetic_course import solved, write_nb
 
 from autograder.course.source import CourseError, load_course
-from autograder.intake.find import IntakeError, discover, open_submissions, parse_lms_name
+from autograder.intake.find import (
+    IntakeError,
+    apply_manifest,
+    discover,
+    open_submissions,
+    parse_lms_name,
+    read_manifest,
+)
 from autograder.records.results import Status
 
 
@@ -77,6 +86,8 @@ def test_a_wrapping_folder_is_stepped_into(course, course_source, tmp_path):
     ("adder.ipynb", None),
     ("carl_9_mywork.ipynb", None),
     ("carl_9_adder.txt", None),
+    ("Homework 1_jdoe_attempt_2026-10-05-23-59-01_adder.ipynb", ("jdoe", "adder", 0)),
+    ("Homework_1_jdoe_attempt_2026-10-05-23-59-01_adder-2.ipynb", ("jdoe", "adder", 2)),
 ])
 def test_lms_names(course, name, expected):
     assert parse_lms_name(name, course) == expected
@@ -102,6 +113,73 @@ def test_content_hash_follows_the_files(course, course_source, tmp_path):
     assert discover(tmp_path, course).jobs[0].content_hash == first
     write_nb(solved(course_source, add="def add(a, b):\n    return 0"), path)
     assert discover(tmp_path, course).jobs[0].content_hash != first
+
+
+# --------------------------------------------------------------------------- times
+
+def test_nbgrader_timestamp_gives_the_time_and_is_not_content(course, course_source, tmp_path):
+    write_nb(solved(course_source), tmp_path / "alice" / "01_adder" / "adder.ipynb")
+    first = discover(tmp_path, course).jobs[0]
+    assert first.submitted_at == ""
+    stamp = tmp_path / "alice" / "01_adder" / "timestamp.txt"
+    stamp.write_text("2026-10-05 23:59:01.123456 UTC\n")
+    job = discover(tmp_path, course).jobs[0]
+    assert datetime.fromisoformat(job.submitted_at) == datetime(
+        2026, 10, 5, 23, 59, 1, 123456, tzinfo=UTC)
+    assert job.content_hash == first.content_hash       # a new time alone: not regraded
+    assert "timestamp.txt" not in job.files
+    stamp.write_text("not a time")
+    found = discover(tmp_path, course)
+    assert found.jobs[0].submitted_at == ""
+    assert any("timestamp.txt: not a time" in n for n in found.notes)
+
+
+def test_blackboard_names_give_the_student_and_the_attempts_time(course, course_source,
+                                                                  tmp_path):
+    for when in ("2026-10-05-20-00-00", "2026-10-06-09-30-00"):
+        write_nb(solved(course_source), tmp_path / f"Adder_jdoe_attempt_{when}_adder.ipynb")
+        (tmp_path / f"Adder_jdoe_attempt_{when}.txt").write_text("receipt")
+    berlin = ZoneInfo("Europe/Berlin")
+    found = discover(tmp_path, course, berlin)
+    assert [j.key for j in found.jobs] == [("jdoe", "01_adder")] and not found.rows
+    job = found.jobs[0]
+    assert job.notebooks[0].path.endswith("2026-10-06-09-30-00_adder.ipynb")   # the latest
+    assert datetime.fromisoformat(job.submitted_at) == datetime(2026, 10, 6, 9, 30,
+                                                                tzinfo=berlin)
+    assert sum("receipt" in n for n in found.notes) == 2
+
+
+def test_a_manifest_gives_the_times_and_wins(course, course_source, tmp_path):
+    write_nb(solved(course_source), tmp_path / "sub" / "alice" / "01_adder" / "adder.ipynb")
+    (tmp_path / "sub" / "alice" / "01_adder" / "timestamp.txt").write_text(
+        "2026-10-01 10:00:00 UTC")
+    manifest = tmp_path / "manifest.csv"
+    manifest.write_text("student_id,assignment,submitted_at\n"
+                        "alice,01_adder,2026-10-06T08:00:00+02:00\n"
+                        "zed,02_text,2026-10-06T08:00:00\n", encoding="utf-8")
+    times = read_manifest(manifest)
+    assert times[("zed", "02_text")] == "2026-10-06T08:00:00+00:00"   # no offset: UTC
+    found = discover(tmp_path / "sub", course)
+    apply_manifest(found, times)
+    assert found.jobs[0].submitted_at == "2026-10-06T08:00:00+02:00"
+    assert "manifest: no submission of zed / 02_text found" in found.notes
+
+
+@pytest.mark.parametrize("text, words", [
+    ("student,assignment,when\n", ["line 1", "columns"]),
+    ("student_id,assignment,submitted_at\nalice,01_adder,soon\n", ["line 2", "soon"]),
+    ("student_id,assignment,submitted_at\nalice,01_adder\n", ["line 2", "3 columns"]),
+    ("student_id,assignment,submitted_at\na,01_adder,2026-10-06\na,01_adder,2026-10-07\n",
+     ["line 3", "again"]),
+])
+def test_a_bad_manifest_says_its_line(tmp_path, text, words):
+    manifest = tmp_path / "manifest.csv"
+    manifest.write_text(text, encoding="utf-8")
+    with pytest.raises(IntakeError) as err:
+        read_manifest(manifest)
+    assert str(manifest) in str(err.value)
+    for word in words:
+        assert word in str(err.value)
 
 
 # --------------------------------------------------------------------------- zips

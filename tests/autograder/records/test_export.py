@@ -8,6 +8,7 @@ error: left empty), chi's notebook missing (0 points), dee handed in nothing.
 
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 
 import pytest
@@ -46,6 +47,23 @@ def test_each_format_matches_its_golden_file(fmt):
     assert done.text == _golden(f"{fmt}.csv")
     assert done.students == 4 and done.assignments == [A1, A2]
     assert done.not_handed_in == 3 and done.errors == [("bo", A2)]
+
+
+def test_the_exported_score_is_the_score_after_the_late_penalty():
+    from datetime import UTC, datetime
+
+    from autograder.course.term import LatePolicy, Term
+    from autograder.records.ledger import csv_text
+
+    late = [_result("ana", A1, 18), _result("bo", A1, 20), _result("chi", A1, 10)]
+    late[0].submitted_at = "2026-10-05T01:00:00+00:00"   # 1 day late
+    late[2].submitted_at = "2026-10-20T00:00:00+00:00"   # more than 3 days: 0
+    term = Term(due={A1: datetime(2026, 10, 5, tzinfo=UTC)},
+                late=LatePolicy(per_day=0.25, max_days=3))
+    exported = export(late, "csv", term=term).text.splitlines()
+    assert exported == ["student_id,01_logistic_unit", "ana,13.5", "bo,20", "chi,0"]
+    rows = csv.DictReader(csv_text(late, term).splitlines())   # grades.csv's score
+    assert [f"{r['student_id']},{r['score']}" for r in rows] == exported[1:]
 
 
 def test_the_command_exports_a_grading_runs_ledger(tmp_path, capsys):

@@ -46,3 +46,36 @@ def test_rewriting_is_idempotent(graded_class, course_source, tmp_path):
     with Gradebook(db_url(db)) as gb:
         assert len(gb.find_assignment("01_adder").submissions) == len(
             [r for r in results if r.assignment == "01_adder"])
+
+
+def test_lateness_is_written_in_nbgraders_own_fields(course_source, tmp_path):
+    from datetime import UTC, datetime, timedelta
+
+    from autograder.course.term import LatePolicy, Term
+    from autograder.records.results import CellResult, NotebookResult, Status, SubmissionResult
+
+    due = datetime(2026, 10, 5, 21, 59, tzinfo=UTC)
+    term = Term(due={"01_adder": due}, late=LatePolicy(per_day=0.1),
+                extensions={("bo", "01_adder"): due + timedelta(days=1)})
+
+    def result(student: str, late: timedelta) -> SubmissionResult:
+        cells = [CellResult("test_add", 1, 1), CellResult("test_add_hidden", 2, 2)]
+        return SubmissionResult(student, "01_adder", Status.GRADED, max_score=5,
+                                notebooks=[NotebookResult("adder", cells=cells)],
+                                submitted_at=(due + late).isoformat())
+
+    results = [result("ana", timedelta(hours=30)), result("bo", timedelta(hours=30))]
+    db = tmp_path / "gradebook.db"
+    write_gradebook(db, load_course(course_source), results, term=term)
+    with Gradebook(db_url(db)) as gb:
+        assert gb.find_assignment("01_adder").duedate == datetime(2026, 10, 5, 21, 59)
+        ana, bo = gb.find_submission("01_adder", "ana"), gb.find_submission("01_adder", "bo")
+        assert ana.score == 3 and ana.total_seconds_late == 30 * 3600
+        assert ana.score - ana.late_submission_penalty == pytest.approx(3 * 0.8)   # 2 days
+        assert bo.extension == timedelta(days=1) and bo.total_seconds_late == 6 * 3600
+        assert bo.score - bo.late_submission_penalty == pytest.approx(3 * 0.9)
+    # a milder policy, nothing regraded: the same database follows
+    write_gradebook(db, load_course(course_source), results, only=set(),
+                    term=Term(due=term.due, late=LatePolicy()))
+    with Gradebook(db_url(db)) as gb:
+        assert gb.find_submission("01_adder", "ana").late_submission_penalty == 0

@@ -53,6 +53,22 @@ def test_page_shows_score_badges_messages_and_flags(tmp_path):
     assert "return x + 1" in text_of(page)                   # the student's code kept
 
 
+def test_a_late_submission_sees_its_lateness_and_score_after_the_penalty(tmp_path):
+    from autograder.records.lateness import NO_DUE_DATE, Lateness
+
+    late = Lateness(25.0, 0.2, 0.8, "2 days late (25.00 h): -20% of 1 point")
+    [path] = write_feedback(toy_result(), {NOTEBOOK: graded_notebook()}, tmp_path,
+                            lateness=late)
+    page = text_of(path.read_text(encoding="utf-8"))
+    assert "2 days late (25.00 h): -20% of 1 point" in page
+    assert "score after the late penalty 0.8 / 4" in " ".join(page.split())
+    for quiet in (None, Lateness(None, 0.0, 1.0, NO_DUE_DATE)):
+        [path] = write_feedback(toy_result(), {NOTEBOOK: graded_notebook()}, tmp_path,
+                                lateness=quiet)
+        page = text_of(path.read_text(encoding="utf-8"))
+        assert "lateness" not in page and "late penalty" not in page
+
+
 def test_no_hidden_test_source_or_output_reaches_the_page(tmp_path):
     [path] = write_feedback(toy_result(), {NOTEBOOK: graded_notebook()}, tmp_path)
     page = path.read_text(encoding="utf-8")
