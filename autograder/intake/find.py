@@ -151,8 +151,9 @@ def _children(folder: Path) -> list[Path]:
         return []
 
 
-def _files_under(folder: Path) -> dict[str, Path]:
-    """Regular files under ``folder`` by relative path (symlinks and junk skipped)."""
+def files_under(folder: Path) -> dict[str, Path]:
+    """Regular files under ``folder`` by relative path (symlinks and junk skipped; a folder
+    named ``*.ipynb`` is listed as a file, so that reading it fails as a bad notebook)."""
     out: dict[str, Path] = {}
     stack = [folder]
     while stack:
@@ -290,7 +291,7 @@ def _student_folder(folder: Path, course: Course, intake: Intake) -> None:
     # assignment folders first, then folders with another name, then loose files
     folders.sort(key=lambda p: (p.name not in course.assignments, p.name))
     for child in folders:
-        files = _files_under(child)
+        files = files_under(child)
         notes: list[str] = []
         submitted_at = _timestamp(files, f"{student}/{child.name}", intake.notes)
         top_notebooks = {rel: p for rel, p in files.items()

@@ -27,7 +27,7 @@ from pathlib import Path
 from autograder import nbgrader_config
 from autograder.course.source import DEFAULT_RELEASE, DEFAULT_SOURCE, Course, load_course
 from autograder.grade.coordinator import GradeOptions, grade
-from autograder.intake.find import JUNK
+from autograder.intake.find import files_under
 from autograder.records.results import Status, SubmissionResult
 
 log = logging.getLogger("autograder")
@@ -67,18 +67,11 @@ def grade_one(submission: OneSubmission, scratch: Path) -> SubmissionResult:
 
 
 def uploaded_files(folder: Path) -> dict[str, Path]:
-    """The regular files under ``folder`` by relative path, without junk (``__MACOSX``,
-    ``.ipynb_checkpoints``, hidden files) nor symbolic links."""
+    """The regular files under ``folder`` by relative path, as the intake finds them (junk,
+    hidden files and symbolic links left out); nothing when it is not a folder."""
     if not folder.is_dir():
         return {}
-    found = {}
-    for path in sorted(folder.rglob("*")):
-        rel = path.relative_to(folder)
-        if any(part in JUNK or part.startswith(".") for part in rel.parts):
-            continue
-        if path.is_file() and not path.is_symlink():
-            found[rel.as_posix()] = path
-    return found
+    return {rel: path for rel, path in files_under(folder).items() if path.is_file()}
 
 
 def find_assignment(course: Course, uploaded: dict[str, Path], given: str | None
