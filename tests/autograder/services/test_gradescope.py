@@ -154,6 +154,9 @@ def test_the_bundle_holds_executable_scripts_at_its_root_and_the_course(bundle):
         assert needed in infos, needed
     assert not [n for n in infos if "__pycache__" in n or n.endswith(".pyc")]
     assert "-m pip install \"$ROOT/source/course[grader]\"" in scripts["setup.sh"]
+    install = scripts["setup.sh"].index("-m pip install \"$ROOT/source/course[grader]\"")
+    removal = scripts["setup.sh"].index('rm -rf "$ROOT/source/course/course_lib"')
+    assert install < removal   # no reference source left beside the installed grader
     assert "-m autograder gradescope" in scripts["run_autograder"]
     assert "--hidden after_published" in scripts["run_autograder"]
 
