@@ -17,7 +17,7 @@ export PYTHONHASHSEED := 0
 export OPENBLAS_NUM_THREADS ?= 1
 export OMP_NUM_THREADS ?= 1
 
-.PHONY: demo test lint lab bench clean venv
+.PHONY: demo test lint lab bench clean venv messages
 
 venv: $(STAMP)
 
@@ -41,16 +41,36 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports --no-cache
 
+# The Chinese edition's catalogues (course_lib/language.py): extract the English messages of
+# each gettext domain, merge them into its zh_CN catalogue (translate the new entries there),
+# compile. make test fails while a catalogue is out of date or has an untranslated entry.
+BABEL_FLAGS := -F pyproject.toml -k N_ --no-location --sort-output --no-wrap --omit-header
+messages: $(STAMP)
+	$(BIN)/pybabel extract $(BABEL_FLAGS) --ignore-dirs='mistakes locale _answers' -o course_lib/locale/course_lib.pot course_lib
+	$(BIN)/pybabel extract $(BABEL_FLAGS) -o course_lib/locale/mistakes.pot course_lib/mistakes
+	$(BIN)/pybabel extract $(BABEL_FLAGS) -o autograder/locale/autograder.pot autograder
+	for d in course_lib/locale:course_lib course_lib/locale:mistakes autograder/locale:autograder; do \
+	    dir=$${d%%:*}; domain=$${d##*:}; \
+	    if [ -f $$dir/zh_CN/LC_MESSAGES/$$domain.po ]; then \
+	        $(BIN)/pybabel update --no-wrap --omit-header --ignore-obsolete -D $$domain -i $$dir/$$domain.pot -d $$dir -l zh_CN; \
+	    else $(BIN)/pybabel init --no-wrap -D $$domain -i $$dir/$$domain.pot -d $$dir -l zh_CN; fi; \
+	    $(BIN)/pybabel compile --use-fuzzy -D $$domain -d $$dir -l zh_CN; \
+	done
+
 # Students: Jupyter Lab on build/student/, a workspace made from the release (never from
 # notebooks/, which holds the solutions). The release is made again when a notebook or the
 # library or the release tool changed; work already in build/student/ is kept.
 # LAB_ARGS: more Lab options, e.g. LAB_ARGS="--ip=0.0.0.0 --no-browser".
-RELEASE := build/release
-STUDENT := build/student
+# COURSE_LANG=zh-CN: the Chinese edition (build/release-zh-CN, build/student-zh-CN); the
+# variable also reaches the kernels, whose messages are then in Chinese.
+COURSE_LANG ?= en
+SUFFIX  := $(if $(filter en,$(COURSE_LANG)),,-$(COURSE_LANG))
+RELEASE := build/release$(SUFFIX)
+STUDENT := build/student$(SUFFIX)
 LAB_ARGS ?=
 
 $(RELEASE)/.made: $(STAMP) $(wildcard notebooks/*/* course_lib/*.py course_lib/*/*.py autograder/*.py autograder/*/*.py)
-	$(BIN)/python -m autograder release --out $(RELEASE)
+	$(BIN)/python -m autograder release --out $(RELEASE) --lang $(COURSE_LANG)
 	touch $@
 
 lab: $(RELEASE)/.made

@@ -1,6 +1,6 @@
 """``python -m autograder`` (or ``autograder``): release, grade, export, validate, demo.
 
-    autograder release [--out DIR] [--source DIR]
+    autograder release [--out DIR] [--source DIR] [--lang en|zh-CN]
     autograder grade SUBMISSIONS [--out DIR] [-j N] [--timeout S] [--force] [--source DIR]
                      [--term TOML] [--extensions CSV] [--manifest CSV]
                      [--scheduler ADDRESS|FILE]
@@ -68,8 +68,12 @@ def build_parser() -> argparse.ArgumentParser:
     source_help = f"the instructor's source notebooks (default: {DEFAULT_SOURCE})"
 
     p = sub.add_parser("release", help="make the student versions of every notebook")
-    p.add_argument("--out", type=Path, default=DEFAULT_RELEASE,
-                   help=f"where to put them (default: {DEFAULT_RELEASE})")
+    p.add_argument("--out", type=Path, default=None,
+                   help=f"where to put them (default: {DEFAULT_RELEASE}, and "
+                   f"{DEFAULT_RELEASE}-zh-CN for --lang zh-CN)")
+    p.add_argument("--lang", default="en", metavar="LANG",
+                   help="the language of the notebooks' text and of what students read: en "
+                   "(default) or zh-CN (简体中文); the same cells, tests and points either way")
     p.add_argument("--source", type=Path, default=DEFAULT_SOURCE, help=source_help)
     p.add_argument("--no-edition", action="store_true",
                    help="the notebooks only, without the student edition of course_lib (which "
@@ -183,10 +187,15 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def cmd_release(args, parser) -> int:
+    from autograder.course.source import DEFAULT_RELEASE
     from autograder.release.notebooks import ReleaseError, release
+    from course_lib.language import DEFAULT, normalize
 
     try:
-        released = release(args.out, args.source, edition=not args.no_edition)
+        lang = normalize(args.lang)
+        out = args.out or (DEFAULT_RELEASE if lang == DEFAULT
+                           else DEFAULT_RELEASE.with_name(f"{DEFAULT_RELEASE.name}-{lang}"))
+        released = release(out, args.source, edition=not args.no_edition, lang=lang)
     except (CourseError, ValueError) as exc:
         parser.error(str(exc))
     except ReleaseError as exc:

@@ -10,6 +10,10 @@ Tolerance policy (one for the whole course): ``actual`` is close to ``expected``
 ``|actual - expected| <= ATOL + RTOL * |expected|`` entry by entry (numpy's ``allclose``
 rule, so ``expected`` sets the scale), with NaN never close to anything.
 
+Language: every message is written in English here and shown in the student's language
+(:mod:`course_lib.language`, ``_()``); numbers, shapes and code inside a message stay as
+they are.
+
 Integrity: the numpy functions used here are bound when this module is imported, so a
 student cell that later monkey-patches numpy (``np.allclose = lambda *a, **k: True``) does
 not change what these checks compute.
@@ -22,10 +26,13 @@ import numbers
 import sysconfig
 import traceback
 from collections.abc import Mapping
+from functools import reduce
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from course_lib.language import N_, _
 
 __all__ = [
     "RTOL",
@@ -39,6 +46,8 @@ __all__ = [
     "SHOWN_DIGITS",
     "CheckFailed",
     "same_output",
+    "visible_test_passed",
+    "gradient_check_passed",
 ]
 
 RTOL = 1e-5
@@ -63,30 +72,37 @@ _ptp = np.ptp
 _max = np.max
 _median = np.median
 
+#: How a message names a type (English, translated where it is shown).
 _TYPE_NAMES: dict[type, str] = {
-    _ndarray: "a numpy array",
-    float: "a float",
-    int: "an int",
-    bool: "a bool",
-    str: "a str",
-    list: "a list",
-    tuple: "a tuple",
-    dict: "a dict",
-    type(None): "None",
+    _ndarray: N_("a numpy array"),
+    float: N_("a float"),
+    int: N_("an int"),
+    bool: N_("a bool"),
+    str: N_("a str"),
+    list: N_("a list"),
+    tuple: N_("a tuple"),
+    dict: N_("a dict"),
+    type(None): N_("None"),
 }
 
 
 def _describe_type(t: type | tuple[type, ...]) -> str:
     if isinstance(t, tuple):
-        return " or ".join(_describe_type(one) for one in t)
-    return _TYPE_NAMES.get(t, f"a {t.__name__}")
+        names = [_describe_type(one) for one in t]
+        return reduce(lambda either, other: _("{either} or {other}").format(
+            either=either, other=other), names)
+    if t in _TYPE_NAMES:
+        return _(_TYPE_NAMES[t])
+    return _("a {type}").format(type=t.__name__)
 
 
 def _describe_value_type(value: Any) -> str:
+    if isinstance(value, _ndarray) and value.ndim == 0:
+        return _("a numpy array of shape {shape}").format(shape=value.shape)
     if isinstance(value, _ndarray):
-        return f"a numpy array of shape {value.shape}" if value.ndim == 0 else "a numpy array"
+        return _("a numpy array")
     if isinstance(value, _generic):
-        return f"a numpy scalar ({type(value).__name__})"
+        return _("a numpy scalar ({type})").format(type=type(value).__name__)
     return _describe_type(type(value))
 
 
@@ -145,13 +161,15 @@ class CheckFailed(AssertionError):
 
     def _render_traceback_(self) -> list[str]:
         lines = str(self).splitlines() or [""]
-        shown = [f"\x1b[0;31mTest failed:\x1b[0m {lines[0]}", *lines[1:]]
+        failed = _("Test failed:")
+        shown = [f"\x1b[0;31m{failed}\x1b[0m {lines[0]}", *lines[1:]]
         remote = getattr(self.__cause__, "student_where", "")   # raised in the student's kernel
         where = _student_frame(self.__cause__)
         if remote:
-            shown.append(f"(raised in {remote})")
+            shown.append(_("(raised in {where})").format(where=remote))
         elif where is not None:   # the student's code crashed: show where
-            shown.append(f"(raised in {where.name}, line {where.lineno}: {where.line})")
+            shown.append(_("(raised in {function}, line {line}: {code})").format(
+                function=where.name, line=where.lineno, code=where.line))
         return shown
 
 
@@ -175,6 +193,21 @@ def _fail(message: str) -> None:
     raise CheckFailed(message)
 
 
+def _with(message: str, more: str) -> str:
+    """``message: more`` (a hint after a failure), or ``message`` when there is no hint."""
+    return _("{message}: {hint}").format(message=message, hint=more) if more else message
+
+
+def visible_test_passed(name: str) -> str:
+    """What a notebook prints when the visible test of ``name`` passed."""
+    return _("{name}: visible test passed").format(name=name)
+
+
+def gradient_check_passed(name: str) -> str:
+    """What a notebook prints when the gradient check of ``name`` passed."""
+    return _("{name}: gradient check passed").format(name=name)
+
+
 # --------------------------------------------------------------------------- type & shape
 
 
@@ -185,13 +218,16 @@ def check_type(value: Any, expected_type: type | tuple[type, ...], name: str) ->
     """
     if isinstance(value, expected_type):
         return
-    wanted = _describe_type(expected_type)
-    message = f"{name} is {_describe_value_type(value)} but expected {wanted}"
+    message = _("{name} is {got} but expected {wanted}").format(
+        name=name, got=_describe_value_type(value), wanted=_describe_type(expected_type))
+    hint = ""
     if isinstance(value, _ndarray) and value.ndim == 0:
-        message += ": convert it with " + ("float(...)" if expected_type is float else ".item()")
+        hint = _("convert it with {code}").format(
+            code="float(...)" if expected_type is float else ".item()")
     elif isinstance(value, list | tuple) and expected_type is _ndarray:
-        message += ": build it with numpy operations or wrap it in np.array(...)"
-    _fail(message)
+        hint = _("build it with numpy operations or wrap it in {code}").format(
+            code="np.array(...)")
+    _fail(_with(message, hint))
 
 
 def _shape_hint(actual: tuple[int, ...], expected: tuple[int, ...]) -> str:
@@ -199,24 +235,20 @@ def _shape_hint(actual: tuple[int, ...], expected: tuple[int, ...]) -> str:
     a_squeezed = tuple(d for d in actual if d != 1)
     e_squeezed = tuple(d for d in expected if d != 1)
     if expected == ():
-        return "a scalar was expected: did you forget np.squeeze or float(...)?"
+        return _("a scalar was expected: did you forget np.squeeze or float(...)?")
     if a_squeezed == e_squeezed and len(actual) < len(expected):
-        return "did you forget keepdims=True or a reshape?"
+        return _("did you forget keepdims=True or a reshape?")
     if a_squeezed == e_squeezed and len(actual) > len(expected):
-        return "an extra axis of length 1: did you mean to squeeze or reshape?"
+        return _("an extra axis of length 1: did you mean to squeeze or reshape?")
     if a_squeezed == e_squeezed:
-        return "the same entries along a different axis: a reshape or keepdims mistake?"
+        return _("the same entries along a different axis: a reshape or keepdims mistake?")
     if len(actual) == 2 and actual == expected[::-1]:
-        return (
-            "likely transposed: check the order of a matrix product or a missing/extra .T"
-        )
+        return _("likely transposed: check the order of a matrix product or a missing/extra .T")
     if len(actual) == len(expected) and all(
         a == e or e == 1 for a, e in zip(actual, expected, strict=True)
     ):
-        return (
-            "bigger along an axis where a length of 1 was expected: an unintended broadcast "
-            "(e.g. (n, 1) combined with (n,) gives (n, n))?"
-        )
+        return _("bigger along an axis where a length of 1 was expected: an unintended "
+                 "broadcast (e.g. (n, 1) combined with (n,) gives (n, n))?")
     return ""
 
 
@@ -230,9 +262,9 @@ def check_shape(value: Any, expected_shape: tuple[int, ...], name: str) -> None:
     actual_shape = tuple(_shape(value))
     if actual_shape == expected_shape:
         return
-    message = f"{name} has shape {actual_shape} but expected {expected_shape}"
-    hint = _shape_hint(actual_shape, expected_shape)
-    _fail(f"{message}: {hint}" if hint else message)
+    message = _("{name} has shape {got} but expected {expected}").format(
+        name=name, got=actual_shape, expected=expected_shape)
+    _fail(_with(message, _shape_hint(actual_shape, expected_shape)))
 
 
 # --------------------------------------------------------------------------- equality
@@ -252,18 +284,27 @@ def check_equal(actual: Any, expected: Any, name: str) -> None:
         differ = _not_equal(actual, expected)
         n_diff = int(_count_nonzero(differ))
         idx = _first_index(differ)
-        _fail(
-            f"{name} differs in {n_diff} of {expected.size} entries; first at index {idx}: "
-            f"got {_fmt(actual[idx])} expected {_fmt(expected[idx])}"
-        )
+        _fail(_("{name} differs in {count} of {size} entries; first at index {index}: "
+                "got {got} expected {expected}").format(
+            name=name, count=n_diff, size=expected.size, index=idx,
+            got=_fmt(actual[idx]), expected=_fmt(expected[idx])))
     if isinstance(actual, _ndarray):
         check_type(actual, type(expected), name)
     if bool(actual == expected):
         return
-    message = f"{name} differs: got {_fmt(actual)} expected {_fmt(expected)}"
+    message = _differs(name, actual, expected)
     if _is_number(actual) and _is_number(expected) and expected != 0:
-        message += f" (ratio {_fmt_ratio(actual / expected)})"
+        message = _with_ratio(message, actual / expected)
     _fail(message)
+
+
+def _differs(name: str, got: Any, expected: Any) -> str:
+    return _("{name} differs: got {got} expected {expected}").format(
+        name=name, got=_fmt(got), expected=_fmt(expected))
+
+
+def _with_ratio(message: str, ratio: float) -> str:
+    return _("{message} (ratio {ratio})").format(message=message, ratio=_fmt_ratio(ratio))
 
 
 # --------------------------------------------------------------------------- closeness
@@ -281,7 +322,8 @@ def _as_float_array(value: Any, name: str) -> Any:
     try:
         return _asarray(value, dtype=_float64)
     except (TypeError, ValueError):
-        _fail(f"{name} holds values that are not numbers: {value!r}")
+        _fail(_("{name} holds values that are not numbers: {value}").format(
+            name=name, value=repr(value)))
         raise  # unreachable, keeps type checkers happy
 
 
@@ -293,11 +335,13 @@ def _pattern(actual: Any, expected: Any, rtol: float, atol: float) -> str:
         ratio = float(_median(ratios))
         if ratio != 0 and _isclose(ratios, ratio, rtol=1e-6, atol=0).all():
             if _isclose(ratio, -1.0, rtol=1e-6, atol=0):
-                return "every entry has the opposite sign (ratio -1.0): sign flipped"
-            return f"every entry is {_fmt_ratio(ratio)} times the expected (constant ratio)"
+                return _("every entry has the opposite sign (ratio -1.0): sign flipped")
+            return _("every entry is {ratio} times the expected (constant ratio)").format(
+                ratio=_fmt_ratio(ratio))
     offsets = actual - expected
     if offsets.size > 1 and float(_ptp(offsets)) <= atol + rtol * float(_max(_abs(expected))):
-        return f"every entry is off by the same amount ({float(offsets.flat[0]):+.6g})"
+        return _("every entry is off by the same amount ({offset})").format(
+            offset=f"{float(offsets.flat[0]):+.6g}")
     return ""
 
 
@@ -327,22 +371,22 @@ def check_close(
             check_type(actual, float, name)
         a, e = float(_as_float_array(actual, name)), float(_as_float_array(expected, name))
         if math.isnan(a) and not math.isnan(e):
-            _fail(f"{name} is nan but expected {_fmt(e)}")
+            _fail(_("{name} is nan but expected {expected}").format(name=name, expected=_fmt(e)))
         if abs(a - e) <= atol + rtol * abs(e):
             return
-        message = f"{name} differs: got {_fmt(a)} expected {_fmt(e)}"
+        message = _differs(name, a, e)
         if e != 0:
-            ratio = a / e
-            message += f" (ratio {_fmt_ratio(ratio)})"
-            if math.isclose(ratio, -1.0, rel_tol=1e-6):
-                message += ": sign flipped"
+            message = _with_ratio(message, a / e)
+            if math.isclose(a / e, -1.0, rel_tol=1e-6):
+                message = _with(message, _("sign flipped"))
         _fail(message)
         return
 
     if isinstance(expected, list | tuple):
         check_type(actual, (list, tuple), name)
         if len(actual) != len(expected):
-            _fail(f"{name} has {len(actual)} entries but expected {len(expected)}")
+            _fail(_("{name} has {count} entries but expected {expected}").format(
+                name=name, count=len(actual), expected=len(expected)))
         a_arr = _as_float_array(actual, name)
         e_arr = _as_float_array(expected, name)
     else:
@@ -358,18 +402,18 @@ def check_close(
     nan = _isnan(a_arr) & ~_isnan(e_arr)
     if _count_nonzero(nan):
         idx = _first_index(nan)
-        _fail(
-            f"{name} differs in {n_bad} of {e_arr.size} entries; "
-            f"{int(_count_nonzero(nan))} of them nan, the first at index {idx}"
-        )
+        _fail(_("{name} differs in {count} of {size} entries; {nan} of them nan, the first "
+                "at index {index}").format(name=name, count=n_bad, size=e_arr.size,
+                                           nan=int(_count_nonzero(nan)), index=idx))
     excess = _abs(a_arr - e_arr) - (atol + rtol * _abs(e_arr))
     idx = tuple(int(i) for i in _unravel_index(_argmax(excess), e_arr.shape))
-    message = (
-        f"{name} differs in {n_bad} of {e_arr.size} entries (rtol={rtol:g}, atol={atol:g}); "
-        f"worst at index {idx}: got {_fmt(a_arr[idx])} expected {_fmt(e_arr[idx])}"
-    )
+    message = _("{name} differs in {count} of {size} entries ({tolerance}); worst at index "
+                "{index}: got {got} expected {expected}").format(
+        name=name, count=n_bad, size=e_arr.size, tolerance=f"rtol={rtol:g}, atol={atol:g}",
+        index=idx, got=_fmt(a_arr[idx]), expected=_fmt(e_arr[idx]))
     pattern = _pattern(a_arr, e_arr, rtol, atol)
-    _fail(f"{message}; {pattern}" if pattern else message)
+    _fail(_("{message}; {pattern}").format(message=message, pattern=pattern) if pattern
+          else message)
 
 
 def check_dict_close(
@@ -388,10 +432,11 @@ def check_dict_close(
     check_type(actual_dict, dict, name)
     missing = [k for k in expected_dict if k not in actual_dict]
     if missing:
-        _fail(f"{name} is missing keys {missing} (it has {sorted(map(str, actual_dict))})")
+        _fail(_("{name} is missing keys {missing} (it has {keys})").format(
+            name=name, missing=missing, keys=sorted(map(str, actual_dict))))
     extra = [k for k in actual_dict if k not in expected_dict]
     if extra and not allow_extra:
-        _fail(f"{name} has unexpected keys {extra}")
+        _fail(_("{name} has unexpected keys {extra}").format(name=name, extra=extra))
     problems = []
     for key, expected in expected_dict.items():
         try:

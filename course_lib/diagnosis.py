@@ -40,6 +40,7 @@ from typing import Any, NamedTuple
 
 from course_lib.checks import CheckFailed, same_output
 from course_lib.isolation import quiet
+from course_lib.language import N_, _, translate
 from course_lib.mistakes import Mistake, catalogue, reference_modules
 
 __all__ = [
@@ -57,8 +58,9 @@ __all__ = [
 #: (ran, output) or (False, the exception the call raised).
 Outcome = tuple[bool, Any]
 
-#: How the line naming a catalogued mistake starts (the feedback page looks for it).
-NAMED_MISTAKE = "This looks like a known mistake"
+#: How the line naming a catalogued mistake starts (the feedback page looks for it), in
+#: English: the line starts with its translation, ``_(NAMED_MISTAKE)``.
+NAMED_MISTAKE = N_("This looks like a known mistake")
 
 _ABSENT = object()  # a part one output has and the other lacks
 
@@ -187,7 +189,8 @@ def part_name(mistake: Mistake, output: Any, paths: Sequence[Path]) -> str:
     names = [_path_name(output, p, returns, parameters) for p in paths]
     if "" in names:
         return ""
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    return names[0] if len(names) == 1 else _("{names} and {last}").format(
+        names=_(", ").join(names[:-1]), last=names[-1])
 
 
 def _path_name(output: Any, path: Path, returns: list[str | None] | None,
@@ -196,8 +199,8 @@ def _path_name(output: Any, path: Path, returns: list[str | None] | None,
         if path[0] == 1 and len(path) > 1:
             i = path[1]
             root = parameters[i] if isinstance(i, int) and i < len(parameters) \
-                else f"argument {i + 1 if isinstance(i, int) else i}"
-            return root + _subscripts(path[2:]) + " (changed by the call)"
+                else _("argument {number}").format(number=i + 1 if isinstance(i, int) else i)
+            return _("{part} (changed by the call)").format(part=root + _subscripts(path[2:]))
         output, path = output[0], path[1:]
         if not path:
             return ""  # the whole returned value
@@ -344,8 +347,10 @@ def named_failure(failure: Exception, mistake: Mistake, part: str) -> CheckFaile
     student reads what differs first, then ``This looks like a known mistake (name) in part:
     hint``, and no traceback through the course's helpers.
     """
-    where = f" in {part}" if part else ""
-    named = f"{NAMED_MISTAKE} ({mistake.name}){where}: {mistake.hint}"
+    hint = translate(mistake.hint, "mistakes")  # in the language of the moment
+    line = _("{label} ({mistake}) in {part}: {hint}") if part \
+        else _("{label} ({mistake}): {hint}")
+    named = line.format(label=_(NAMED_MISTAKE), mistake=mistake.name, part=part, hint=hint)
     if isinstance(failure, AssertionError):
         return CheckFailed(f"{failure}\n{named}")
     return CheckFailed(f"{type(failure).__name__}: {failure}\n{named}")

@@ -5,7 +5,8 @@ In the student edition of an assignment (``python -m autograder release``), the 
 
 * :func:`explain_mistakes` names a catalogued mistake from its outcome on the test's inputs,
   recorded at release (``_answers/_mistakes.json``): the mistakes' code is not shipped, and
-  the comparison is :func:`course_lib.diagnosis.matching_outcome` (data against data).
+  the comparison is :func:`course_lib.diagnosis.matching_outcome` (data against data). The
+  hints are recorded in every language (the ``mistakes`` catalogue is not shipped either).
 * :func:`reference_for` and :func:`reference_if_wrong` cannot put the course's reference
   implementations into the notebook (they are not shipped): the test runs the student's own
   functions, and a failure says which of them it ran, so that a test of ``optimize`` that fails
@@ -26,7 +27,9 @@ from typing import Any
 
 import numpy as np
 
+from course_lib import language
 from course_lib.checks import CheckFailed
+from course_lib.language import _
 from course_lib.recorded import ANSWERS_DIR, Codec, same_data
 
 __all__ = ["explain_mistakes", "reference_for", "reference_if_wrong"]
@@ -65,6 +68,15 @@ def _same_block(block: dict[str, Any], codec: Codec, key: dict[str, Any], live: 
             and same_data(block["kwargs"], codec.arrays, key["kwargs"], live.arrays))
 
 
+def recorded_hint(hint: str | Mapping[str, str]) -> str:
+    """A recorded hint in the language of the moment (English when it has none in that
+    language): the release records it in every language, ``{"en": ..., "zh-CN": ...}``; an
+    older recording holds the English text alone."""
+    if isinstance(hint, str):
+        return hint
+    return hint.get(language.current()) or hint[language.DEFAULT]
+
+
 def _outcome(data: dict[str, Any] | None, codec: Codec) -> tuple[bool, Any] | None:
     return None if data is None else (bool(data["ran"]), codec.decode(data["value"]))
 
@@ -83,8 +95,8 @@ def _diagnose(namespace: Mapping[str, Any], cell: str, probe: Callable[[Any], An
         return None
     outcome = diagnosis._run(probe, student)
     for block in found_any:
-        mistakes = [(Mistake(block["assignment"], cell, m["name"], m["hint"], m["skeleton"],
-                             whole_cell=True), _outcome(m["outcome"], codec))
+        mistakes = [(Mistake(block["assignment"], cell, m["name"], recorded_hint(m["hint"]),
+                             m["skeleton"], whole_cell=True), _outcome(m["outcome"], codec))
                     for m in block["mistakes"]]
         found = diagnosis.matching_outcome(outcome, _outcome(block["reference"], codec), mistakes)
         if found is not None:
@@ -128,10 +140,15 @@ def _own_note(namespace: Mapping[str, Any], names: list[str], role: str) -> str:
     own = [n for n in names if n in namespace]
     if not own:
         return ""
-    listed = ", ".join(own)
-    which = "it" if len(own) == 1 else "one of them"
-    return (f"Note: {role} uses your own {listed} (the grader uses the course's, so there only "
-            f"this test's function costs points): if a test of {which} fails, fix that first.")
+    if len(own) == 1:
+        note = _("Note: {role} uses your own {names} (the grader uses the course's, so there "
+                 "only this test's function costs points): if a test of it fails, fix that "
+                 "first.")
+    else:
+        note = _("Note: {role} uses your own {names} (the grader uses the course's, so there "
+                 "only this test's function costs points): if a test of one of them fails, "
+                 "fix that first.")
+    return note.format(role=role, names=", ".join(own))
 
 
 @contextmanager
@@ -162,7 +179,7 @@ def reference_for(
     """
     if not names:
         raise ValueError("reference_for needs at least one name to replace")
-    with _noting(_own_note(namespace, list(names), "this test")):
+    with _noting(_own_note(namespace, list(names), _("this test"))):
         yield
 
 
@@ -178,5 +195,5 @@ def reference_if_wrong(
     In the grader the names whose student version is wrong on ``calls`` are replaced by the
     course's for the duration of the block (the numerical side of a gradient check).
     """
-    with _noting(_own_note(namespace, list(calls), "the numerical side of this check")):
+    with _noting(_own_note(namespace, list(calls), _("the numerical side of this check"))):
         yield []

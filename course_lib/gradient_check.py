@@ -16,6 +16,8 @@ checks the student's gradients against it::
     AssertionError: the gradient check failed for dw:
     dw: relative error 6.0e-01 (above 1e-07); dw is 4.0 times the numerical gradient
     db agrees with the numerical gradient (relative error 8.0e-11)
+
+The messages are shown in the student's language (:mod:`course_lib.language`).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from numpy.typing import ArrayLike
 
 from course_lib.checks import _shape_hint  # the course's one list of likely shape causes
 from course_lib.isolation import call_each
+from course_lib.language import _
 
 __all__ = [
     "GRADIENT_THRESHOLD",
@@ -62,7 +65,8 @@ def relative_error(a: ArrayLike, b: ArrayLike) -> float:
     """
     a, b = _asarray(a, dtype=float), _asarray(b, dtype=float)
     if a.shape != b.shape:
-        raise ValueError(f"a has shape {a.shape} but b has shape {b.shape}; they must be equal")
+        raise ValueError(_("a has shape {a} but b has shape {b}; they must be equal").format(
+            a=a.shape, b=b.shape))
     denominator = _norm(a.ravel()) + _norm(b.ravel())
     if denominator == 0.0:
         return 0.0
@@ -115,7 +119,7 @@ def numeric_gradients(
     perturbed point with :func:`course_lib.isolation.call_each` (together, under the grader).
     """
     if not eps > 0:
-        raise ValueError(f"eps must be positive, got {eps!r}")
+        raise ValueError(_("eps must be positive, got {eps}").format(eps=repr(eps)))
     points = {name: np.array(value, dtype=float) for name, value in parameters.items()}
     trials = (dict(parameters) | {name: trial}
               for name, point in points.items() for trial in _perturbed(point, eps))
@@ -128,26 +132,32 @@ def numeric_gradients(
     return numeric
 
 
-def _as_gradient(value: Any, expected: np.ndarray) -> tuple[np.ndarray | None, str]:
-    """(value as a float array of ``expected``'s shape, "") or (None, what is wrong with it).
+def _as_gradient(value: Any, expected: np.ndarray, name: str = "gradient"
+                 ) -> tuple[np.ndarray | None, str]:
+    """(value as a float array of ``expected``'s shape, "") or (None, what is wrong with the
+    gradient ``name``).
 
     A size-1 gradient matches a size-1 parameter whatever its shape (a float db for a scalar
     b, or a (1, 1) array): a style choice, not a mistake in the derivative.
     """
     if value is None:
-        return None, "is None (is a value missing from the dict, or a return?)"
+        return None, _("{name} is None (is a value missing from the dict, or a return?)"
+                       ).format(name=name)
     try:
         array = _asarray(value, dtype=float)
     except (TypeError, ValueError):
-        return None, f"holds values that are not numbers ({type(value).__name__})"
+        return None, _("{name} holds values that are not numbers ({type})").format(
+            name=name, type=type(value).__name__)
     if array.shape != expected.shape:
         if array.size == 1 and expected.size == 1:
             return array.reshape(expected.shape), ""
+        problem = _("{name} has shape {got} but the numerical gradient has shape {expected}"
+                    ).format(name=name, got=array.shape, expected=expected.shape)
         hint = _shape_hint(array.shape, expected.shape)
-        return None, (f"has shape {array.shape} but the numerical gradient has shape "
-                      f"{expected.shape}" + (f": {hint}" if hint else ""))
+        return None, _("{message}: {hint}").format(message=problem, hint=hint) if hint \
+            else problem
     if not _isfinite(array).all():
-        return None, "contains nan or inf"
+        return None, _("{name} contains nan or inf").format(name=name)
     return array, ""
 
 
@@ -177,7 +187,7 @@ def _pattern(name: str, analytic: np.ndarray, numeric: np.ndarray) -> str:
     """How ``analytic`` is off: a constant ratio, all zeros, or its worst entry."""
     scale = float(_max(_abs(numeric))) if numeric.size else 0.0
     if not _abs(analytic).any():
-        return f"{name} is all zeros"
+        return _("{name} is all zeros").format(name=name)
     if scale > 0.0:
         big = _abs(numeric) > 1e-3 * scale
         ratios = analytic[big] / numeric[big]
@@ -185,19 +195,22 @@ def _pattern(name: str, analytic: np.ndarray, numeric: np.ndarray) -> str:
         small_ok = (_abs(analytic[~big]) <= 1e-3 * abs(ratio) * scale + 1e-12).all()
         if ratio != 0.0 and small_ok and (_abs(ratios - ratio) <= 1e-4 * abs(ratio)).all():
             if abs(ratio + 1.0) <= 1e-4:
-                return (f"{name} has the opposite sign of the numerical gradient (ratio -1.0): "
-                        "a sign flipped")
-            return f"{name} is {_fmt_ratio(ratio)} times the numerical gradient"
+                return _("{name} has the opposite sign of the numerical gradient (ratio -1.0): "
+                         "a sign flipped").format(name=name)
+            return _("{name} is {ratio} times the numerical gradient").format(
+                name=name, ratio=_fmt_ratio(ratio))
     if analytic.ndim == 0:
-        return f"yours {float(analytic):.6g}, numerical {float(numeric):.6g}"
+        return _("yours {yours}, numerical {numerical}").format(
+            yours=f"{float(analytic):.6g}", numerical=f"{float(numeric):.6g}")
     idx = tuple(int(i) for i in _unravel_index(_argmax(_abs(analytic - numeric)), numeric.shape))
-    return (f"the worst entry is at index {idx}: yours {float(analytic[idx]):.6g}, numerical "
-            f"{float(numeric[idx]):.6g}")
+    return _("the worst entry is at index {index}: yours {yours}, numerical {numerical}").format(
+        index=idx, yours=f"{float(analytic[idx]):.6g}", numerical=f"{float(numeric[idx]):.6g}")
 
 
 def _and(names: list[str]) -> str:
     """"dw", "dw and db", "dw1, db1 and dw2"."""
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    return names[0] if len(names) == 1 else _("{names} and {last}").format(
+        names=_(", ").join(names[:-1]), last=names[-1])
 
 
 def _all_zero(numeric: Mapping[str, Any]) -> bool:
@@ -224,54 +237,61 @@ def check_gradients(
     whose every output is wrong) must not earn a gradient check.
     """
     if not isinstance(analytic, Mapping):
-        raise AssertionError(
-            f"the gradients are {type(analytic).__name__}, expected a dict with keys "
-            f"{list(numeric)}")
+        raise AssertionError(_("the gradients are {type}, expected a dict with keys {keys}"
+                                 ).format(type=type(analytic).__name__, keys=list(numeric)))
     if _all_zero(numeric):
-        raise AssertionError(
+        raise AssertionError(_(
             "the gradient check proves nothing here: every numerical gradient is zero, so the "
             "cost it differentiates does not change with any parameter (is that cost a "
-            "constant?). A correct cost changes with the parameters at these inputs.")
+            "constant?). A correct cost changes with the parameters at these inputs."))
     failures: dict[str, str] = {}
     passed: dict[str, float] = {}
     for name, expected in numeric.items():
         expected = _asarray(expected, dtype=float)
         if not _isfinite(expected).all():
-            failures[name] = (f"the numerical estimate of {name} holds nan or inf: the cost "
-                              "is not finite near these parameters")
+            failures[name] = _("the numerical estimate of {name} holds nan or inf: the cost "
+                               "is not finite near these parameters").format(name=name)
             continue
         if name not in analytic:
-            failures[name] = (f"{name} is missing from the gradients (they have keys "
-                              f"{sorted(map(str, analytic))})")
+            failures[name] = _("{name} is missing from the gradients (they have keys {keys})"
+                               ).format(name=name, keys=sorted(map(str, analytic)))
             continue
-        array, problem = _as_gradient(analytic[name], expected)
+        array, problem = _as_gradient(analytic[name], expected, name)
         if array is None:
-            failures[name] = f"{name} {problem}"
+            failures[name] = problem
             continue
         error = relative_error(array, expected)
         if error <= threshold:
             passed[name] = error
             continue
-        failures[name] = (f"{name}: relative error {error:.1e} (above {threshold:.0e}); "
-                          + _pattern(name, array, expected))
+        failures[name] = _("{name}: relative error {error} (above {threshold}); {how}").format(
+            name=name, error=f"{error:.1e}", threshold=f"{threshold:.0e}",
+            how=_pattern(name, array, expected))
     if not failures:
         return
-    lines = [f"the gradient check failed for {_and(list(failures))}:", *failures.values()]
+    lines = [_("the gradient check failed for {names}:").format(names=_and(list(failures))),
+             *failures.values()]
     if passed:
-        verb = "agrees" if len(passed) == 1 else "agree"
-        errors = ", ".join(f"{e:.1e}" for e in passed.values())
-        lines.append(f"{_and(list(passed))} {verb} with the numerical gradient (relative "
-                     f"error{'s' if len(passed) > 1 else ''} {errors})")
-    message = "\n".join(lines)
-    raise AssertionError(message)
+        lines.append(_agreeing(passed))
+    raise AssertionError("\n".join(lines))
+
+
+def _agreeing(passed: Mapping[str, float]) -> str:
+    """The line naming the gradients that pass, with their relative errors."""
+    errors = ", ".join(f"{e:.1e}" for e in passed.values())
+    if len(passed) == 1:
+        text = _("{names} agrees with the numerical gradient (relative error {errors})")
+    else:
+        text = _("{names} agree with the numerical gradient (relative errors {errors})")
+    return text.format(names=_and(list(passed)), errors=errors)
 
 
 def _gradient_for(grads: Mapping[str, Any], name: str) -> Any:
     for key in ("d" + name, name):
         if key in grads:
             return grads[key]
-    raise ValueError(f"no gradient for parameter {name!r}: expected key 'd{name}' among "
-                     f"{sorted(grads)}")
+    raise ValueError(_("no gradient for parameter {name}: expected key {key} among {keys}"
+                       ).format(name=repr(name), key=repr("d" + name), keys=sorted(grads)))
 
 
 def gradient_check(
@@ -292,7 +312,9 @@ def gradient_check(
     for name, value in parameters.items():
         analytic[name] = np.asarray(_gradient_for(grads, name), dtype=float)
         if analytic[name].shape != np.shape(value):
-            raise ValueError(f"d{name} has shape {analytic[name].shape} but {name} has shape "
-                             f"{np.shape(value)}; they must be equal")
+            raise ValueError(_("{gradient} has shape {got} but {name} has shape {expected}; "
+                               "they must be equal").format(
+                gradient="d" + name, got=analytic[name].shape, name=name,
+                expected=np.shape(value)))
     numeric = numeric_gradients(cost_fn, parameters, eps)
     return {name: relative_error(analytic[name], numeric["d" + name]) for name in parameters}

@@ -37,6 +37,7 @@ from typing import Any, TextIO
 import numpy as np
 
 from course_lib.checks import same_output
+from course_lib.language import _
 
 __all__ = ["EVALUATE_MANY", "STUDENT_PROCESS", "call_each", "reference_for",
            "reference_if_wrong", "quiet", "resolve_module", "warning_note"]
@@ -186,11 +187,12 @@ def warning_note(caught: list[warnings.WarningMessage]) -> str:
     if not caught:
         return ""
     first = caught[0]
-    kinds = {(w.category, str(w.message)) for w in caught}
-    more = f" (and {len(kinds) - 1} other kind{'s' if len(kinds) > 2 else ''} of warning)" \
-        if len(kinds) > 1 else ""
-    return (f"Note: your code raised {first.category.__name__}: {first.message}{more} - it did "
-            "not cost points, but it often means an inf or nan somewhere: worth a look.")
+    others = len({(w.category, str(w.message)) for w in caught}) - 1
+    more = ("" if others == 0 else _(" (and {count} other kind of warning)") if others == 1
+            else _(" (and {count} other kinds of warning)")).format(count=others)
+    return _("Note: your code raised {warning}{more} - it did not cost points, but it often "
+             "means an inf or nan somewhere: worth a look.").format(
+        warning=f"{first.category.__name__}: {first.message}", more=more)
 
 
 @contextmanager

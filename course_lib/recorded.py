@@ -32,6 +32,8 @@ from typing import Any
 
 import numpy as np
 
+from course_lib.language import _
+
 __all__ = ["Answers", "Codec", "NotInEdition", "RecordedObject", "answers_for", "edition_info",
            "rng_digest"]
 
@@ -53,7 +55,7 @@ def _qualified(obj: Any) -> str:
 
 def _resolve(name: str) -> Any:
     """The object ``"module:Qual.name"`` names, or None when it cannot be imported."""
-    module, _, qualname = name.partition(":")
+    module, _colon, qualname = name.partition(":")
     try:
         obj: Any = importlib.import_module(module)
         for part in qualname.split("."):
@@ -312,10 +314,11 @@ class Answers:
         raise NotInEdition(self._missing(name))
 
     def _missing(self, name: str) -> str:
-        assignment = edition_info().get("assignment", "this assignment")
-        return (f"{self.module}.{name} is not in the student edition of {assignment}: it "
-                "answers only the calls this notebook makes, with the inputs the notebook "
-                "gives it, and this call is not one of them. Write your own.")
+        assignment = edition_info().get("assignment") or _("this assignment")
+        return _("{function} is not in the student edition of {assignment}: it answers only "
+                 "the calls this notebook makes, with the inputs the notebook gives it, and "
+                 "this call is not one of them. Write your own.").format(
+            function=f"{self.module}.{name}", assignment=assignment)
 
     def _replay(self, record: dict[str, Any], arguments: dict[str, Any]) -> Any:
         if record.get("rng"):
@@ -371,4 +374,5 @@ class RecordedObject:
     the instance as usual; __init__ and each method are answered from the recording."""
 
     def __repr__(self) -> str:
-        return f"<{type(self).__name__} of the student edition (recorded answers)>"
+        return _("<{name} of the student edition (recorded answers)>").format(
+            name=type(self).__name__)

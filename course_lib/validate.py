@@ -10,17 +10,25 @@ notebook (the instructor's grading runs them), so they are listed as such, never
 still ``raise NotImplementedError`` are listed as still to do. Exit status 0 when every visible
 test passes and nothing is left to do, 1 otherwise, 2 when the notebook cannot be read.
 
+The report is in the notebook's language (its metadata ``course_language``, or
+``COURSE_LANG`` when set, :mod:`course_lib.language`), and so are the messages of the tests,
+whose kernel gets that language.
+
 Needs ``nbclient`` and ``ipykernel`` (installed with the student edition).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import sys
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from course_lib.language import DEFAULT, ENV, _, current, notebook_language, use
 
 __all__ = ["TestResult", "Report", "execute", "main", "validate"]
 
@@ -43,17 +51,25 @@ def _this_python_kernel() -> Any:
     return KernelManager(kernel_name="python3", kernel_spec_manager=_ThisPython())
 
 
-def execute(nb: Any, folder: Path, timeout: float, allow_errors: bool = True) -> Any:
+def execute(nb: Any, folder: Path, timeout: float, allow_errors: bool = True,
+            language: str | None = None) -> Any:
     """Run every cell of the notebook ``nb`` (an nbformat node) in ``folder``; returns it with
     its outputs. With ``allow_errors=False`` the first failing cell raises
-    ``nbclient.exceptions.CellExecutionError``."""
+    ``nbclient.exceptions.CellExecutionError``. ``language``: the kernel's
+    ``COURSE_LANG`` (default: as this process has it)."""
     from nbclient import NotebookClient
 
     client = NotebookClient(nb, km=_this_python_kernel(), timeout=timeout,
                             allow_errors=allow_errors, record_timing=False,
                             resources={"metadata": {"path": str(folder)}})
-    client.execute()
+    client.execute(**({"env": {**os.environ, ENV: language}} if language else {}))
     return nb
+
+
+def report_language(metadata: dict[str, Any]) -> str:
+    """The language of the report on a notebook with this metadata: ``COURSE_LANG`` when it
+    is set, else the notebook's own (English when it declares none)."""
+    return current() if os.environ.get(ENV, "").strip() else notebook_language(metadata)
 
 
 @dataclass
@@ -72,10 +88,13 @@ class TestResult:
 
 @dataclass
 class Report:
+    """What :func:`validate` found in one notebook, and the language to report it in."""
+
     path: Path
     tests: list[TestResult] = field(default_factory=list)
     todo: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)   # failing cells that are not tests
+    language: str = DEFAULT
 
     @property
     def visible(self) -> list[TestResult]:
@@ -109,8 +128,8 @@ def validate(path: Path, timeout: float = 120.0) -> Report:
 
     path = Path(path)
     nb = nbformat.read(path, as_version=4)
-    report = Report(path)
-    execute(nb, path.resolve().parent, timeout)
+    report = Report(path, language=report_language(nb.get("metadata", {})))
+    execute(nb, path.resolve().parent, timeout, language=report.language)
     for cell in nb.cells:
         if cell.cell_type != "code":
             continue
@@ -129,48 +148,61 @@ def _points(x: float) -> str:
     return f"{x:g}"
 
 
+def _pad(text: str, width: int) -> str:
+    """``text`` padded with spaces to ``width`` columns (a Chinese character takes two)."""
+    columns = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+    return text + " " * max(width - columns, 0)
+
+
 def format_report(report: Report) -> str:
-    """The text a student reads: one line per test, the message under a failure."""
-    lines = [f"{report.path.name}: the visible tests (hidden tests are run by the grader only)"]
+    """The text a student reads, in the language of the moment: one line per test, the
+    message under a failure."""
+    lines = [_("{notebook}: the visible tests (hidden tests are run by the grader only)"
+               ).format(notebook=report.path.name)]
     width = max((len(t.grade_id) for t in report.tests), default=0)
     for t in report.tests:
         if t.hidden:
-            lines.append(f"  hidden  {t.grade_id:{width}}  {_points(t.points)} point(s), "
-                         "graded by your instructor")
+            hidden = _pad(_("hidden"), 6)
+            points = _("{points} point(s), graded by your instructor").format(
+                points=_points(t.points))
+            lines.append(f"  {hidden}  {t.grade_id:{width}}  {points}")
             continue
-        verdict = "passed" if t.passed else "FAILED"
-        lines.append(f"  {verdict:6}  {t.grade_id:{width}}  "
+        verdict = _("passed") if t.passed else _("FAILED")
+        lines.append(f"  {_pad(verdict, 6)}  {t.grade_id:{width}}  "
                      f"{_points(t.points if t.passed else 0)}/{_points(t.points)}")
         lines.extend("            " + ln for ln in t.message.splitlines())
     for error in report.errors:
-        lines.append(f"  error in a cell that is not a test: {error}")
+        lines.append("  " + _("error in a cell that is not a test: {error}").format(error=error))
     if report.todo:
-        lines.append("Still to do: these cells still raise NotImplementedError: "
-                     + ", ".join(report.todo))
+        lines.append(_("Still to do: these cells still raise NotImplementedError: {cells}"
+                       ).format(cells=", ".join(report.todo)))
     got = sum(t.points for t in report.visible if t.passed)
     total = sum(t.points for t in report.visible)
-    lines.append(f"Visible tests: {_points(got)} / {_points(total)}"
-                 + ("  - all visible tests pass" if report.passed else ""))
+    score = _("Visible tests: {got} / {total}").format(got=_points(got), total=_points(total))
+    lines.append(_("{score}  - all visible tests pass").format(score=score) if report.passed
+                 else score)
     return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m autograder validate",
-        description="Run your notebook and report its visible tests.")
+        description=_("Run your notebook and report its visible tests."))
     parser.add_argument("notebook", type=Path)
     parser.add_argument("--timeout", type=float, default=120.0,
-                        help="seconds a cell may run (default: 120)")
+                        help=_("seconds a cell may run (default: 120)"))
     args = parser.parse_args(argv)
     if not args.notebook.exists():
-        print(f"{args.notebook} does not exist", file=sys.stderr)
+        print(_("{notebook} does not exist").format(notebook=args.notebook), file=sys.stderr)
         return 2
     try:
         report = validate(args.notebook, args.timeout)
     except Exception as exc:  # noqa: BLE001 - an unreadable notebook: say why, exit 2
-        print(f"cannot run {args.notebook}: {type(exc).__name__}: {exc}", file=sys.stderr)
+        print(_("cannot run {notebook}: {error}").format(
+            notebook=args.notebook, error=f"{type(exc).__name__}: {exc}"), file=sys.stderr)
         return 2
-    print(format_report(report))
+    with use(report.language):
+        print(format_report(report))
     return 0 if report.passed else 1
 
 

@@ -28,6 +28,9 @@ student                       submission
 ``ivy_late``                  complete, handed in :data:`LATE_BY` after :data:`DUE` (nbgrader's
                               ``timestamp.txt``): 1 day late, so the demo's late policy takes
                               10% of the points
+``lin_chinese``               the Chinese release (``release --lang zh-CN``) with a mistake no
+                              one else makes (else complete): graded by the same tests, its
+                              messages, named mistake and feedback page in Chinese
 ============================  ===========================================================
 
 An assignment without catalogued mistakes gets partial submissions that leave one function
@@ -48,7 +51,9 @@ import nbformat
 from nbformat import NotebookNode
 
 import course_lib
+from autograder.course.languages import text_in
 from autograder.vocabulary import grade_id_of, nbgrader_meta
+from course_lib.language import METADATA_KEY
 from course_lib.mistakes import Mistake, catalogue
 from course_lib.mistakes.assembly import with_body
 
@@ -81,6 +86,7 @@ COPIED = "hal_copied"
 ORIGINAL = "jo_original"
 RENAMED = "kim_renamed"
 LATE = "ivy_late"
+CHINESE = "lin_chinese"
 
 #: The demo's due date of every assignment, and how late ivy_late hands in.
 DUE = datetime(2026, 10, 5, 23, 59, tzinfo=UTC)
@@ -331,6 +337,31 @@ class _Assignment:
                             {**self.complete, stem: _replace(self.complete[stem], gid, stub)}))
         return out
 
+    def chinese(self, taken: int) -> tuple[str, str, dict[str, NotebookNode]]:
+        """(kind, detail, notebooks) of the Chinese student: the first partial submission no
+        one else hands in (the ``taken`` first ones are handed in; an identical one would top
+        the similar solutions), else the complete one; in Chinese."""
+        partials = self.partials()
+        if len(partials) > taken:
+            detail, nbs = partials[taken]
+            return "partial", f"zh-CN, {detail}", self.in_chinese(nbs)
+        return "complete", "zh-CN", self.in_chinese(self.complete)
+
+    def in_chinese(self, notebooks: Mapping[str, NotebookNode]) -> dict[str, NotebookNode]:
+        """``notebooks`` as the Chinese release hands them out: the same cells, each markdown
+        cell in its Chinese text, the language in the metadata."""
+        out = {}
+        for stem, nb in notebooks.items():
+            texts = {grade_id_of(c): text_in(c, "zh-CN") for c in self.sources[stem].cells
+                     if c.cell_type == "markdown"}
+            chinese = nbformat.from_dict(nb)
+            for cell in chinese.cells:
+                if cell.cell_type == "markdown" and grade_id_of(cell) in texts:
+                    cell.source = texts[grade_id_of(cell)]
+            chinese.metadata[METADATA_KEY] = "zh-CN"
+            out[stem] = chinese
+        return out
+
     def tampered(self) -> tuple[str, dict[str, NotebookNode]]:
         """(detail, notebooks): a catalogued mistake (else an unanswered function), and the
         checks patched in the first solution cell."""
@@ -414,6 +445,9 @@ def build(releases: Mapping[str, Path], out: Path, source: Path = SOURCE,
         for student, (detail, nbs) in zip(PARTIAL[:partial], a.partials(), strict=False):
             a.write(out, student, nbs)
             samples.append(Sample(student, name, "partial", detail))
+        kind, detail, nbs = a.chinese(partial)
+        a.write(out, CHINESE, nbs)
+        samples.append(Sample(CHINESE, name, kind, detail))
         a.write(out, UNFINISHED, a.release)
         samples.append(Sample(UNFINISHED, name, "unfinished"))
         first = next(iter(a.complete))

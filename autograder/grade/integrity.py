@@ -20,7 +20,10 @@ grader's side of :mod:`autograder.grade.integrity_probe`, which runs inside the 
   tampering was seen scores 0 (the ones before ran untouched and keep their points), the test
   cells of a copied function (``test_<name>``, ``test_<name>_hidden``,
   ``test_<name>_gradcheck``) score 0, each with a message saying why; and the flags
-  ``tampered`` and ``copied_reference:<name>`` for the report.
+  ``tampered`` and ``copied_reference:<name>`` for the report. The messages are in the language
+  of the moment (:mod:`autograder.messages`: the grader sets the submission's); what the probe
+  reports from the kernel (what was replaced, why a function is not the student's) is shown as
+  it comes.
 
 A probe that does not answer (the student's code broke what it needs) counts as tampering,
 unless the kernel died, which is reported as such.
@@ -39,6 +42,7 @@ from queue import Empty
 from nbformat import NotebookNode
 
 from autograder.course.rules import is_locked
+from autograder.messages import _
 from autograder.records.results import CellResult
 from autograder.vocabulary import COPIED, TAMPERED, cells_testing, grade_id_of, nbgrader_meta
 
@@ -202,10 +206,11 @@ class Monitor:
             if not await kernel.alive():
                 return None   # the execution reports the dead kernel
             if not self._installed:
-                self.findings.error = f"the integrity checks could not start: {exc}"
+                self.findings.error = _("the integrity checks could not start: {error}").format(
+                    error=exc)
                 return None
-            return {"tampered": [f"the integrity check stopped answering ({exc})"],
-                    "copied": {}}
+            return {"tampered": [_("the integrity check stopped answering ({error})").format(
+                error=exc)], "copied": {}}
 
     async def before_cell(self, kernel, index: int) -> None:
         """Called before code cell ``index`` runs: installs the probe before the first."""
@@ -257,7 +262,9 @@ class Monitor:
 
 def _short(reasons: list[str], n: int = 3) -> str:
     text = "; ".join(reasons[:n])
-    return text + (f" (and {len(reasons) - n} more)" if len(reasons) > n else "")
+    if len(reasons) <= n:
+        return text
+    return _("{reasons} (and {count} more)").format(reasons=text, count=len(reasons) - n)
 
 
 def apply(findings: Findings, nb: NotebookNode, cells: list[CellResult]) -> list[str]:
@@ -272,21 +279,24 @@ def apply(findings: Findings, nb: NotebookNode, cells: list[CellResult]) -> list
             if index_of.get(cell.grade_id, len(nb.cells)) >= start:
                 passed += cell.points > 0
                 voided.add(cell.grade_id)
-                _void(cell, "the notebook tampered with the grading code before this test "
-                            f"ran ({_short(findings.tampered, 2)}), so it is not scored")
-        notes.append(f"tampered with the grading code: {_short(findings.tampered)}; "
-                     + (f"the test cells after that score 0 ({passed} had passed)"
-                        if start < len(nb.cells) else "after the last test"))
+                _void(cell, _("the notebook tampered with the grading code before this test "
+                              "ran ({reasons}), so it is not scored").format(
+                                  reasons=_short(findings.tampered, 2)))
+        notes.append((_("tampered with the grading code: {reasons}; the test cells after that "
+                        "score 0 ({passed} had passed)") if start < len(nb.cells)
+                      else _("tampered with the grading code: {reasons}; after the last test"))
+                     .format(reasons=_short(findings.tampered), passed=passed))
     for name, why in findings.copied.items():
         own = set(cells_testing(name))
         for cell in cells:
             if cell.grade_id in own and cell.grade_id not in voided:
-                _void(cell, f"{name} is not your own code: {why}")
-        notes.append(f"{name} is not the student's own code ({why}): its tests score 0")
+                _void(cell, _("{name} is not your own code: {why}").format(name=name, why=why))
+        notes.append(_("{name} is not the student's own code ({why}): its tests score 0")
+                     .format(name=name, why=why))
     return notes
 
 
 def _void(cell: CellResult, why: str) -> None:
     previous = cell.message
     cell.points = 0.0
-    cell.message = f"0 points: {why}" + (f"\n{previous}" if previous else "")
+    cell.message = _("0 points: {why}").format(why=why) + (f"\n{previous}" if previous else "")

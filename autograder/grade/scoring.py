@@ -8,7 +8,8 @@ trimmed). What nbgrader gets wrong is fixed here: a test cell that did not run t
 completion (it timed out, the kernel died in it, or it was never started) scores 0 instead of
 full marks. Each cell gets a short message for the student built from its *outputs* (the
 exception line, what was written to stderr, the last lines printed), never from its source,
-so a hidden test's code is never quoted.
+so a hidden test's code is never quoted. The messages are in the language of the moment
+(:mod:`autograder.messages`), except "needs manual grading", which the gradebook reads.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from nbformat import NotebookNode
 from autograder.course.reference import Reference
 from autograder.course.rules import determine_grade
 from autograder.kernel.execute import DEAD, TIMEOUT, Execution
+from autograder.messages import _
 from autograder.records.results import CellResult
 from autograder.vocabulary import grade_id_of
 
@@ -57,12 +59,13 @@ def cell_message(cell: NotebookNode, hidden: bool) -> str:
                 return _clip(evalue if ename == "CheckFailed" else f"{ename}: {evalue}")
             printed = _last_lines(_stream(cell, "stdout"))
             if ename == "NotImplementedError":
-                return "NotImplementedError: a function it tests is not written yet"
-            what = f"{ename} (a hidden test failed)" if hidden else ename
+                return _("NotImplementedError: a function it tests is not written yet")
+            what = _("{ename} (a hidden test failed)").format(ename=ename) if hidden else ename
             return _clip(f"{printed}\n{what}" if printed else what)
     stderr = _stream(cell, "stderr")
     if stderr.strip():
-        return _clip(f"wrote to stderr, which fails a test: {_last_lines(stderr)}")
+        return _clip(_("wrote to stderr, which fails a test: {lines}").format(
+            lines=_last_lines(stderr)))
     return _clip(_last_lines(_stream(cell, "stdout")))
 
 
@@ -83,25 +86,26 @@ def score_cells(nb: NotebookNode, ref: Reference, execution: Execution | None,
             res.message = not_run_message
             continue
         if index is None:
-            res.message = "this cell is missing from the notebook"
+            res.message = _("this cell is missing from the notebook")
             continue
         cell = nb.cells[index]
         if index not in execution.executed:
             res.message = _not_run(index, execution, cell)
             continue
         try:
-            points, _ = determine_grade(cell)
+            points = determine_grade(cell)[0]
         except (ValueError, KeyError, TypeError) as exc:
-            res.message = f"could not be scored: {exc}"
+            res.message = _("could not be scored: {error}").format(error=exc)
             continue
         if points is None:
-            res.message = "needs manual grading"
+            res.message = "needs manual grading"   # not translated: the gradebook reads it
             continue
         res.points = max(0.0, min(float(points), grade.points))
         res.message = cell_message(cell, grade.hidden)
         if 0 < res.points < grade.points:
-            res.message = (f"partial credit: {res.points:g} of {grade.points:g}"
-                           + (f"\n{res.message}" if res.message else ""))
+            credit = _("partial credit: {points} of {max_points}").format(
+                points=f"{res.points:g}", max_points=f"{grade.points:g}")
+            res.message = credit + (f"\n{res.message}" if res.message else "")
     return results
 
 
@@ -110,9 +114,9 @@ def _not_run(index: int, execution: Execution, cell: NotebookNode) -> str:
     if index in stopped:   # its error output says what happened (the time limit, the kernel)
         return cell_message(cell, hidden=False) if execution.status in (TIMEOUT, DEAD) else ""
     if index in execution.not_run and execution.not_run_reason:
-        return f"not run: {execution.not_run_reason}"
+        return _("not run: {reason}").format(reason=execution.not_run_reason)
     if execution.status == TIMEOUT:
-        return "not run: an earlier cell ran past the time limit"
+        return _("not run: an earlier cell ran past the time limit")
     if execution.status == DEAD:
-        return "not run: the kernel died in an earlier cell"
-    return "not run"
+        return _("not run: the kernel died in an earlier cell")
+    return _("not run")

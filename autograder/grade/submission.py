@@ -41,8 +41,10 @@ from autograder.intake.sanitize import InvalidNotebook, copied_names, read_noteb
 from autograder.kernel.execute import DEAD, OK, TIMEOUT, execute_notebook
 from autograder.kernel.pool import Kernel, KernelPool
 from autograder.kernel.sandbox import Sandbox, adopt_files, fill_slot
+from autograder.messages import _, ngettext
 from autograder.records.results import NotebookResult, Status, SubmissionResult
 from autograder.vocabulary import TAMPERED, grade_id_of
+from course_lib.language import notebook_language, use
 
 
 def _populate(folder: Path, job: Job, nb_job: NotebookJob) -> None:
@@ -109,6 +111,13 @@ async def grade_notebook(job: Job, nb_job: NotebookJob, ref: Reference, pool: Ke
                                    "not graded: " + ("notebook missing" if missing
                                                      else "the notebook could not be read"))
         return result, None
+    with use(notebook_language(nb.metadata)):   # what the student reads, in their language
+        return await _grade_readable(nb, result, job, nb_job, ref, pool, settings)
+
+
+async def _grade_readable(nb: nbformat.NotebookNode, result: NotebookResult, job: Job,
+                          nb_job: NotebookJob, ref: Reference, pool: KernelPool,
+                          settings: WorkerSettings) -> tuple[NotebookResult, str | None]:
     clean = sanitize(nb, ref)
     result.warnings.extend(clean.notes)
     for flag in clean.flags:
@@ -134,7 +143,8 @@ async def grade_notebook(job: Job, nb_job: NotebookJob, ref: Reference, pool: Ke
     result.seconds = round(execution.seconds, 3)
     messages = []
     if monitor is not None:   # first: it explains the zeros
-        _unseen_tampering(monitor.findings, execution.unseen, clean.suspicious)
+        _unseen_tampering(monitor.findings, execution.unseen, clean.suspicious,
+                          clean.suspicious_at)
         messages.extend(integrity.apply(monitor.findings, clean.notebook, result.cells))
         for flag in monitor.findings.flags:
             if flag not in job.flags:
@@ -145,7 +155,7 @@ async def grade_notebook(job: Job, nb_job: NotebookJob, ref: Reference, pool: Ke
         graded = trusted_tests(ref, settings.max_output_chars,
                                Path(nb_job.source).parent).graded
         findings = integrity.Findings()
-        findings.copied = {name: "it is taken from course_lib" for name in
+        findings.copied = {name: _("it is taken from course_lib") for name in
                            copied_names(clean.notebook, graded)}
         messages.extend(integrity.apply(findings, clean.notebook, result.cells))
         job.flags.extend(f for f in findings.flags if f not in job.flags)
@@ -162,13 +172,16 @@ async def grade_notebook(job: Job, nb_job: NotebookJob, ref: Reference, pool: Ke
     if execution.message:
         messages.append(execution.message)
     if execution.memory_error:
-        messages.append(f"ran out of memory (MemoryError; the limit is "
-                        f"{pool.settings.memory_mb} MB)")
+        messages.append(_("ran out of memory (MemoryError; the limit is {limit} MB)")
+                        .format(limit=pool.settings.memory_mb))
     if execution.truncated:
-        messages.append(f"output of {len(execution.truncated)} cell(s) truncated")
+        count = len(execution.truncated)
+        messages.append(ngettext("output of {count} cell(s) truncated",
+                                 "output of {count} cell(s) truncated", count).format(count=count))
     result.warnings.extend(cell_errors(clean.notebook, execution.executed))
     if clean.todo:
-        result.warnings.append("still raising NotImplementedError: " + ", ".join(clean.todo))
+        result.warnings.append(_("still raising NotImplementedError: {cells}")
+                               .format(cells=", ".join(clean.todo)))
     result.message = join_message(messages)
     return result, notebook_json(clean.notebook)
 
@@ -187,13 +200,15 @@ def trusted_tests(ref: Reference, max_output_chars: int, folder: Path) -> Truste
 
 
 def _unseen_tampering(findings: integrity.Findings, unseen: list[int],
-                      suspicious: list[str]) -> None:
+                      suspicious: list[str], suspicious_at: list[int]) -> None:
     """A cell that killed its kernel (or could not be interrupted) ended where no check could
     look, and its kernel is gone: if its code patches what the tests rely on (the static
     notes of :func:`autograder.intake.sanitize.suspicious_code`), count it as tampering seen after
-    that cell, as the probe would have (the tests from there on score 0)."""
+    that cell, as the probe would have (the tests from there on score 0). ``suspicious_at``:
+    the index of the cell each note is about."""
     for index in unseen:
-        notes = [n for n in suspicious if n.startswith(f"cell {index + 1} ")]
+        notes = [n for n, at in zip(suspicious, suspicious_at, strict=False)
+                 if at == index]
         for note in notes:
             if note not in findings.tampered:
                 findings.tampered.append(note)
@@ -212,11 +227,12 @@ def cell_errors(nb, executed: set[int], limit: int = 3) -> list[str]:
             continue
         for out in cell.outputs:
             if out.get("output_type") == "error" and out.get("ename") != "NotImplementedError":
-                where = f"cell '{gid}'"
                 evalue = re.sub(r"\(\d+\.py, line (\d+)\)", r"(line \1)",
                                 str(out.get("evalue", "")))
-                notes.append((f"{where} raised {out.get('ename')}"
-                              + (f": {evalue}" if evalue else ""))[:200])
+                text = (_("cell '{grade_id}' raised {ename}: {evalue}") if evalue
+                        else _("cell '{grade_id}' raised {ename}"))
+                notes.append(text.format(grade_id=gid, ename=out.get("ename"),
+                                         evalue=evalue)[:200])
                 break
         if len(notes) == limit:
             break

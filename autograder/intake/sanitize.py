@@ -8,14 +8,16 @@ understands. :func:`sanitize` then, against the :class:`~autograder.course.refer
 - clears outputs and execution counts;
 - de-duplicates grade ids like nbgrader (the last cell with an id keeps it);
 - restores every locked cell (test cells with their hidden tests, read-only cells) from the
-  source, its nbgrader metadata (points cannot be edited) and its cell type, so a solution
-  cell turned into markdown is code again;
+  source, in the notebook's own language (:mod:`autograder.course.languages`: any language's
+  text of a read-only cell counts as unedited), its nbgrader metadata (points cannot be
+  edited) and its cell type, so a solution cell turned into markdown is code again;
 - puts back deleted test and read-only cells, each after the nearest cell that precedes it in
   the source (so a test follows its solution cell);
 - drops nbgrader metadata the source does not know (a student cannot invent a test);
 - overwrites the kernelspec.
 
-It reports what it changed as notes (shown to the instructor and in the feedback), and flags
+It reports what it changed as notes (shown to the instructor and in the feedback, in the
+language of the moment: the grader sets the submission's), and flags
 a submission whose read-only cells had been edited (``edited_locked_cell``: restored, graded
 as released). Tampering with the grading code is judged while the notebook runs
 (:mod:`autograder.grade.integrity`); :func:`suspicious_code` is only its static fallback.
@@ -33,9 +35,12 @@ import nbformat
 from nbformat import NotebookNode
 from nbformat.corpus.words import generate_corpus_id
 
+from autograder.course.languages import TRANSLATIONS, text_in, versions
 from autograder.course.reference import Reference
 from autograder.course.rules import is_locked, is_solution
+from autograder.messages import _
 from autograder.vocabulary import grade_id_of, nbgrader_meta
+from course_lib.language import notebook_language
 
 MAX_NOTEBOOK_BYTES = 50_000_000
 #: The flag of a submission whose read-only cells had been edited (they were restored).
@@ -116,6 +121,7 @@ class Sanitized:
     flags: list[str] = field(default_factory=list)
     todo: list[str] = field(default_factory=list)   # solution cells still raising
     suspicious: list[str] = field(default_factory=list)   # suspicious_code's notes
+    suspicious_at: list[int] = field(default_factory=list)   # the cell index of each
 
 
 def sanitize(nb: NotebookNode, ref: Reference) -> Sanitized:
@@ -133,7 +139,9 @@ def sanitize(nb: NotebookNode, ref: Reference) -> Sanitized:
     out.todo = not_implemented(nb)
     # what tampering did is seen while the notebook runs (autograder.grade.integrity); this static
     # look is kept for a notebook that could not run to the end
-    out.suspicious = suspicious_code(nb)
+    found = suspicious_notes(nb)
+    out.suspicious = [note for _index, note in found]
+    out.suspicious_at = [index for index, _note in found]
     _ensure_cell_ids(nb)
     return out
 
@@ -154,7 +162,8 @@ def _deduplicate(nb: NotebookNode, out: Sanitized) -> None:
             continue
         if gid in seen:
             cell.metadata["nbgrader"] = {}
-            out.notes.append(f"cell '{gid}' appeared more than once; the last copy was graded")
+            out.notes.append(_("cell '{grade_id}' appeared more than once; the last copy was "
+                               "graded").format(grade_id=gid))
         seen.add(gid)
 
 
@@ -170,6 +179,7 @@ def _set_type(cell: NotebookNode, cell_type: str) -> None:
 
 def _overwrite(nb: NotebookNode, ref: Reference, out: Sanitized) -> None:
     known = ref.cells_by_id()
+    lang = notebook_language(nb.metadata)
     for cell in nb.cells:
         gid = grade_id_of(cell)
         if gid is None:
@@ -179,24 +189,29 @@ def _overwrite(nb: NotebookNode, ref: Reference, out: Sanitized) -> None:
         source_cell = known.get(gid)
         if source_cell is None:
             del cell.metadata["nbgrader"]
-            out.notes.append(f"cell '{gid}' is not part of the assignment; graded as a plain "
-                             "cell")
+            out.notes.append(_("cell '{grade_id}' is not part of the assignment; graded as a "
+                               "plain cell").format(grade_id=gid))
             continue
         if cell.cell_type != source_cell.cell_type:
-            out.notes.append(f"cell '{gid}' had been turned into {cell.cell_type}; turned back "
-                             f"into {source_cell.cell_type}")
+            out.notes.append(_("cell '{grade_id}' had been turned into {got}; turned back into "
+                               "{wanted}").format(grade_id=gid, got=cell.cell_type,
+                                                  wanted=source_cell.cell_type))
             _set_type(cell, source_cell.cell_type)
         cell.metadata["nbgrader"] = copy.deepcopy(nbgrader_meta(source_cell))
         for key in ("editable", "deletable"):
             if key in source_cell.metadata:
                 cell.metadata[key] = source_cell.metadata[key]
-        if is_locked(source_cell) and cell.source != source_cell.source:
-            edited = cell.source != ref.release_sources().get(gid)
-            cell.source = source_cell.source
+        wanted = text_in(source_cell, lang)
+        if is_locked(source_cell) and cell.source != wanted:
+            edited = (cell.source != ref.release_sources().get(gid)
+                      and cell.source not in versions(source_cell))
+            cell.source = wanted
             if not edited:  # as released: only the hidden tests come back
                 continue
-            what = "test cell" if ref.grade_cell(gid) else "read-only cell"
-            out.notes.append(f"{what} '{gid}' had been edited; restored from the assignment")
+            out.notes.append((_("test cell '{grade_id}' had been edited; restored from the "
+                                "assignment") if ref.grade_cell(gid)
+                              else _("read-only cell '{grade_id}' had been edited; restored "
+                                     "from the assignment")).format(grade_id=gid))
             if EDITED not in out.flags:
                 out.flags.append(EDITED)
 
@@ -207,12 +222,15 @@ def _add_missing(nb: NotebookNode, ref: Reference, out: Sanitized) -> None:
     present = {gid for c in nb.cells if (gid := grade_id_of(c))}
     order = [grade_id_of(c) for c in ref.notebook.cells if grade_id_of(c)]
     known = ref.cells_by_id()
+    lang = notebook_language(nb.metadata)
     for pos, gid in enumerate(order):
         source_cell = known[gid]
         if gid in present or not is_locked(source_cell):
             continue
         new = copy.deepcopy(source_cell)
         new["id"] = generate_corpus_id()
+        new.source = text_in(source_cell, lang)
+        new.metadata.pop(TRANSLATIONS, None)
         if new.cell_type == "code":
             new.outputs = []
             new.execution_count = None
@@ -223,8 +241,10 @@ def _add_missing(nb: NotebookNode, ref: Reference, out: Sanitized) -> None:
                 break
         nb.cells.insert(index, new)
         present.add(gid)
-        what = "test cell" if ref.grade_cell(gid) else "read-only cell"
-        out.notes.append(f"{what} '{gid}' had been deleted; put back from the assignment")
+        out.notes.append((_("test cell '{grade_id}' had been deleted; put back from the "
+                            "assignment") if ref.grade_cell(gid)
+                          else _("read-only cell '{grade_id}' had been deleted; put back from "
+                                 "the assignment")).format(grade_id=gid))
 
 
 def not_implemented(nb: NotebookNode) -> list[str]:
@@ -245,6 +265,11 @@ _PROTECTED = {"np", "numpy", "course_lib", "checks", "isolation", "builtins", "m
 def suspicious_code(nb: NotebookNode) -> list[str]:
     """Notes about student cells that rebind functions of numpy or the course's checks
     (``np.allclose = lambda *a, **k: True`` would make every test pass)."""
+    return [note for _index, note in suspicious_notes(nb)]
+
+
+def suspicious_notes(nb: NotebookNode) -> list[tuple[int, str]]:
+    """:func:`suspicious_code`'s notes with the index of the cell each is about."""
     notes = []
     for i, cell in enumerate(nb.cells):
         if cell.cell_type != "code" or is_locked(cell):
@@ -266,8 +291,9 @@ def suspicious_code(nb: NotebookNode) -> list[str]:
                     base = base.value
                 if (isinstance(target, ast.Attribute) and isinstance(base, ast.Name)
                         and base.id in _PROTECTED):
-                    notes.append(f"cell {i + 1} reassigns {ast.unparse(target)}: tests may "
-                                 "not be trustworthy for this submission")
+                    notes.append((i, _("cell {number} reassigns {target}: tests may not be "
+                                       "trustworthy for this submission").format(
+                                           number=i + 1, target=ast.unparse(target))))
     return notes
 
 

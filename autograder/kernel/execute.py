@@ -28,7 +28,10 @@ nbclient does the messaging; this module decides what happens when a cell misbeh
 
 :class:`Execution` says what happened: ``status`` is the most serious event (``DEAD`` over
 ``TIMEOUT`` over ``OK``) even when grading went on to the last cell, so the instructor sees it;
-``stops`` lists every stopped cell; ``message`` names them for ``grades.csv``.
+``stops`` lists every stopped cell; ``message`` names them for ``grades.csv``. What a student
+reads (the stopped cells' error outputs, ``message``, the notes on dropped output) is in the
+language of the moment (:mod:`autograder.messages`: the grader sets the submission's);
+exception type names stay as they are.
 
 The integrity monitor (:class:`autograder.grade.integrity.Monitor`) is called around every cell as
 before; after a replacement it is told (:meth:`~autograder.grade.integrity.Monitor.restarted`) and
@@ -56,6 +59,7 @@ from nbformat.v4 import new_output
 
 from autograder.course.rules import is_test
 from autograder.kernel.pool import Kernel
+from autograder.messages import N_, _, ngettext
 from autograder.vocabulary import grade_id_of
 
 OK, TIMEOUT, DEAD = "ok", "timeout", "dead"
@@ -69,7 +73,9 @@ MAX_TRACEBACK_CHARS = 20_000    # characters of a traceback
 INTERRUPT_GRACE = 3.0           # seconds an interrupted cell has to stop
 MAX_RESTARTS = 3                # fresh kernels per notebook after the first
 
-STUCK = " and did not stop when interrupted"
+#: What the grader did with a stopped cell (:attr:`Stop.then`), translated where shown.
+INTERRUPTED = N_("was interrupted")
+SKIPPED = N_("was skipped and the cells before it replayed in a fresh kernel")
 
 #: Gets a fresh kernel in place of ``kernel`` (disposing of it), ready for the notebook.
 Restart = Callable[[Kernel], Awaitable[Kernel]]
@@ -83,7 +89,8 @@ class Stop:
     kind: str        # TIMEOUT or DEAD
     where: str       # "code cell 3 of 12 (sigmoid)"
     what: str        # "ran longer than the 30 s limit", "the kernel died (exit code 3)"
-    then: str = ""   # what the grader did: "was interrupted", "was skipped and ..."
+    then: str = ""   # what the grader did: INTERRUPTED, SKIPPED (English) or ""
+    stuck: bool = False   # a timed-out cell that did not stop when interrupted
 
 
 @dataclass
@@ -109,7 +116,10 @@ class Execution:
 # --------------------------------------------------------------------------- output caps
 
 def _dropped_note(what: str, count: int) -> str:
-    return f"... {count} more {what} not kept ..."
+    """The note replacing dropped ``characters`` or ``lines`` of an error output."""
+    if what == "lines":
+        return _("... {count} more lines of the traceback not kept ...").format(count=count)
+    return _("... {count} more characters not kept ...").format(count=count)
 
 
 def cap_error(content: dict) -> tuple[dict, int]:
@@ -134,7 +144,7 @@ def cap_error(content: dict) -> tuple[dict, int]:
         total += len(line)
     kept.reverse()
     if len(kept) < len(lines):
-        kept.insert(0, _dropped_note("lines of the traceback", len(lines) - len(kept)))
+        kept.insert(0, _dropped_note("lines", len(lines) - len(kept)))
     dropped = max(0, size - len(ename) - len(evalue) - sum(len(ln) for ln in kept))
     return {**content, "ename": ename, "evalue": evalue, "traceback": kept}, dropped
 
@@ -207,23 +217,29 @@ def _error_output(ename: str, evalue: str) -> NotebookNode:
 def describe_exit(returncode: int | None) -> str:
     """``os._exit(3)`` -> "exit code 3"; a segfault -> "SIGSEGV, a crash"."""
     if returncode is None:
-        return "no exit status"
+        return _("no exit status")
     if returncode < 0:
         try:
             name = signal.Signals(-returncode).name
         except ValueError:
-            name = f"signal {-returncode}"
-        hint = {"SIGSEGV": ", a crash", "SIGKILL": ", killed (out of memory?)",
-                "SIGABRT": ", aborted (out of memory?)", "SIGBUS": ", a crash"}
-        return f"{name}{hint.get(name, '')}"
-    return f"exit code {returncode}"
+            return _("signal {number}").format(number=-returncode)
+        hint = {"SIGSEGV": _("{signal}, a crash"), "SIGBUS": _("{signal}, a crash"),
+                "SIGKILL": _("{signal}, killed (out of memory?)"),
+                "SIGABRT": _("{signal}, aborted (out of memory?)")}
+        return hint.get(name, "{signal}").format(signal=name)
+    return _("exit code {code}").format(code=returncode)
+
+
+def kernel_died(returncode: int | None) -> str:
+    """What a stopped cell says of its dead kernel: "the kernel died (exit code 3)"."""
+    return _("the kernel died ({how})").format(how=describe_exit(returncode))
 
 
 async def _exit_status(kernel: Kernel) -> int | None:
     process = getattr(getattr(kernel.km, "provisioner", None), "process", None)
     if process is None:
         return None
-    for _ in range(20):
+    for _attempt in range(20):
         code = process.poll()
         if code is not None:
             return code
@@ -254,10 +270,18 @@ async def run_quietly(kernel: Kernel, code: str, timeout: float) -> str:
 
 # --------------------------------------------------------------------------- the run
 
-def _then(stop: Stop) -> str:
-    if stop.then == "was interrupted":
-        return " and was interrupted"
-    return f": the cell {stop.then}" if stop.then else ""
+def _then(stop: Stop, text: str) -> str:
+    """``text`` (what happened to the cell) followed by what the grader did."""
+    if stop.then == INTERRUPTED:
+        return _("{what} and was interrupted").format(what=text)
+    if stop.then == SKIPPED:
+        return _("{what}: the cell was skipped and the cells before it replayed in a fresh "
+                 "kernel").format(what=text)
+    return text
+
+
+def _limit(seconds: float | None) -> str:
+    return f"{seconds:g}"
 
 
 class _Run:
@@ -286,8 +310,11 @@ class _Run:
 
     def where(self, index: int) -> str:
         gid = grade_id_of(self.nb.cells[index])
-        return (f"code cell {self.code.index(index) + 1} of {len(self.code)}"
-                + (f" ({gid})" if gid else ""))
+        number, count = self.code.index(index) + 1, len(self.code)
+        if gid:
+            return _("code cell {number} of {count} ({grade_id})").format(
+                number=number, count=count, grade_id=gid)
+        return _("code cell {number} of {count}").format(number=number, count=count)
 
     def _over_budget(self) -> bool:
         return self.budget is not None and time.perf_counter() - self.start >= self.budget
@@ -295,25 +322,27 @@ class _Run:
     async def run(self) -> Execution:
         for n, index in enumerate(self.code):
             if self._over_budget():
-                self._give_up(self.code[n:], f"the notebook's time budget of {self.budget:g} s "
-                                             "ran out")
+                self._give_up(self.code[n:], _("the notebook's time budget of {limit} s ran "
+                                               "out").format(limit=_limit(self.budget)))
                 break
             outcome = await self._cell(index)
             if outcome == OK:
                 continue
             stop = self.result.stops[-1]
             if outcome == TIMEOUT and await self._interrupt():
-                stop.then = "was interrupted"
+                stop.then = INTERRUPTED
             else:
                 if outcome == TIMEOUT:
-                    stop.what += STUCK
+                    stop.stuck = True
+                    stop.what = _("ran longer than the {limit} s limit and did not stop when "
+                                  "interrupted").format(limit=_limit(self.timeout))
                 self.result.unseen.append(index)
                 why = await self._replace()
                 if why:
                     self._record(stop)
                     self._give_up(self.code[n + 1:], why)
                     break
-                stop.then = "was skipped and the cells before it replayed in a fresh kernel"
+                stop.then = SKIPPED
             self._record(stop)
         alive = not self.result.not_run and await self.kernel.alive()
         if self.monitor is not None and alive:
@@ -336,10 +365,9 @@ class _Run:
         if outcome == OK and self.monitor is not None:
             await self.monitor.after_cell(self.kernel, index)
         if outcome == TIMEOUT:
-            self._stop(index, TIMEOUT, f"ran longer than the {self.timeout:g} s limit")
+            self._stop(index, TIMEOUT, self._too_long())
         elif outcome == DEAD:
-            how = describe_exit(await _exit_status(self.kernel))
-            self._stop(index, DEAD, f"the kernel died ({how})")
+            self._stop(index, DEAD, kernel_died(await _exit_status(self.kernel)))
         else:
             self.count += 1
             self.nb.cells[index].execution_count = self.count
@@ -362,18 +390,18 @@ class _Run:
             await self.client.async_execute_cell(cell, index, execution_count=self.count + 1)
         except CellTimeoutError:
             outcome = TIMEOUT
-            self._stop(index, TIMEOUT, f"ran longer than the {self.timeout:g} s limit")
+            self._stop(index, TIMEOUT, self._too_long())
         except DeadKernelError:
             outcome = DEAD
-            how = describe_exit(await _exit_status(self.kernel))
-            self._stop(index, DEAD, f"the kernel died ({how})")
+            self._stop(index, DEAD, kernel_died(await _exit_status(self.kernel)))
         finally:
             dropped = self.client.dropped.pop(index, 0)
             if dropped:
                 self.result.truncated.append(index)
                 cell.outputs.append(new_output(
                     "stream", name="stdout",
-                    text=f"\n... output truncated: {dropped} more characters were not kept ...\n"))
+                    text="\n" + _("... output truncated: {count} more characters were not "
+                                   "kept ...").format(count=dropped) + "\n"))
         if outcome != OK:   # nbclient's pollers of this cell, if any is left: not needed
             for task in asyncio.all_tasks() - before:
                 if "Client._async_poll" in getattr(task.get_coro(), "__qualname__", ""):
@@ -390,6 +418,9 @@ class _Run:
             await self.monitor.after_cell(self.kernel, index)
         return OK
 
+    def _too_long(self) -> str:
+        return _("ran longer than the {limit} s limit").format(limit=_limit(self.timeout))
+
     def _stop(self, index: int, kind: str, what: str) -> None:
         self.result.stops.append(Stop(index, kind, self.where(index), what))
         if self.result.stopped_at is None:
@@ -399,13 +430,16 @@ class _Run:
 
     def _record(self, stop: Stop) -> None:
         """The stopped cell's error output: what happened and what the grader did."""
+        limit = _limit(self.timeout)
         if stop.kind == TIMEOUT:
             ename = "TimeoutError"
-            evalue = (f"this cell ran longer than {self.timeout:g} s"
-                      + (STUCK if stop.what.endswith(STUCK) else ""))
+            evalue = (_("this cell ran longer than {limit} s and did not stop when interrupted")
+                      if stop.stuck else _("this cell ran longer than {limit} s")
+                      ).format(limit=limit)
         else:
-            ename, evalue = "DeadKernelError", f"{stop.what} while running this cell"
-        self.nb.cells[stop.index].outputs.append(_error_output(ename, evalue + _then(stop)))
+            ename = "DeadKernelError"
+            evalue = _("{what} while running this cell").format(what=stop.what)
+        self.nb.cells[stop.index].outputs.append(_error_output(ename, _then(stop, evalue)))
 
     async def _interrupt(self) -> bool:
         """Interrupt the timed-out cell; True if the kernel is idle within the grace time."""
@@ -419,14 +453,16 @@ class _Run:
         """Put a fresh kernel in place of the dead (or stuck) one and replay the cells that
         ran to completion; "" when done, else why grading cannot go on."""
         if self.restart is None:
-            return "the kernel could not be replaced"
+            return _("the kernel could not be replaced")
         if self.result.restarts >= self.max_restarts:
-            return f"the kernel was already replaced {self.max_restarts} times (the limit)"
+            return _("the kernel was already replaced {count} times (the limit)").format(
+                count=self.max_restarts)
         self.result.restarts += 1
         try:
             self.kernel = await self.restart(self.kernel)
         except Exception as exc:  # noqa: BLE001 - the notebook ends, the reason is reported
-            return f"no fresh kernel could be started ({type(exc).__name__})"
+            return _("no fresh kernel could be started ({error})").format(
+                error=type(exc).__name__)
         self.client = self._client()
         if self.monitor is not None:
             self.monitor.restarted()
@@ -434,14 +470,16 @@ class _Run:
             if self._is_test(index):   # tests run in the grader, never in a kernel
                 continue
             if self._over_budget():
-                return (f"the notebook's time budget of {self.budget:g} s ran out while a "
-                        "fresh kernel replayed the cells before")
+                return _("the notebook's time budget of {limit} s ran out while a fresh kernel "
+                         "replayed the cells before").format(limit=_limit(self.budget))
             if self.monitor is not None:
                 await self.monitor.before_cell(self.kernel, index)
             outcome = await run_quietly(self.kernel, self.nb.cells[index].source, self.timeout)
             if outcome != OK:
-                how = "ran past the time limit" if outcome == TIMEOUT else "killed it"
-                return f"replaying {self.where(index)} in a fresh kernel {how}"
+                text = (_("replaying {where} in a fresh kernel ran past the time limit")
+                        if outcome == TIMEOUT
+                        else _("replaying {where} in a fresh kernel killed it"))
+                return text.format(where=self.where(index))
             if self.monitor is not None:
                 await self.monitor.after_cell(self.kernel, index)
         return ""
@@ -454,25 +492,40 @@ class _Run:
 
     def _message(self) -> str:
         """One line for grades.csv: every stopped cell and what happened, what was not run."""
-        parts = []
-        for s in self.result.stops[:3]:
-            parts.append(f"{s.where} {s.what}{_then(s) if s.then == 'was interrupted' else ''}"
-                         if s.kind == TIMEOUT else f"{s.what} in {s.where}")
+        parts = [_stopped(s) for s in self.result.stops[:3]]
         if len(self.result.stops) > 3:
-            parts.append(f"{len(self.result.stops) - 3} more cells were stopped")
+            parts.append(_("{count} more cells were stopped").format(
+                count=len(self.result.stops) - 3))
         if self.result.not_run:
-            names = [gid for i in self.result.not_run if (gid := grade_id_of(self.nb.cells[i]))]
-            first = self.code.index(self.result.not_run[0]) + 1
-            listed = (f" ({', '.join(names[:4])}{' ...' if len(names) > 4 else ''})"
-                      if names else "")
-            parts.append(f"{self.result.not_run_reason}: code cells {first}-{len(self.code)}"
-                         f"{listed} were not run")
+            parts.append(self._not_run())
         elif self.result.stops:
             restarts = self.result.restarts
-            parts.append("grading went on with the next cells" + (
-                f" (in a fresh kernel after replaying the cells before: {restarts} time"
-                f"{'s' if restarts > 1 else ''})" if restarts else ""))
+            parts.append(ngettext(
+                "grading went on with the next cells (in a fresh kernel after replaying the "
+                "cells before: {count} time)",
+                "grading went on with the next cells (in a fresh kernel after replaying the "
+                "cells before: {count} times)", restarts).format(count=restarts)
+                if restarts else _("grading went on with the next cells"))
         return "; ".join(parts)
+
+    def _not_run(self) -> str:
+        """The cells the run never started, and why."""
+        names = [gid for i in self.result.not_run if (gid := grade_id_of(self.nb.cells[i]))]
+        values = {"reason": self.result.not_run_reason, "last": len(self.code),
+                  "first": self.code.index(self.result.not_run[0]) + 1,
+                  "names": ", ".join(names[:4]) + (" ..." if len(names) > 4 else "")}
+        if names:
+            return _("{reason}: code cells {first}-{last} ({names}) were not "
+                     "run").format(**values)
+        return _("{reason}: code cells {first}-{last} were not run").format(**values)
+
+
+def _stopped(stop: Stop) -> str:
+    """A stopped cell as ``message`` names it."""
+    if stop.kind == TIMEOUT:
+        what = _then(stop, stop.what) if stop.then == INTERRUPTED else stop.what
+        return _("{where} {what}").format(where=stop.where, what=what)
+    return _("{what} in {where}").format(what=stop.what, where=stop.where)
 
 
 async def execute_notebook(nb: NotebookNode, kernel: Kernel, timeout: float,

@@ -13,6 +13,11 @@ and nothing more, is laid out per assignment::
                                                the same edition, for ``pip install``
     <out>/<assignment>.zip                     all of the above, for upload to an LMS
 
+``lang`` picks the language of the notebooks' text (``en``, or ``zh-CN``: the markdown cells'
+translations kept in the source notebooks, :mod:`autograder.course.languages`); code, grade ids,
+points and the student edition are the same in every language, and each student notebook
+records its language in its metadata (``course_language``).
+
 A notebook opened beside its ``course_lib/`` imports it (a kernel searches the notebook's
 folder first). Building an edition runs the assignment's notebooks once with the reference
 solutions (two at a time by default), so a release takes about as long as running them.
@@ -27,8 +32,10 @@ import zipfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import nbformat
 from nbclient.exceptions import CellExecutionError
 
+from autograder.course.languages import localize
 from autograder.course.source import (
     DEFAULT_BUILD,
     DEFAULT_RELEASE,
@@ -66,11 +73,11 @@ class Released(dict):
 def release(out: Path = DEFAULT_RELEASE, source: Path = DEFAULT_SOURCE,
             course_root: Path = DEFAULT_COURSE,
             assignments: list[str] | None = None, edition: bool = True,
-            jobs: int | None = None) -> Released:
+            jobs: int | None = None, lang: str = "en") -> Released:
     """Generate the student version of every assignment (or of ``assignments``) into
-    ``out/<assignment>/`` and ``out/<assignment>.zip``, with its student edition of
-    course_lib unless ``edition`` is False; ``jobs`` notebooks are recorded at once (default:
-    2, or 1 on a one-core machine)."""
+    ``out/<assignment>/`` and ``out/<assignment>.zip``, in language ``lang``, with its
+    student edition of course_lib unless ``edition`` is False; ``jobs`` notebooks are recorded
+    at once (default: 2, or 1 on a one-core machine)."""
     course = load_course(source)
     wanted = assignments or course.assignments
     unknown = sorted(set(wanted) - set(course.assignments))
@@ -78,7 +85,7 @@ def release(out: Path = DEFAULT_RELEASE, source: Path = DEFAULT_SOURCE,
         raise ValueError(f"unknown assignment(s) {unknown}; the course has "
                          f"{course.assignments}")
     root = Path(course_root).resolve()
-    _prepare_course_folder(course, root, wanted)
+    _prepare_course_folder(course, root, wanted, lang)
     venv_on_path()
     create_database(root / "gradebook.db")  # in-process: nbgrader would shell out to alembic
     from nbgrader.apps import NbGraderAPI
@@ -120,13 +127,16 @@ def _editions(course: Course, assignments: list[str], released: Released, work: 
         return dict(zip(assignments, pool.map(one, assignments), strict=True))
 
 
-def _prepare_course_folder(course: Course, root: Path, assignments: list[str]) -> None:
+def _prepare_course_folder(course: Course, root: Path, assignments: list[str],
+                           lang: str) -> None:
     for assignment in assignments:
         dest = root / "source" / assignment
         shutil.rmtree(dest, ignore_errors=True)
         dest.mkdir(parents=True)
         for nb in course.notebooks_of(assignment):
-            shutil.copy2(nb.path, dest / nb.filename)
+            source = nbformat.read(nb.path, as_version=4)
+            nbformat.write(localize(source, lang, f"{assignment}/{nb.filename}"),
+                           dest / nb.filename)
         for rel, path in course.support_files(assignment).items():
             (dest / rel).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(path, dest / rel)

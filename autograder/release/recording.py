@@ -8,7 +8,8 @@ its bound arguments and what came back (``course_lib.recorded`` reads it back in
 the reference solutions here), so the notebook runs as it will in the edition.
 Classes are recorded method by method, with the object's attributes before and after. Every
 ``explain_mistakes`` block also records the outcomes of the catalogued mistakes and of the
-reference on its inputs, so the edition can name a mistake without the mistakes' code.
+reference on its inputs, so the edition can name a mistake without the mistakes' code
+(their hints in every language: the edition has no ``mistakes`` catalogue).
 :meth:`Recorder.dump` writes ``<module>.json`` + ``<module>.npz`` and ``_mistakes.json/.npz``.
 """
 
@@ -30,6 +31,8 @@ import numpy as np
 from course_lib import edition
 from course_lib.diagnosis import _expression_name  # the same names the live diagnosis gives
 from course_lib.edition import block_key
+from course_lib.language import LANGUAGES, translate
+from course_lib.mistakes import Mistake
 from course_lib.recorded import Codec, rng_digest
 
 
@@ -187,8 +190,8 @@ class Recorder:
             except Exception:  # noqa: BLE001 - as diagnosis does: a broken entry is skipped
                 continue
             block["mistakes"].append({
-                "name": mistake.name, "hint": mistake.hint, "skeleton": skeleton(mistake.source,
-                                                                                cell),
+                "name": mistake.name, "hint": hints(mistake),
+                "skeleton": skeleton(mistake.source, cell),
                 "outcome": _outcome(codec, diagnosis._run(run, wrong))})
         return block
 
@@ -204,6 +207,12 @@ class Recorder:
             written.append(short)
         _write(folder / "_mistakes", self.blocks, self.block_codec)
         return written
+
+
+def hints(mistake: Mistake) -> dict[str, str]:
+    """The mistake's hint in every language of the course, ``{"en": ..., "zh-CN": ...}``: the
+    edition shows the one of the language of the moment (it has no ``mistakes`` catalogue)."""
+    return {lang: translate(mistake.hint, "mistakes", lang=lang) for lang in LANGUAGES}
 
 
 def _outcome(codec: Codec, outcome: tuple[bool, Any]) -> dict[str, Any]:

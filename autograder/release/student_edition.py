@@ -10,7 +10,8 @@ reference solutions at release (:mod:`autograder.release.recording`, read back b
 gradient checking, ``quiet()``, the functions of earlier assignments. The mistakes' code
 (``course_lib/mistakes/`` but its ``__init__``: the catalogues and their assembly from the
 instructor's notebooks) and ``course_lib/demo.py`` are left out; the
-mistakes' names, hints and outcomes on the visible tests' inputs are recorded instead, and
+mistakes' names, hints (in every language: the ``mistakes`` translations are left out of
+``course_lib/locale/``) and outcomes on the visible tests' inputs are recorded instead, and
 the edition's ``diagnosis``/``isolation`` end by binding :mod:`course_lib.edition`'s versions.
 
 Layout of an edition folder: ``course_lib/`` (the package, ``_answers/`` inside with
@@ -40,6 +41,9 @@ PACKAGE = "course_lib"
 ALIASES: dict[str, tuple[str, ...]] = {"compute_cost": ("losses:binary_cross_entropy",)}
 #: modules a student never gets (relative to course_lib)
 LEFT_OUT = ("demo.py",)
+#: files of course_lib/locale a student never gets: the ``mistakes`` domain (the hints of every
+#: assignment; the edition records those it needs, in every language) and the templates
+LOCALE_LEFT_OUT = ("mistakes.*", "*.pot")
 #: appended to these modules in the edition (the student edition's versions of the helpers)
 OVERLAYS = {
     "diagnosis.py": "from course_lib.edition import explain_mistakes  # noqa: E402,F401,F811\n",
@@ -304,6 +308,9 @@ def write_package(plan: EditionPlan, recordings: Path | None, dest: Path,
     package = dest / PACKAGE
     (package / "mistakes").mkdir(parents=True)
     shutil.copy2(LIBRARY / "mistakes" / "__init__.py", package / "mistakes" / "__init__.py")
+    if (LIBRARY / "locale").is_dir():   # the translations of course_lib's own messages
+        shutil.copytree(LIBRARY / "locale", package / "locale",
+                        ignore=shutil.ignore_patterns(*LOCALE_LEFT_OUT))
     for name, info in library.items():
         if info.path.name in LEFT_OUT:
             continue

@@ -26,6 +26,14 @@ whatever part of the notebook did run.
 When the course has due dates, the header also says whether the submission was on time and,
 if it was late, what the penalty took and the assignment's score after it
 (:mod:`autograder.records.lateness`).
+
+A page is in the submission's language: its notebook's metadata ``course_language``
+(:func:`course_lib.language.notebook_language`: ``zh-CN`` for a Chinese notebook, English when
+absent), or the ``language`` given to :func:`write_feedback`. The templates' text is wrapped
+for jinja2's i18n extension, and this module's constant texts are marked with ``N_``; all is
+translated while the page is rendered, in :func:`course_lib.language.use` of that language,
+with the grader's catalogue (:mod:`autograder.messages`). The html element's ``lang`` says
+the language; the stylesheet's fonts fall back to CJK fonts.
 """
 
 from __future__ import annotations
@@ -35,21 +43,24 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import nbformat
-from jinja2 import FileSystemLoader, pass_context
+from jinja2 import Environment, FileSystemLoader, pass_context
 from latex2mathml.converter import convert as latex_to_mathml
 from markupsafe import Markup
 from nbformat import NotebookNode
 
 from autograder.course.rules import replace_regions
+from autograder.messages import N_, _, ngettext
 from autograder.records.lateness import NO_DUE_DATE, Lateness
 from autograder.records.results import CellResult, NotebookResult, Status, SubmissionResult
 from autograder.report.safe_html import TEMPLATES, clean_html, clean_outputs, page_templates
 from autograder.vocabulary import HIDDEN_BEGIN, HIDDEN_END, grade_id_of
+from course_lib.language import DEFAULT, current, notebook_language, translate, use
 
 __all__ = [
     "write_feedback",
     "feedback_path",
     "render_page",
+    "page_language",
     "redact_hidden_tests",
     "format_points",
 ]
@@ -65,84 +76,91 @@ _BADGE_KEY = "autograder_feedback"
 _STOPPED_KEY = "autograder_stopped"
 
 #: Error names the grading engine gives the cell it stopped at.
-_STOP_ERRORS = {"TimeoutError": "this cell ran past the time limit",
-                "CellTimeoutError": "this cell ran past the time limit",
-                "DeadKernelError": "the kernel died while running this cell"}
+_STOP_ERRORS = {"TimeoutError": N_("this cell ran past the time limit"),
+                "CellTimeoutError": N_("this cell ran past the time limit"),
+                "DeadKernelError": N_("the kernel died while running this cell")}
 
 #: Page name used when a submission has no notebook result at all.
 _SUBMISSION_PAGE = "submission"
 
+#: The statuses as a page names them (English: the status itself, as it has always shown).
+_STATUS_NAMES = {Status.GRADED: N_("graded"), Status.TIMEOUT: N_("timeout"),
+                 Status.KERNEL_DIED: N_("kernel_died"),
+                 Status.INVALID_NOTEBOOK: N_("invalid_notebook"),
+                 Status.MISSING_NOTEBOOK: N_("missing_notebook"),
+                 Status.UNKNOWN_ASSIGNMENT: N_("unknown_assignment"), Status.ERROR: N_("error")}
+
 #: Per status: (title, what happened, what to do). The title is text, the other two HTML.
 EXPLANATIONS: dict[Status, tuple[str, str, str]] = {
-    Status.GRADED: ("Graded", "", ""),
+    Status.GRADED: (N_("Graded"), "", ""),
     Status.TIMEOUT: (
-        "A cell was stopped at the time limit",
-        "A cell of your notebook was still running when the time limit for one cell ran out, "
-        "so it was interrupted. Grading went on with the next cells: only the tests that "
-        "need what that cell should have done lose points. This is nearly always a loop that "
-        "never ends (a <code>while</code> loop whose condition never becomes false, a "
-        "counter that is never increased) or far more iterations than the exercise asks for.",
-        "Run your notebook from a fresh kernel (<em>Kernel &rarr; Restart Kernel and Run All "
-        "Cells</em>) and check that every cell finishes within a few seconds. The red marks "
-        "in the notebook below show the cells that were stopped. Fix the loop and submit "
-        "again.",
+        N_("A cell was stopped at the time limit"),
+        N_("A cell of your notebook was still running when the time limit for one cell ran out, "
+           "so it was interrupted. Grading went on with the next cells: only the tests that "
+           "need what that cell should have done lose points. This is nearly always a loop that "
+           "never ends (a <code>while</code> loop whose condition never becomes false, a "
+           "counter that is never increased) or far more iterations than the exercise asks for."),
+        N_("Run your notebook from a fresh kernel (<em>Kernel &rarr; Restart Kernel and Run All "
+           "Cells</em>) and check that every cell finishes within a few seconds. The red marks "
+           "in the notebook below show the cells that were stopped. Fix the loop and submit "
+           "again."),
     ),
     Status.KERNEL_DIED: (
-        "A cell stopped the notebook's Python process",
-        "The Python process (the kernel) running your notebook stopped during a cell. The "
-        "grader started a fresh one, ran the cells before that cell again, skipped it and "
-        "went on: the functions defined in that cell lose their points, the others keep "
-        "theirs. A kernel dies when code calls <code>exit()</code>, <code>sys.exit()</code> "
-        "or <code>os._exit()</code>, crashes, or uses more memory than allowed (a very large "
-        "array, for example one built from a shape that was meant to be (n, 1) but is "
-        "(n, n)).",
-        "Remove any exit calls, check the shapes of the arrays you build, then run the "
-        "notebook from a fresh kernel (<em>Kernel &rarr; Restart Kernel and Run All "
-        "Cells</em>) and submit again. The red marks in the notebook below show where.",
+        N_("A cell stopped the notebook's Python process"),
+        N_("The Python process (the kernel) running your notebook stopped during a cell. The "
+           "grader started a fresh one, ran the cells before that cell again, skipped it and "
+           "went on: the functions defined in that cell lose their points, the others keep "
+           "theirs. A kernel dies when code calls <code>exit()</code>, <code>sys.exit()</code> "
+           "or <code>os._exit()</code>, crashes, or uses more memory than allowed (a very large "
+           "array, for example one built from a shape that was meant to be (n, 1) but is "
+           "(n, n))."),
+        N_("Remove any exit calls, check the shapes of the arrays you build, then run the "
+           "notebook from a fresh kernel (<em>Kernel &rarr; Restart Kernel and Run All "
+           "Cells</em>) and submit again. The red marks in the notebook below show where."),
     ),
     Status.INVALID_NOTEBOOK: (
-        "The file is not a readable notebook",
-        "The file you submitted could not be opened as a Jupyter notebook, so none of it "
-        "was graded. This happens when an upload is cut short, when the file was edited in "
-        "a text editor, or when another file was renamed to <code>.ipynb</code>.",
-        "Open the file in JupyterLab. If it opens, save it (<em>File &rarr; Save</em>) and "
-        "submit that file again. If it does not open, download the assignment again, copy "
-        "your answers into it, run it, save it and submit it.",
+        N_("The file is not a readable notebook"),
+        N_("The file you submitted could not be opened as a Jupyter notebook, so none of it "
+           "was graded. This happens when an upload is cut short, when the file was edited in "
+           "a text editor, or when another file was renamed to <code>.ipynb</code>."),
+        N_("Open the file in JupyterLab. If it opens, save it (<em>File &rarr; Save</em>) and "
+           "submit that file again. If it does not open, download the assignment again, copy "
+           "your answers into it, run it, save it and submit it."),
     ),
     Status.MISSING_NOTEBOOK: (
-        "The notebook is missing from the submission",
-        "The assignment's notebook was not found in what you submitted, so it scored zero. "
-        "The grader looks for the notebook under the exact name it was released with.",
-        "Submit the notebook under its original file name (shown in the title of this "
-        "page), without renaming it or putting it in a sub-folder.",
+        N_("The notebook is missing from the submission"),
+        N_("The assignment's notebook was not found in what you submitted, so it scored zero. "
+           "The grader looks for the notebook under the exact name it was released with."),
+        N_("Submit the notebook under its original file name (shown in the title of this "
+           "page), without renaming it or putting it in a sub-folder."),
     ),
     Status.UNKNOWN_ASSIGNMENT: (
-        "The file matches no assignment",
-        "A file in your submission has a name that matches none of the released notebooks, "
-        "so it was not graded.",
-        "Check that you submitted the notebook of this assignment under the name it was "
-        "released with.",
+        N_("The file matches no assignment"),
+        N_("A file in your submission has a name that matches none of the released notebooks, "
+           "so it was not graded."),
+        N_("Check that you submitted the notebook of this assignment under the name it was "
+           "released with."),
     ),
     Status.ERROR: (
-        "The grading tool failed",
-        "The grading tool itself failed on your submission. This is not a problem with "
-        "your work, and your instructor can see it in the class report.",
-        "Nothing: your instructor will grade the submission again once the problem is "
-        "fixed. If you do not hear back, contact your instructor.",
+        N_("The grading tool failed"),
+        N_("The grading tool itself failed on your submission. This is not a problem with "
+           "your work, and your instructor can see it in the class report."),
+        N_("Nothing: your instructor will grade the submission again once the problem is "
+           "fixed. If you do not hear back, contact your instructor."),
     ),
 }
 
 #: Flags the grader may set, explained for the student.
 FLAG_EXPLANATIONS: dict[str, str] = {
-    "tampered": "Your notebook changed code the tests rely on (numpy, numpy.testing, Python's "
-                "builtins, the course's checks, or what runs the cells). The messages below say "
-                "what was changed. Your instructor will review it.",
-    "copied_reference": "This graded function is taken from course_lib (imported, aliased, or "
-                        "called by your function) rather than written by you, so its tests "
-                        "score 0. Your instructor will review it.",
-    "edited_locked_cell": "A read-only cell (an explanation or a test) had been edited. It was "
-                          "put back as released before grading; your edits to it were not "
-                          "used.",
+    "tampered": N_("Your notebook changed code the tests rely on (numpy, numpy.testing, Python's "
+                   "builtins, the course's checks, or what runs the cells). The messages below say "
+                   "what was changed. Your instructor will review it."),
+    "copied_reference": N_("This graded function is taken from course_lib (imported, aliased, or "
+                           "called by your function) rather than written by you, so its tests "
+                           "score 0. Your instructor will review it."),
+    "edited_locked_cell": N_("A read-only cell (an explanation or a test) had been edited. It was "
+                             "put back as released before grading; your edits to it were not "
+                             "used."),
 }
 
 
@@ -169,7 +187,8 @@ def _stem(name: str) -> str:
 
 
 def write_feedback(result: SubmissionResult, graded: dict[str, NotebookNode],
-                   out_dir: Path, lateness: Lateness | None = None) -> list[Path]:
+                   out_dir: Path, lateness: Lateness | None = None,
+                   language: str | None = None) -> list[Path]:
     """Write one feedback page per notebook of ``result``; return the paths written.
 
     result: the submission's grading record.
@@ -178,18 +197,24 @@ def write_feedback(result: SubmissionResult, graded: dict[str, NotebookNode],
         here). A notebook that did not run (invalid, missing) is simply absent.
     out_dir: the feedback folder; pages go to ``out_dir/<student_id>/<assignment>/``.
     lateness: the submission's lateness under the course's term (None: not shown).
+    language: the pages' language (``en``, ``zh-CN``); None: each page's notebook's, and for
+        a page without a notebook, that of the submission's first graded notebook (by name).
 
     A submission without any notebook result (e.g. an unreadable upload) gets one page,
     ``submission.html``, explaining its status.
     """
     notebooks = {_stem(name): nb for name, nb in graded.items()}
+    submitted = language or next((page_language(notebooks[name]) for name in sorted(notebooks)),
+                                 None)
     written: list[Path] = []
     nb_results = result.notebooks or [
         NotebookResult(name=_SUBMISSION_PAGE, status=result.status, message=result.message)]
     for nb_result in nb_results:
         stem = _stem(nb_result.name)
         path = feedback_path(out_dir, result.student_id, result.assignment, stem)
-        page = render_page(result, nb_result, notebooks.get(stem), lateness)
+        notebook = notebooks.get(stem)
+        lang = language or (page_language(notebook) if notebook is not None else submitted)
+        page = render_page(result, nb_result, notebook, lateness, lang)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(page, encoding="utf-8")
         written.append(path)
@@ -200,11 +225,11 @@ def write_feedback(result: SubmissionResult, graded: dict[str, NotebookNode],
 
 def _hidden_line(cell: CellResult | None) -> str:
     if cell is None:
-        return "# hidden tests (their code is not shown)"
-    verdict = "passed" if cell.passed else "failed"
-    points = f"{format_points(cell.points)}/{format_points(cell.max_points)} points"
+        return _("# hidden tests (their code is not shown)")
+    head = (_("# hidden tests: passed ({points}/{max_points} points)") if cell.passed
+            else _("# hidden tests: failed ({points}/{max_points} points)")).format(
+        points=format_points(cell.points), max_points=format_points(cell.max_points))
     lines = (cell.message or "").strip().splitlines()
-    head = f"# hidden tests: {verdict} ({points})"
     if not lines:
         return head
     return "\n".join([f"{head} - {lines[0]}"] + [f"#   {ln}" for ln in lines[1:]])
@@ -219,8 +244,9 @@ def _redact_source(source: str, cell: CellResult | None) -> tuple[str, bool]:
 def redact_hidden_tests(nb: NotebookNode,
                         cells: dict[str, CellResult] | None = None) -> NotebookNode:
     """A copy of ``nb`` without the hidden tests' source, nor the outputs of cells that had
-    hidden tests. ``cells`` (grade_id -> result) words the line that replaces each region;
-    an unclosed ``BEGIN`` hides everything to the end of its cell."""
+    hidden tests. ``cells`` (grade_id -> result) words the line that replaces each region (in
+    the language of the moment); an unclosed ``BEGIN`` hides everything to the end of its
+    cell."""
     cells = cells or {}
     out = nbformat.from_dict(nb)
     for cell in out.cells:
@@ -273,6 +299,11 @@ def _exporter():
             return _math_html(f"\\begin{{{name}}}{body}\\end{{{name}}}", display=True)
 
     class FeedbackExporter(HTMLExporter):
+        def _create_environment(self) -> Environment:
+            environment = super()._create_environment()
+            _install_gettext(environment)   # the text of feedback_notebook.html.j2
+            return environment
+
         @pass_context
         def markdown2html(self, context, source):
             cell = context.get("cell", {})
@@ -313,7 +344,7 @@ def _badge(res: CellResult) -> dict:
     return {
         "grade_id": res.grade_id,
         "state": state,
-        "label": {"pass": "PASSED", "partial": "PARTIAL", "fail": "FAILED"}[state],
+        "label": {"pass": _("PASSED"), "partial": _("PARTIAL"), "fail": _("FAILED")}[state],
         "points": format_points(res.points),
         "max_points": format_points(res.max_points),
         "hidden": res.hidden,
@@ -333,7 +364,7 @@ def _annotate(nb: NotebookNode, cells: dict[str, CellResult]) -> NotebookNode:
         stop = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"
                 and o.get("ename") in _STOP_ERRORS]
         if stop:
-            cell.metadata[_STOPPED_KEY] = _STOP_ERRORS[stop[0]["ename"]]
+            cell.metadata[_STOPPED_KEY] = _(_STOP_ERRORS[stop[0]["ename"]])
             cell.metadata[_STOPPED_KEY + "_first"] = not first_seen   # the header links to it
             first_seen = True
         gid = grade_id_of(cell)
@@ -350,39 +381,43 @@ def _notebook_html(nb: NotebookNode, cells: dict[str, CellResult]) -> Markup:
     return Markup(body)
 
 
-#: How course_lib.diagnosis starts the line that names a catalogued mistake.
+#: How course_lib.diagnosis starts the line that names a catalogued mistake (in English; in
+#: another language, with its translation in course_lib's catalogue).
 NAMED_MISTAKE = "This looks like a known mistake"
 
 
 def summary_lines(message: str) -> list[str]:
     """What the summary table shows of a failure message: its first line, and the line naming
-    the catalogued mistake (``This looks like a known mistake ...``) when there is one."""
+    the catalogued mistake (``This looks like a known mistake ...``, or its translation into
+    the language of the moment) when there is one."""
     lines = [ln.strip() for ln in message.strip().splitlines() if ln.strip()]
-    named = next((ln for ln in lines[1:] if ln.startswith(NAMED_MISTAKE)), None)
+    starts = (NAMED_MISTAKE, translate(NAMED_MISTAKE))
+    named = next((ln for ln in lines[1:] if ln.startswith(starts)), None)
     return lines[:1] + ([named] if named else [])
 
 
 def _summary_rows(nb_result: NotebookResult, anchors: set[str]) -> list[dict]:
     """One row per test cell; ``linked`` when the notebook shows that cell to link to."""
     return [{"state": _state(c), "grade_id": c.grade_id, "linked": c.grade_id in anchors,
-             "kind": "hidden" if c.hidden else "visible",
+             "kind": _("hidden") if c.hidden else _("visible"),
              "points": f"{format_points(c.points)} / {format_points(c.max_points)}",
              "lines": summary_lines(c.message)} for c in nb_result.cells]
 
 
 def _flags(flags: Iterable[str]) -> list[tuple[str, str]]:
     """(flag, what it means for the student) per flag."""
-    default = "flagged for review by your instructor."
+    default = N_("flagged for review by your instructor.")
     # "copied_reference:propagate" is explained as "copied_reference"
-    return [(f, FLAG_EXPLANATIONS.get(f.split(":", 1)[0], default)) for f in flags]
+    return [(f, _(FLAG_EXPLANATIONS.get(f.split(":", 1)[0], default))) for f in flags]
 
 
 def _problem(status: Status) -> dict | None:
     """The box saying what went wrong and what to do; None for a graded notebook."""
     if status is Status.GRADED:
         return None
-    title, happened, todo = EXPLANATIONS[status]
-    # HTML written in EXPLANATIONS above (<code>, <em>), never from a submission
+    title, happened, todo = (_(text) for text in EXPLANATIONS[status])
+    # HTML written in EXPLANATIONS above (<code>, <em>) and its translations in the grader's
+    # catalogue, never from a submission
     return {"title": title, "happened": Markup(happened), "todo": Markup(todo)}
 
 
@@ -406,21 +441,36 @@ def _lateness(result: SubmissionResult, late: Lateness | None) -> dict:
         return {"lateness": "", "after_penalty": ""}
     after = (f"{format_points(late.score)} / {format_points(result.max_score)}"
              if late.penalty > 0 else "")
-    return {"lateness": late.note, "after_penalty": after}
+    return {"lateness": late.note_in(current()), "after_penalty": after}
+
+
+def page_language(notebook: NotebookNode) -> str:
+    """The language of a graded notebook (its metadata's; English when it says none)."""
+    return notebook_language(notebook.get("metadata", {}))
 
 
 def render_page(result: SubmissionResult, nb_result: NotebookResult,
-                notebook: NotebookNode | None, lateness: Lateness | None = None) -> str:
-    """The whole feedback page (a string of HTML) for one notebook of ``result``."""
+                notebook: NotebookNode | None, lateness: Lateness | None = None,
+                lang: str | None = None) -> str:
+    """The whole feedback page (a string of HTML) for one notebook of ``result``, in ``lang``
+    (None: the notebook's language, English without a notebook)."""
+    if lang is None:
+        lang = page_language(notebook) if notebook is not None else DEFAULT
+    with use(lang) as shown:
+        return _render(result, nb_result, notebook, lateness, shown)
+
+
+def _render(result: SubmissionResult, nb_result: NotebookResult,
+            notebook: NotebookNode | None, lateness: Lateness | None, lang: str) -> str:
     cells = {c.grade_id: c for c in nb_result.cells}
     status = nb_result.status if result.notebooks else result.status
     present = {g for g in ((grade_id_of(c) for c in notebook.cells) if notebook else ()) if g}
     body = _notebook_html(notebook, cells) if notebook is not None else Markup("")
-    return page_templates().get_template("feedback_page.html.j2").render(
-        student=result.student_id, assignment=result.assignment,
+    return _page_environment().get_template("feedback_page.html.j2").render(
+        lang=lang, student=result.student_id, assignment=result.assignment,
         notebook_title=(f"{nb_result.name}.ipynb" if nb_result.name != _SUBMISSION_PAGE
-                        else "your submission"),
-        status=status.value, graded=status is Status.GRADED,
+                        else _("your submission")),
+        status=_(_STATUS_NAMES[status]), graded=status is Status.GRADED,
         message=nb_result.message if result.notebooks else result.message,
         problem=_problem(status), stopped='id="stopped"' in body,
         flags=_flags(result.flags), notes=nb_result.warnings,
@@ -428,6 +478,24 @@ def render_page(result: SubmissionResult, nb_result: NotebookResult,
         hidden_tests=any(c.hidden for c in nb_result.cells),
         notebook=body, extra_css=_highlight_css(), **_scores(result, nb_result),
         **_lateness(result, lateness))
+
+
+def _install_gettext(environment: Environment) -> None:
+    """Give ``environment`` jinja2's i18n extension, translating with the grader's catalogue
+    into the language of the moment (:func:`render_page` sets it around a page)."""
+    environment.add_extension("jinja2.ext.i18n")
+    environment.install_gettext_callables(_, ngettext, newstyle=True)
+
+
+@functools.lru_cache(maxsize=1)
+def _page_environment() -> Environment:
+    """The pages' environment (:func:`.safe_html.page_templates`: autoescaping, the same
+    templates) with the i18n extension. An overlay, with globals of its own (the extension
+    installs ``_`` there): the class report's environment is left as it is."""
+    environment = page_templates().overlay()
+    environment.globals = dict(environment.globals)
+    _install_gettext(environment)
+    return environment
 
 
 @functools.lru_cache(maxsize=1)

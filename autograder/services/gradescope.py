@@ -43,11 +43,13 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from autograder.course.source import REPO, load_course
+from autograder.messages import N_, _, ngettext
 from autograder.records.ledger import write_atomic
 from autograder.records.results import SubmissionResult
 from autograder.services import HIDDEN_VISIBILITIES
-from autograder.services.one_submission import OneSubmission, grade_one
+from autograder.services.one_submission import OneSubmission, grade_one, submission_language
 from autograder.services.summary import cell_message, name_of_test, submission_text
+from course_lib.language import use
 
 TEMPLATES = Path(__file__).resolve().with_name("templates")
 
@@ -85,16 +87,19 @@ def results(result: SubmissionResult, hidden: str = "after_published") -> dict:
 #: What the student is told of the hidden tests, by their visibility (Gradescope hides the
 #: total while tests are still to be shown; "hidden" tests never are, the total always is).
 _HIDDEN_NOTES = {
-    "after_published": "Gradescope shows them, and your total, once your instructor publishes "
-                       "the grades.",
-    "after_due_date": "Gradescope shows them, and your total, after the due date.",
-    "hidden": "They are not shown to you; their points are in your score.",
+    "after_published": N_("Gradescope shows them, and your total, once your instructor "
+                          "publishes the grades."),
+    "after_due_date": N_("Gradescope shows them, and your total, after the due date."),
+    "hidden": N_("They are not shown to you; their points are in your score."),
 }
 
 
 def _hidden_note(result: SubmissionResult, hidden: str) -> str:
     count = sum(c.hidden for nb in result.notebooks for c in nb.cells)
-    return f"\n\n{count} hidden test(s): {_HIDDEN_NOTES[hidden]}" if count else ""
+    if not count:
+        return ""
+    return "\n\n" + ngettext("{count} hidden test: {note}", "{count} hidden tests: {note}",
+                             count).format(count=count, note=_(_HIDDEN_NOTES[hidden]))
 
 
 def student_id(metadata: Path) -> str:
@@ -116,8 +121,9 @@ def grade_and_write(submission: OneSubmission, out: Path, hidden: str = "after_p
     """Grade ``submission`` (in a scratch folder) and write ``results.json`` to ``out``."""
     with tempfile.TemporaryDirectory(prefix="autograder-gradescope-") as scratch:
         result = grade_one(submission, Path(scratch))
-    write_atomic(Path(out), json.dumps(results(result, hidden), indent=2, sort_keys=True)
-                 + "\n")
+    with use(submission_language(submission.files)):   # the student's language
+        data = results(result, hidden)
+    write_atomic(Path(out), json.dumps(data, indent=2, sort_keys=True) + "\n")
     return result
 
 

@@ -13,11 +13,15 @@ The assignment is the one given, else the one whose notebook names the uploaded 
 carry, else the course's only assignment. Whatever happens (no notebook, notebooks of two
 assignments, a bad course folder, the tool failing), a :class:`SubmissionResult` comes back
 that says why: the callers always have something to write.
+
+:func:`submission_language` says in which language the student reads the services' text: that
+of the uploaded notebooks (their metadata ``course_language``), as the feedback page would.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import json
 import logging
 import shutil
 import traceback
@@ -29,6 +33,7 @@ from autograder.course.source import DEFAULT_RELEASE, DEFAULT_SOURCE, Course, lo
 from autograder.grade.coordinator import GradeOptions, grade
 from autograder.intake.find import files_under
 from autograder.records.results import Status, SubmissionResult
+from course_lib.language import DEFAULT, notebook_language
 
 log = logging.getLogger("autograder")
 
@@ -72,6 +77,22 @@ def uploaded_files(folder: Path) -> dict[str, Path]:
     if not folder.is_dir():
         return {}
     return {rel: path for rel, path in files_under(folder).items() if path.is_file()}
+
+
+def submission_language(files: Path) -> str:
+    """The language of the first uploaded notebook (by path) that declares one, English when
+    none does or none can be read (an unreadable upload is reported by the grading)."""
+    for rel, path in sorted(uploaded_files(Path(files)).items()):
+        if not rel.endswith(".ipynb"):
+            continue
+        try:
+            metadata = json.loads(path.read_bytes().decode("utf-8-sig")).get("metadata")
+        except (OSError, ValueError, AttributeError):
+            continue
+        lang = notebook_language(metadata)
+        if lang != DEFAULT:
+            return lang
+    return DEFAULT
 
 
 def find_assignment(course: Course, uploaded: dict[str, Path], given: str | None

@@ -34,10 +34,12 @@ import json
 import tempfile
 from pathlib import Path
 
+from autograder.messages import _
 from autograder.records.ledger import write_atomic
 from autograder.records.results import CellResult, Status, SubmissionResult
-from autograder.services.one_submission import OneSubmission, grade_one
+from autograder.services.one_submission import OneSubmission, grade_one, submission_language
 from autograder.services.summary import cell_message, name_of_test, submission_text
+from course_lib.language import use
 
 JOB = Path("/grade")
 #: PrairieLearn's limit on results.json.
@@ -46,7 +48,7 @@ MAX_BYTES = 1_000_000
 
 def _message(cell: CellResult, show_hidden: bool) -> str:
     if cell.hidden and not show_hidden:
-        return "hidden test: " + ("passed" if cell.passed else "failed")
+        return _("hidden test: passed") if cell.passed else _("hidden test: failed")
     return cell_message(cell)
 
 
@@ -54,10 +56,10 @@ def results(result: SubmissionResult, show_hidden_messages: bool = False) -> dic
     """PrairieLearn's ``results.json`` content for ``result`` (see the module docstring)."""
     text = submission_text(result)
     if result.status is Status.ERROR:
-        return {"gradable": False, "message": result.message or "the grader failed",
-                "format_errors": [result.message or "the grader failed"], "output": text}
+        failed = result.message or _("the grader failed")
+        return {"gradable": False, "message": failed, "format_errors": [failed], "output": text}
     tests = [{"name": name_of_test(nb.name, cell),
-              "description": "hidden test" if cell.hidden else "visible test",
+              "description": _("hidden test") if cell.hidden else _("visible test"),
               "points": round(cell.points, 6), "max_points": round(cell.max_points, 6),
               "message": _message(cell, show_hidden_messages), "output": ""}
              for nb in result.notebooks for cell in nb.cells]
@@ -82,7 +84,9 @@ def grade_and_write(submission: OneSubmission, job: Path = JOB,
     """Grade ``submission`` and write ``job/results/results.json``."""
     with tempfile.TemporaryDirectory(prefix="autograder-prairielearn-") as scratch:
         result = grade_one(submission, Path(scratch))
-    write_results(job, results(result, show_hidden_messages))
+    with use(submission_language(submission.files)):   # the student's language
+        data = results(result, show_hidden_messages)
+    write_results(job, data)
     return result
 
 

@@ -11,7 +11,9 @@ Nothing here comes from the hidden tests' source: the messages are the graded ce
 messages, already safe to show.
 
 The explanations are HTML written in ``feedback_page``; the tags are stripped with ``nh3``
-(what ``safe_html`` cleans with) and the entities unescaped to give text.
+(what ``safe_html`` cleans with) and the entities unescaped to give text. The text is in the
+language of the moment (:mod:`autograder.messages`): the services set the submitted notebook's
+(:func:`autograder.services.one_submission.submission_language`) around it.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import html
 
 import nh3
 
+from autograder.messages import N_, _
 from autograder.records.results import CellResult, NotebookResult, Status, SubmissionResult
 from autograder.report.feedback_page import EXPLANATIONS, FLAG_EXPLANATIONS, format_points
 
@@ -38,16 +41,16 @@ def name_of_test(notebook: str, cell: CellResult) -> str:
 
 def cell_message(cell: CellResult) -> str:
     """The cell's message, or a word when it passed silently."""
-    return cell.message.strip() or ("passed" if cell.passed else "failed")
+    return cell.message.strip() or (_("passed") if cell.passed else _("failed"))
 
 
 def _problem(status: Status, message: str, where: str) -> list[str]:
     """What happened and what to do, for a status other than graded."""
-    title, happened, todo = EXPLANATIONS[status]
-    lines = [f"{where}{title}."]
+    title, happened, todo = (_(text) for text in EXPLANATIONS[status])
+    lines = [_("{where}{title}.").format(where=where, title=title)]
     if message:
         lines.append(message)
-    lines += [plain(happened), f"What to do: {plain(todo)}"]
+    lines += [plain(happened), _("What to do: {todo}").format(todo=plain(todo))]
     return lines
 
 
@@ -59,12 +62,15 @@ def _points(cells: list[CellResult]) -> str:
 def _notebook_lines(nb: NotebookResult, hidden_points: bool) -> list[str]:
     cells = [c for c in nb.cells if hidden_points or not c.hidden]
     hidden = len(nb.cells) - len(cells)
-    lines = [f"{nb.name}.ipynb: {_points(cells)} points ({sum(c.passed for c in cells)} of "
-             f"{len(cells)} {'visible ' if hidden else ''}tests passed"
-             + (f"; {hidden} hidden test(s) not counted here)" if hidden else ")")]
+    values = {"notebook": nb.name, "points": _points(cells), "count": len(cells),
+              "passed": sum(c.passed for c in cells), "hidden": hidden}
+    lines = [(_("{notebook}.ipynb: {points} points ({passed} of {count} visible tests passed; "
+                "{hidden} hidden test(s) not counted here)") if hidden
+              else _("{notebook}.ipynb: {points} points ({passed} of {count} tests passed)"))
+             .format(**values)]
     if nb.status is not Status.GRADED:
         lines += _problem(nb.status, nb.message, f"{nb.name}.ipynb: ")
-    lines += [f"Note: {warning}" for warning in nb.warnings]
+    lines += [_("Note: {note}").format(note=warning) for warning in nb.warnings]
     return lines
 
 
@@ -75,9 +81,9 @@ def submission_text(result: SubmissionResult, hidden_points: bool = True) -> str
     cells = [c for nb in result.notebooks for c in nb.cells if hidden_points or not c.hidden]
     if hidden_points or len(cells) == sum(len(nb.cells) for nb in result.notebooks):
         total = f"{format_points(result.score)} / {format_points(result.max_score)}"
-        lines = [f"Score: {total}"]
+        lines = [_("Score: {total}").format(total=total)]
     else:
-        lines = [f"Visible tests: {_points(cells)} points"]
+        lines = [_("Visible tests: {points} points").format(points=_points(cells))]
     lines[0] += f" ({result.assignment})" if result.assignment else ""
     if not result.notebooks and result.status is not Status.GRADED:
         lines += _problem(result.status, result.message, "")
@@ -87,9 +93,9 @@ def submission_text(result: SubmissionResult, hidden_points: bool = True) -> str
     for nb in result.notebooks:
         lines += ["", *_notebook_lines(nb, hidden_points)]
     if result.flags:
-        lines += ["", "Flags:"]
+        lines += ["", _("Flags:")]
         for flag in result.flags:
-            why = FLAG_EXPLANATIONS.get(flag.split(":", 1)[0],
-                                        "flagged for review by your instructor.")
+            why = _(FLAG_EXPLANATIONS.get(flag.split(":", 1)[0],
+                                          N_("flagged for review by your instructor.")))
             lines.append(f"- {flag}: {why}")
     return "\n".join(lines)

@@ -49,7 +49,9 @@ class Mistake:
     assignment: the assignment folder, e.g. ``"01_logistic_unit"``.
     cell: grade_id of the solution cell it replaces (the function or class name).
     name: a short identifier, e.g. ``"missing_1_over_m"``.
-    hint: what the student reads, e.g. ``"dw is m times too large: did you divide by m?"``.
+    hint: what the student reads, e.g. ``"dw is m times too large: did you divide by m?"``;
+        English, marked ``N_()`` in the catalogues and shown translated (gettext domain
+        ``mistakes``, see :mod:`course_lib.language`).
     body: the wrong code of the cell's solution region (see the module docstring); with
         ``whole_cell``, the complete cell instead.
     method: for a cell with several solution regions (a class), the method whose region

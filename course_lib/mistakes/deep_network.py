@@ -1,5 +1,6 @@
 """Mistakes students really make in assignment 03_deep_network (an L-layer network)."""
 
+from course_lib.language import N_
 from course_lib.mistakes import Mistake
 
 ASSIGNMENT = "03_deep_network"
@@ -16,8 +17,8 @@ MISTAKES = [
     _mistake(
         "initialize_parameters_deep",
         "no_seed",
-        "Your weights have the right shapes and size but not the article's values, and they "
-        "change from run to run: call np.random.seed(3) as the first line of the function.",
+        N_("Your weights have the right shapes and size but not the article's values, and they "
+        "change from run to run: call np.random.seed(3) as the first line of the function."),
         """
         parameters = {}
         L = len(layer_dims)
@@ -29,8 +30,8 @@ MISTAKES = [
     _mistake(
         "initialize_parameters_deep",
         "transposed_shape",
-        "W1 comes out transposed: its shape must be (units of this layer, units of the layer "
-        "below), np.random.randn(layer_dims[l], layer_dims[l - 1]), so that W @ A_prev works.",
+        N_("W1 comes out transposed: its shape must be (units of this layer, units of the layer "
+        "below), np.random.randn(layer_dims[l], layer_dims[l - 1]), so that W @ A_prev works."),
         """
         np.random.seed(3)
         parameters = {}
@@ -43,8 +44,8 @@ MISTAKES = [
     _mistake(
         "linear_forward",
         "elementwise_product",
-        "W * A multiplies entry by entry (and fails or broadcasts when the shapes differ); "
-        "the linear step is a matrix product: np.dot(W, A) + b or W @ A + b.",
+        N_("W * A multiplies entry by entry (and fails or broadcasts when the shapes differ); "
+        "the linear step is a matrix product: np.dot(W, A) + b or W @ A + b."),
         """
         Z = W * A + b
         cache = (A, W, b)
@@ -53,8 +54,8 @@ MISTAKES = [
     _mistake(
         "linear_activation_forward",
         "cache_order_swapped",
-        "The layer's cache must be (linear_cache, activation_cache) = ((A_prev, W, b), Z), in "
-        "that order: the backward pass unpacks it that way.",
+        N_("The layer's cache must be (linear_cache, activation_cache) = ((A_prev, W, b), Z), in "
+        "that order: the backward pass unpacks it that way."),
         """
         Z, linear_cache = linear_forward(A_prev, W, b)
         if activation == "sigmoid":
@@ -67,8 +68,8 @@ MISTAKES = [
     _mistake(
         "L_model_forward",
         "loop_skips_a_layer",
-        "range(1, L - 1) stops one layer too early, so layer L-1 is never applied: the hidden "
-        "layers are range(1, L) (1 up to L-1 included), then layer L is the sigmoid layer.",
+        N_("range(1, L - 1) stops one layer too early, so layer L-1 is never applied: the hidden "
+        "layers are range(1, L) (1 up to L-1 included), then layer L is the sigmoid layer."),
         """
         caches = []
         A = X
@@ -85,8 +86,8 @@ MISTAKES = [
     _mistake(
         "L_model_forward",
         "relu_on_last_layer",
-        "Your last layer uses the ReLU, so AL is not a probability (it can exceed 1 or be "
-        "exactly 0): the output layer L must use 'sigmoid', only layers 1..L-1 use 'relu'.",
+        N_("Your last layer uses the ReLU, so AL is not a probability (it can exceed 1 or be "
+        "exactly 0): the output layer L must use 'sigmoid', only layers 1..L-1 use 'relu'."),
         """
         caches = []
         A = X
@@ -101,8 +102,8 @@ MISTAKES = [
     _mistake(
         "compute_cost",
         "missing_1_over_m",
-        "Your cost is m times too large (the ratio to the expected value is the number of "
-        "examples): the cross-entropy is the mean over the examples, divide the sum by m.",
+        N_("Your cost is m times too large (the ratio to the expected value is the number of "
+        "examples): the cross-entropy is the mean over the examples, divide the sum by m."),
         """
         cost = -np.sum(Y * np.log(AL) + (1 - Y) * np.log(1 - AL))
         cost = float(np.squeeze(cost))
@@ -111,8 +112,8 @@ MISTAKES = [
     _mistake(
         "linear_backward",
         "db_without_keepdims",
-        "db has shape (n,) instead of (n, 1): sum with np.sum(dZ, axis=1, keepdims=True). "
-        "A flat db would broadcast b - learning_rate * db into an (n, n) matrix.",
+        N_("db has shape (n,) instead of (n, 1): sum with np.sum(dZ, axis=1, keepdims=True). "
+        "A flat db would broadcast b - learning_rate * db into an (n, n) matrix."),
         """
         A_prev, W, b = cache
         m = A_prev.shape[1]
@@ -124,8 +125,8 @@ MISTAKES = [
     _mistake(
         "linear_backward",
         "dW_transposed",
-        "dW has the shape of W transposed: dW must have W's shape (n[l], n[l-1]), which only "
-        "np.dot(dZ, A_prev.T) gives.",
+        N_("dW has the shape of W transposed: dW must have W's shape (n[l], n[l-1]), which only "
+        "np.dot(dZ, A_prev.T) gives."),
         """
         A_prev, W, b = cache
         m = A_prev.shape[1]
@@ -137,9 +138,9 @@ MISTAKES = [
     _mistake(
         "linear_activation_backward",
         "relu_mask_from_dA",
-        "The ReLU passes the gradient where its input Z was positive in the forward pass, "
+        N_("The ReLU passes the gradient where its input Z was positive in the forward pass, "
         "whatever the sign of dA: use relu_backward(dA, Z) with the cached Z, not a mask "
-        "made from dA.",
+        "made from dA."),
         """
         linear_cache, activation_cache = cache
         if activation == "relu":
@@ -152,9 +153,9 @@ MISTAKES = [
     _mistake(
         "L_model_backward",
         "article_key_numbering",
-        "grads has keys dA1..dAL but must have dA0..dA{L-1}: store the dA_prev returned by "
+        N_("grads has keys dA1..dAL but must have dA0..dA{L-1}: store the dA_prev returned by "
         "layer l under 'dA' + str(l - 1), the number of the activation it differentiates "
-        "(the article's numbering is shifted by one).",
+        "(the article's numbering is shifted by one)."),
         """
         grads = {}
         L = len(caches)
@@ -173,8 +174,8 @@ MISTAKES = [
     _mistake(
         "L_model_backward",
         "relu_on_output_layer",
-        "The output layer was a sigmoid layer in the forward pass, so its backward step must "
-        "use 'sigmoid' too: only layers 1..L-1 are 'relu'.",
+        N_("The output layer was a sigmoid layer in the forward pass, so its backward step must "
+        "use 'sigmoid' too: only layers 1..L-1 are 'relu'."),
         """
         grads = {}
         L = len(caches)
@@ -190,8 +191,8 @@ MISTAKES = [
     _mistake(
         "update_parameters",
         "plus_instead_of_minus",
-        "The gradient points uphill: subtract it, W - learning_rate * dW. With + every "
-        "entry moves the wrong way and the cost grows.",
+        N_("The gradient points uphill: subtract it, W - learning_rate * dW. With + every "
+        "entry moves the wrong way and the cost grows."),
         """
         L = len(parameters) // 2
         updated = {}
@@ -203,8 +204,8 @@ MISTAKES = [
     _mistake(
         "L_layer_model",
         "update_result_discarded",
-        "The cost never changes: update_parameters returns the new parameters, assign them "
-        "(parameters = update_parameters(parameters, grads, learning_rate)).",
+        N_("The cost never changes: update_parameters returns the new parameters, assign them "
+        "(parameters = update_parameters(parameters, grads, learning_rate))."),
         """
         costs = []
         parameters = initialize_parameters_deep(layers_dims)
@@ -219,9 +220,9 @@ MISTAKES = [
     _mistake(
         "initialize_parameters_deep",
         "bias_without_second_axis",
-        "b1 has shape (n,) instead of the column (n, 1): np.zeros(layer_dims[l]) is 1-D. Added "
+        N_("b1 has shape (n,) instead of the column (n, 1): np.zeros(layer_dims[l]) is 1-D. Added "
         "to W @ A of shape (n, m), an (n,) bias broadcasts along the examples, not the units. "
-        "Use np.zeros((layer_dims[l], 1)).",
+        "Use np.zeros((layer_dims[l], 1))."),
         """
         np.random.seed(3)
         parameters = {}
@@ -234,8 +235,8 @@ MISTAKES = [
     _mistake(
         "linear_forward",
         "missing_bias",
-        "Z is off by the bias in every column: the linear step adds b after the product, "
-        "Z = np.dot(W, A) + b (b, of shape (n[l], 1), is added to every example).",
+        N_("Z is off by the bias in every column: the linear step adds b after the product, "
+        "Z = np.dot(W, A) + b (b, of shape (n[l], 1), is added to every example)."),
         """
         Z = np.dot(W, A)
         cache = (A, W, b)
@@ -244,9 +245,9 @@ MISTAKES = [
     _mistake(
         "linear_backward",
         "missing_1_over_m",
-        "dW and db are m times too large (a constant ratio equal to the number of examples) "
+        N_("dW and db are m times too large (a constant ratio equal to the number of examples) "
         "while dA_prev is right: the cost is a mean over the examples, so divide dW and db by "
-        "m = A_prev.shape[1] (dA_prev = W.T dZ is not divided).",
+        "m = A_prev.shape[1] (dA_prev = W.T dZ is not divided)."),
         """
         A_prev, W, b = cache
         dW = np.dot(dZ, A_prev.T)
@@ -257,8 +258,8 @@ MISTAKES = [
     _mistake(
         "linear_backward",
         "dA_prev_divided_by_m",
-        "dA_prev is m times too small while dW and db are right: dA_prev = W.T dZ keeps one "
-        "column per example and is not averaged; only dW and db are divided by m.",
+        N_("dA_prev is m times too small while dW and db are right: dA_prev = W.T dZ keeps one "
+        "column per example and is not averaged; only dW and db are divided by m."),
         """
         A_prev, W, b = cache
         m = A_prev.shape[1]
@@ -270,8 +271,8 @@ MISTAKES = [
     _mistake(
         "linear_activation_backward",
         "sigmoid_derivative_of_cached_Z",
-        "For the sigmoid layer the cache holds Z, not A: Z * (1 - Z) is not the sigmoid's "
-        "slope. Use sigmoid_backward(dA, Z), which computes s * (1 - s) with s = sigmoid(Z).",
+        N_("For the sigmoid layer the cache holds Z, not A: Z * (1 - Z) is not the sigmoid's "
+        "slope. Use sigmoid_backward(dA, Z), which computes s * (1 - s) with s = sigmoid(Z)."),
         """
         linear_cache, activation_cache = cache
         if activation == "relu":
@@ -285,8 +286,8 @@ MISTAKES = [
     _mistake(
         "L_model_backward",
         "dAL_sign_of_one_term",
-        "dAL has a sign wrong in one term: the derivative of the cross-entropy is "
-        "-(Y / AL - (1 - Y) / (1 - AL)); the two fractions are subtracted inside the bracket.",
+        N_("dAL has a sign wrong in one term: the derivative of the cross-entropy is "
+        "-(Y / AL - (1 - Y) / (1 - AL)); the two fractions are subtracted inside the bracket."),
         """
         grads = {}
         L = len(caches)
@@ -307,8 +308,8 @@ MISTAKES = [
     _mistake(
         "L_model_backward",
         "cache_index_off_by_one",
-        "Layer l's cache is caches[l - 1] (the list starts at 0, the layers at 1): with "
-        "caches[l] each layer is differentiated with the cache of the layer above it.",
+        N_("Layer l's cache is caches[l - 1] (the list starts at 0, the layers at 1): with "
+        "caches[l] each layer is differentiated with the cache of the layer above it."),
         """
         grads = {}
         L = len(caches)

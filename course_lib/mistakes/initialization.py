@@ -1,5 +1,6 @@
 """Mistakes students really make in assignment 04_initialization (FC layer, initializers)."""
 
+from course_lib.language import N_
 from course_lib.mistakes import Mistake
 
 ASSIGNMENT = "04_initialization"
@@ -32,9 +33,9 @@ def _init(cell: str, name: str, hint: str, weight: str, bias: str = "np.zeros((l
 MISTAKES = [
     _fc(
         "bias_summed_over_everything",
-        "All your biases get the same update: np.sum(residual_z) adds up every unit and every "
+        N_("All your biases get the same update: np.sum(residual_z) adds up every unit and every "
         "example. Each unit's bias gradient is the sum of its own row only: "
-        "np.sum(residual_z, axis=1, keepdims=True). (The article makes this mistake.)",
+        "np.sum(residual_z, axis=1, keepdims=True). (The article makes this mistake.)"),
         backward="""
         residual_z = residual * self.y * (1 - self.y)
         grad_w = self.x @ residual_z.T
@@ -47,9 +48,9 @@ MISTAKES = [
     ),
     _fc(
         "update_before_residual",
-        "The residual you return was computed with the weights you had just updated: compute "
+        N_("The residual you return was computed with the weights you had just updated: compute "
         "residual_x = self.w @ residual_z first, with the weights the forward pass used, then "
-        "update w and b. (The article makes this mistake.)",
+        "update w and b. (The article makes this mistake.)"),
         backward="""
         residual_z = residual * self.y * (1 - self.y)
         grad_w = self.x @ residual_z.T
@@ -62,8 +63,8 @@ MISTAKES = [
     ),
     _fc(
         "forward_without_transpose",
-        "w has shape (in_num, out_num), one column per output unit, so the layer computes "
-        "w.T @ x + b: without the transpose the shapes only fit when in_num == out_num.",
+        N_("w has shape (in_num, out_num), one column per output unit, so the layer computes "
+        "w.T @ x + b: without the transpose the shapes only fit when in_num == out_num."),
         forward="""
         self.x = x
         self.y = sigmoid(self.w @ x + self.b)
@@ -72,8 +73,8 @@ MISTAKES = [
     ),
     _fc(
         "missing_sigmoid_derivative",
-        "The residual reaching z must go through the sigmoid's derivative first: "
-        "residual_z = residual * y * (1 - y), with the output y stored by forward.",
+        N_("The residual reaching z must go through the sigmoid's derivative first: "
+        "residual_z = residual * y * (1 - y), with the output y stored by forward."),
         backward="""
         residual_z = residual
         grad_w = self.x @ residual_z.T
@@ -87,58 +88,58 @@ MISTAKES = [
     _init(
         "initialize_parameters_zeros",
         "shape_not_a_tuple",
-        "np.zeros(a, b) reads b as a data type: pass the shape as one tuple, "
-        "np.zeros((layers_dims[l], layers_dims[l - 1])).",
+        N_("np.zeros(a, b) reads b as a data type: pass the shape as one tuple, "
+        "np.zeros((layers_dims[l], layers_dims[l - 1]))."),
         "np.zeros(layers_dims[l], layers_dims[l - 1])",
     ),
     _init(
         "initialize_parameters_constant",
         "value_ignored",
-        "Your weights are all 1 whatever value is passed: fill them with the argument, "
-        "np.full(shape, value).",
+        N_("Your weights are all 1 whatever value is passed: fill them with the argument, "
+        "np.full(shape, value)."),
         "np.ones((layers_dims[l], layers_dims[l - 1]))",
     ),
     _init(
         "initialize_parameters_constant",
         "bias_filled_too",
-        "Only the weights take the constant; the biases start at zero, "
-        "np.zeros((layers_dims[l], 1)).",
+        N_("Only the weights take the constant; the biases start at zero, "
+        "np.zeros((layers_dims[l], 1))."),
         "np.full((layers_dims[l], layers_dims[l - 1]), value)",
         bias="np.full((layers_dims[l], 1), value)",
     ),
     _init(
         "initialize_parameters_random",
         "not_scaled_by_10",
-        "Your weights are 10 times too small (a constant ratio of 0.1): this initializer "
-        "multiplies the standard normal draws by 10.",
+        N_("Your weights are 10 times too small (a constant ratio of 0.1): this initializer "
+        "multiplies the standard normal draws by 10."),
         "np.random.randn(layers_dims[l], layers_dims[l - 1])",
     ),
     _init(
         "initialize_parameters_random",
         "no_seed",
-        "Your weights differ from run to run: call np.random.seed(3) first, before drawing.",
+        N_("Your weights differ from run to run: call np.random.seed(3) first, before drawing."),
         "np.random.randn(layers_dims[l], layers_dims[l - 1]) * 10",
         seed=False,
     ),
     _init(
         "initialize_parameters_he",
         "sqrt_1_over_n",
-        "He initialization uses sqrt(2 / n[l-1]); sqrt(1 / n[l-1]) (Xavier's choice for tanh) "
-        "is sqrt(2) times too small for ReLU layers.",
+        N_("He initialization uses sqrt(2 / n[l-1]); sqrt(1 / n[l-1]) (Xavier's choice for tanh) "
+        "is sqrt(2) times too small for ReLU layers."),
         "np.random.randn(layers_dims[l], layers_dims[l - 1]) * np.sqrt(1 / layers_dims[l - 1])",
     ),
     _init(
         "initialize_parameters_he",
         "wrong_n",
-        "The scale must use the number of inputs of the layer, layers_dims[l - 1], not its "
-        "number of units layers_dims[l].",
+        N_("The scale must use the number of inputs of the layer, layers_dims[l - 1], not its "
+        "number of units layers_dims[l]."),
         "np.random.randn(layers_dims[l], layers_dims[l - 1]) * np.sqrt(2 / layers_dims[l])",
     ),
     _fc(
         "grad_w_transposed",
-        "grad_w has the shape of w transposed, (out_num, in_num): residual_z @ x.T multiplies in "
-        "the wrong order for weights stored (in_num, out_num). A gradient has its parameter's "
-        "shape: grad_w = self.x @ residual_z.T.",
+        N_("grad_w has the shape of w transposed, (out_num, in_num): residual_z @ x.T multiplies "
+        "in the wrong order for weights stored (in_num, out_num). A gradient has its parameter's "
+        "shape: grad_w = self.x @ residual_z.T."),
         backward="""
         residual_z = residual * self.y * (1 - self.y)
         grad_w = residual_z @ self.x.T
@@ -151,9 +152,9 @@ MISTAKES = [
     ),
     _fc(
         "sigmoid_derivative_from_z",
-        "The sigmoid's slope is y * (1 - y) with its OUTPUT y = sigmoid(z), which forward "
+        N_("The sigmoid's slope is y * (1 - y) with its OUTPUT y = sigmoid(z), which forward "
         "stored in self.y; z * (1 - z) computed from the input z is not a derivative of "
-        "anything here.",
+        "anything here."),
         backward="""
         z = self.w.T @ self.x + self.b
         residual_z = residual * z * (1 - z)
@@ -168,9 +169,9 @@ MISTAKES = [
     _init(
         "initialize_parameters_zeros",
         "bias_without_second_axis",
-        "The biases have shape (n,) instead of the column (n, 1): np.zeros(layers_dims[l]) is "
+        N_("The biases have shape (n,) instead of the column (n, 1): np.zeros(layers_dims[l]) is "
         "1-D, and an (n,) bias added to W @ A (n, m) broadcasts along the examples. Use "
-        "np.zeros((layers_dims[l], 1)).",
+        "np.zeros((layers_dims[l], 1))."),
         "np.zeros((layers_dims[l], layers_dims[l - 1]))",
         bias="np.zeros(layers_dims[l])",
     ),

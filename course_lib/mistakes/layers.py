@@ -2,6 +2,7 @@
 
 from textwrap import dedent
 
+from course_lib.language import N_
 from course_lib.mistakes import Mistake
 
 ASSIGNMENT = "05_layers"
@@ -41,8 +42,8 @@ return self.dA_prev
 MISTAKES = [
     _dense(
         "relu_mask_from_dA",
-        "A ReLU unit passes the gradient where it was active in the forward pass (A > 0), "
-        "whatever the sign of dA: use self.g_prime_from_output(self.A), not a mask made from dA.",
+        N_("A ReLU unit passes the gradient where it was active in the forward pass (A > 0), "
+        "whatever the sign of dA: use self.g_prime_from_output(self.A), not a mask made from dA."),
         dedent("""
         if self.feeds_fused_cost:
             dZ = dA
@@ -54,9 +55,9 @@ MISTAKES = [
     ),
     _dense(
         "derivative_of_Z",
-        "g_prime_from_output expects the layer's output A: for the sigmoid it computes A(1 - A). "
-        "Given Z it computes Z(1 - Z), which is not the derivative. Pass the cached self.A "
-        "(no need to recompute Z at all).",
+        N_("g_prime_from_output expects the layer's output A: for the sigmoid it computes "
+        "A(1 - A). Given Z it computes Z(1 - Z), which is not the derivative. Pass the cached "
+        "self.A (no need to recompute Z at all)."),
         dedent("""
         Z = self.W @ self.A_prev + self.b
         if self.feeds_fused_cost:
@@ -67,8 +68,8 @@ MISTAKES = [
     ),
     _dense(
         "db_without_keepdims",
-        "db has shape (n,) instead of (n, 1): use np.sum(dZ, axis=1, keepdims=True) / m. "
-        "A flat db would broadcast b - lr * db into an (n, n) matrix.",
+        N_("db has shape (n,) instead of (n, 1): use np.sum(dZ, axis=1, keepdims=True) / m. "
+        "A flat db would broadcast b - lr * db into an (n, n) matrix."),
         """
         if self.feeds_fused_cost:
             dZ = dA
@@ -83,17 +84,17 @@ MISTAKES = [
     ),
     _dense(
         "ignores_fused_cost",
-        "When feeds_fused_cost is True the layer receives dZ = A - Y from the cost layer, "
+        N_("When feeds_fused_cost is True the layer receives dZ = A - Y from the cost layer, "
         "already through the sigmoid: pass it straight on, without multiplying by the "
-        "derivative again.",
+        "derivative again."),
         dedent("""
         dZ = dA * self.g_prime_from_output(self.A)
         """) + _CORRECT_TAIL,
     ),
     _dense(
         "dW_without_1_over_m",
-        "dW is m times too large: the weight gradient averages over the examples, "
-        "dZ @ A_prev.T / m (db too).",
+        N_("dW is m times too large: the weight gradient averages over the examples, "
+        "dZ @ A_prev.T / m (db too)."),
         """
         if self.feeds_fused_cost:
             dZ = dA
@@ -108,8 +109,8 @@ MISTAKES = [
     ),
     _cost(
         "backward_divided_by_m",
-        "The fused gradient is per example, AL - Y, not divided by m: the parent layer divides "
-        "by m when it forms dW and db, so dividing here too makes them m times too small.",
+        N_("The fused gradient is per example, AL - Y, not divided by m: the parent layer divides "
+        "by m when it forms dW and db, so dividing here too makes them m times too small."),
         """
         m = self.Y.shape[1]
         return (self.AL - self.Y) / m
@@ -117,17 +118,17 @@ MISTAKES = [
     ),
     _cost(
         "unfused_gradient",
-        "backward() returns the gradient with respect to AL, but the parent, fused, expects "
+        N_("backward() returns the gradient with respect to AL, but the parent, fused, expects "
         "the gradient with respect to its Z: for a sigmoid and the cross-entropy that is "
-        "simply AL - Y.",
+        "simply AL - Y."),
         """
         return -(self.Y / self.AL - (1 - self.Y) / (1 - self.AL))
         """,
     ),
     _sequential(
         "backward_in_forward_order",
-        "The backward pass runs from the last layer to the first: loop over "
-        "reversed(self.layers).",
+        N_("The backward pass runs from the last layer to the first: loop over "
+        "reversed(self.layers)."),
         backward="""
         gradient = self.cost_layer.backward()
         for layer in self.layers:
@@ -137,7 +138,7 @@ MISTAKES = [
     ),
     _sequential(
         "step_adds_gradient",
-        "A gradient step goes against the gradient: W -= learning_rate * dW.",
+        N_("A gradient step goes against the gradient: W -= learning_rate * dW."),
         step="""
         for layer in self.layers:
             layer.W += learning_rate * layer.dW
@@ -146,8 +147,8 @@ MISTAKES = [
     ),
     _sequential(
         "forward_not_chained",
-        "Each layer's input is the previous layer's output: A = layer.forward(A), starting "
-        "from A = X, not layer.forward(X) for every layer.",
+        N_("Each layer's input is the previous layer's output: A = layer.forward(A), starting "
+        "from A = X, not layer.forward(X) for every layer."),
         forward="""
         for layer in self.layers:
             A = layer.forward(X)
@@ -156,8 +157,8 @@ MISTAKES = [
     ),
     _dense(
         "dW_transposed",
-        "dW has the shape of W transposed: A_prev @ dZ.T multiplies in the wrong order. A "
-        "gradient has its parameter's shape (n, n_prev): self.dW = dZ @ self.A_prev.T / m.",
+        N_("dW has the shape of W transposed: A_prev @ dZ.T multiplies in the wrong order. A "
+        "gradient has its parameter's shape (n, n_prev): self.dW = dZ @ self.A_prev.T / m."),
         """
         if self.feeds_fused_cost:
             dZ = dA
@@ -172,8 +173,8 @@ MISTAKES = [
     ),
     _dense(
         "dA_prev_divided_by_m",
-        "dA_prev is m times too small while dW and db are right: the gradient passed down keeps "
-        "one column per example and is not averaged (only dW and db are divided by m).",
+        N_("dA_prev is m times too small while dW and db are right: the gradient passed down keeps "
+        "one column per example and is not averaged (only dW and db are divided by m)."),
         """
         if self.feeds_fused_cost:
             dZ = dA
@@ -188,16 +189,16 @@ MISTAKES = [
     ),
     _cost(
         "gradient_sign_flipped",
-        "The fused gradient has the opposite sign: dJ/dZ = AL - Y (the output minus the label), "
-        "not Y - AL. With Y - AL every step of gradient descent goes uphill.",
+        N_("The fused gradient has the opposite sign: dJ/dZ = AL - Y (the output minus the label), "
+        "not Y - AL. With Y - AL every step of gradient descent goes uphill."),
         """
         return self.Y - self.AL
         """,
     ),
     _sequential(
         "backward_skips_first_layer",
-        "The first layer gets no gradient: reversed(self.layers[1:]) stops one layer early. "
-        "Every layer takes part in the backward pass: loop over reversed(self.layers).",
+        N_("The first layer gets no gradient: reversed(self.layers[1:]) stops one layer early. "
+        "Every layer takes part in the backward pass: loop over reversed(self.layers)."),
         backward="""
         gradient = self.cost_layer.backward()
         for layer in reversed(self.layers[1:]):

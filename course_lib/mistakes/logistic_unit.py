@@ -1,5 +1,6 @@
 """Mistakes students really make in assignment 01_logistic_unit (one neuron)."""
 
+from course_lib.language import N_
 from course_lib.mistakes import Mistake
 
 ASSIGNMENT = "01_logistic_unit"
@@ -11,7 +12,7 @@ MISTAKES = [
         assignment=ASSIGNMENT,
         cell="sigmoid",
         name="missing_minus_in_exponent",
-        hint=(
+        hint=N_(
             "sigmoid(2) comes out as 0.12 instead of 0.88: your function computes sigmoid(-z). "
             "The exponent is e^(-z): write np.exp(-z)."
         ),
@@ -23,7 +24,7 @@ MISTAKES = [
         assignment=ASSIGNMENT,
         cell="initialize_with_zeros",
         name="w_without_second_axis",
-        hint=(
+        hint=N_(
             "w has shape (dim,) but must be (dim, 1): np.zeros(dim) makes a 1-D array. Pass the "
             "shape as a tuple, np.zeros((dim, 1))."
         ),
@@ -36,7 +37,7 @@ MISTAKES = [
         assignment=ASSIGNMENT,
         cell="propagate",
         name="missing_1_over_m",
-        hint=(
+        hint=N_(
             "dw and db are m times too large (the checks report a constant ratio equal to m). The "
             "cost is an average over the m examples, so its gradient is an average too: divide by "
             "m."
@@ -54,7 +55,7 @@ MISTAKES = [
         assignment=ASSIGNMENT,
         cell="propagate",
         name="cost_missing_minus",
-        hint=(
+        hint=N_(
             "The cost has the opposite sign (ratio -1.0). Logs of probabilities are negative, so "
             "the cross-entropy needs a minus sign in front of the sum to be positive."
         ),
@@ -71,7 +72,7 @@ MISTAKES = [
         assignment=ASSIGNMENT,
         cell="propagate",
         name="dw_transposed",
-        hint=(
+        hint=N_(
             "dw has shape (1, n) but w is (n, 1): the product is in the wrong order. X is (n, m) "
             "and (A - Y).T is (m, 1), so dw = X @ (A - Y).T / m."
         ),
@@ -88,7 +89,7 @@ MISTAKES = [
         assignment=ASSIGNMENT,
         cell="propagate",
         name="sum_without_axis",
-        hint=(
+        hint=N_(
             "np.sum(w * X) adds up the weighted sums of ALL examples into a single number, so "
             "every example gets the same z. Use the matrix product w.T @ X, which gives one z per "
             "example (shape (1, m))."
@@ -106,7 +107,7 @@ MISTAKES = [
         assignment=ASSIGNMENT,
         cell="optimize",
         name="updates_inputs_in_place",
-        hint=(
+        hint=N_(
             "w -= ... changes the caller's array in place: after optimize returns, the w that was "
             "passed in has changed too. Write w = w - learning_rate * grads['dw'], which makes a "
             "new array."
@@ -126,7 +127,7 @@ MISTAKES = [
         assignment=ASSIGNMENT,
         cell="optimize",
         name="trains_on_notebook_globals",
-        hint=(
+        hint=N_(
             "optimize trains on X_train and Y_train, the notebook's variables, instead of its "
             "arguments X and Y. A function must use only its arguments: call propagate(w, b, X, "
             "Y)."
@@ -146,7 +147,7 @@ MISTAKES = [
         assignment=ASSIGNMENT,
         cell="predict",
         name="threshold_at_zero",
-        hint=(
+        hint=N_(
             "A is a probability, always above 0, so A > 0 answers 1 for every example. Threshold "
             "the probability at 0.5 (or, equivalently, z = w.T @ X + b at 0)."
         ),
@@ -159,7 +160,7 @@ MISTAKES = [
         assignment=ASSIGNMENT,
         cell="model",
         name="ignores_its_arguments",
-        hint=(
+        hint=N_(
             "model calls optimize with 2000 steps and learning rate 0.5 whatever it is given, so "
             "model(..., num_iterations=300, learning_rate=0.1) trains differently than asked. "
             "Pass num_iterations and learning_rate on to optimize."
@@ -178,7 +179,7 @@ MISTAKES = [
         assignment=ASSIGNMENT,
         cell="propagate",
         name="dw_without_1_over_m",
-        hint=(
+        hint=N_(
             "dw is m times too large while db is right (the check reports a constant ratio equal "
             "to m): you divided db by m but not dw. Both are averages over the m examples: dw = X "
             "@ (A - Y).T / m."
@@ -196,7 +197,7 @@ MISTAKES = [
         assignment=ASSIGNMENT,
         cell="propagate",
         name="cost_sign_of_second_term",
-        hint=(
+        hint=N_(
             "The cost is wrong while dw and db are right: the two log terms are added inside the "
             "sum, -np.sum(Y * np.log(A) + (1 - Y) * np.log(1 - A)) / m. A minus before the second "
             "term rewards wrong answers on the examples with label 0."
@@ -214,7 +215,7 @@ MISTAKES = [
         assignment=ASSIGNMENT,
         cell="propagate",
         name="dw_elementwise_product",
-        hint=(
+        hint=N_(
             "dw has shape (n, m) instead of (n, 1): X * dZ multiplies entry by entry (each "
             "example keeps its own column). The sum over the examples is a matrix product: dw = X "
             "@ (A - Y).T / m (or np.dot(X, dZ.T) / m)."

@@ -5,8 +5,9 @@ feedback names it: its hint appears in the output of a test cell that lost point
 Each assignment's notebook runs once with the reference solutions in a kernel kept alive
 (:class:`live_notebook.LiveNotebook`); each mistake then replaces its solution cell and every
 grade cell is run and scored again with nbgrader's rule, twice: with the tests in the grader
-(as ``python -m autograder grade`` runs them) and inside the kernel (as plain nbgrader runs
-them). The full nbgrader runs of the notebooks are in ``test_every_notebook.py``.
+(as ``python -m autograder grade`` runs them), for a Chinese submission (the hint must be the
+Chinese one), and inside the kernel (as plain nbgrader runs them), in English. The full
+nbgrader runs of the notebooks are in ``test_every_notebook.py``.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import pytest
 from live_notebook import LiveNotebook
 from nbgrader_course import source_notebooks
 
+from course_lib.language import translate, use
 from course_lib.mistakes import catalogue
 
 MISTAKES = catalogue()
@@ -48,11 +50,12 @@ def live():
 
 @pytest.mark.parametrize("mistake", MISTAKES, ids=[f"{m.assignment}:{m.cell}:{m.name}"
                                                    for m in MISTAKES])
-@pytest.mark.parametrize("where", ["grader", "kernel"])
-def test_mistake_loses_exactly_its_points(live, mistake, where):
+@pytest.mark.parametrize("where, lang", [("grader", "zh-CN"), ("kernel", "en")])
+def test_mistake_loses_exactly_its_points(live, mistake, where, lang):
     notebook = live(mistake.assignment, _stem_with_cell(mistake.assignment, mistake.cell),
                     where)
-    result = notebook.grade_with(mistake.cell, mistake.source)
+    with use(lang):
+        result = notebook.grade_with(mistake.cell, mistake.source)
     own = {g for g in result.max_scores if g in mistake.test_cells()}
     assert own, f"no test cell grades {mistake.cell}"
     lost = result.lost()
@@ -62,10 +65,12 @@ def test_mistake_loses_exactly_its_points(live, mistake, where):
     if hidden in own:  # the hidden tests are the thorough ones: they catch every known mistake
         assert lost.get(hidden) == result.max_scores[hidden], (
             f"{mistake.name} keeps points of {hidden}: {lost}")
+    hint = translate(mistake.hint, "mistakes", lang=lang)
+    assert lang == "en" or hint != mistake.hint, f"{mistake.name} has no {lang} hint"
     feedback = {gid: _output_text(result.outputs[gid]) for gid in lost}
-    assert any(_normalise(mistake.hint) in _normalise(text) for text in feedback.values()), (
-        f"the feedback never names {mistake.name}: its hint is in none of the outputs of "
-        f"{sorted(lost)}:\n" + "\n".join(f"--- {g}\n{t}" for g, t in feedback.items()))
+    assert any(_normalise(hint) in _normalise(text) for text in feedback.values()), (
+        f"the feedback never names {mistake.name} ({lang}): its hint is in none of the "
+        f"outputs of {sorted(lost)}:\n" + "\n".join(f"--- {g}\n{t}" for g, t in feedback.items()))
 
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")

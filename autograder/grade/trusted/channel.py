@@ -38,6 +38,7 @@ import zmq
 import zmq.asyncio
 
 from autograder.grade.trusted import wire
+from autograder.messages import _
 
 TARGET = "course_grader"    # the comm target the kernel stub registers
 PROMPT, ANSWER = "$course:", "$answer:"   # the stub's prompts: a question, an answer
@@ -125,7 +126,7 @@ class Channel:
         submit = getattr(self._through, "submit", None)
         answer = submit(request) if submit is not None else self.send(request)
         if type(answer) is not dict:
-            raise CallFailed("the kernel's answer was not a dict")
+            raise CallFailed(_("the kernel's answer was not a dict"))
         self.show_printed(answer)
         if "raised" in answer:
             raise student_error(answer["raised"])
@@ -136,10 +137,10 @@ class Channel:
         if self.lost is not None:
             raise KernelLost(self.lost.kind)
         if _in_event_loop():
-            raise CallFailed("the course's code cannot call the student's while answering it")
+            raise CallFailed(_("the course's code cannot call the student's while answering it"))
         answer = asyncio.run_coroutine_threadsafe(self.call(request), self.loop).result()
         if type(answer) is not dict:
-            raise CallFailed("the kernel's answer was not a dict")
+            raise CallFailed(_("the kernel's answer was not a dict"))
         return answer
 
     def show_printed(self, answer: dict) -> None:
@@ -153,7 +154,7 @@ class Channel:
         if room > 0:
             sys.stdout.write(printed[:room])
             if len(printed) > room:
-                sys.stdout.write("\n[... more printed by your code, not shown ...]\n")
+                sys.stdout.write("\n" + _("[... more printed by your code, not shown ...]") + "\n")
         self.printed += len(printed)
 
     @contextmanager
@@ -220,7 +221,7 @@ class Channel:
         async for msg in self._messages({kc.shell_channel.socket: kc.shell_channel}):
             if msg.get("parent_header", {}).get("msg_id") == msg_id:
                 if msg["content"].get("status") != "ok":
-                    raise CallFailed("the grader's stub could not be put into the kernel")
+                    raise CallFailed(_("the grader's stub could not be put into the kernel"))
                 return
 
     async def call(self, request: dict) -> Any:
@@ -251,8 +252,8 @@ class Channel:
                 self.deadline = min(self.deadline + QUESTION_SECONDS, self.latest)
             elif kind == "status" and content.get("execution_state") == "idle":
                 self.session = None   # the stub's session ended without answering
-                raise CallFailed("the student's kernel gave no answer")
-        raise CallFailed("the student's kernel gave no answer")
+                raise CallFailed(_("the student's kernel gave no answer"))
+        raise CallFailed(_("the student's kernel gave no answer"))
 
     def end(self) -> None:
         """End the stub's session (the kernel goes back to running cells)."""
@@ -280,10 +281,10 @@ class Channel:
         number = data[tag]
         if tag == "$g":
             if number not in self.objects:
-                raise wire.NotPlainData("a reference to an object the grader never gave")
+                raise wire.NotPlainData(_("a reference to an object the grader never gave"))
             return self.objects[number]
         if self.proxy_class is None:
-            raise wire.NotPlainData("an object of the student's where plain data was expected")
+            raise wire.NotPlainData(_("an object of the student's where plain data was expected"))
         with self._numbering:
             if number not in self.proxies:
                 kind = self.proxy_class(str(data.get("class", "object")))
@@ -294,10 +295,11 @@ class Channel:
         """The answer to one question of the student's code (see the module docstring)."""
         try:
             if not prompt.startswith(PROMPT):
-                raise PermissionError("input() is not available while the grader calls")
+                raise PermissionError(_("input() is not available while the grader calls"))
             request = json.loads(base64.b64decode(prompt[len(PROMPT):], validate=True))
         except (ValueError, binascii.Error, PermissionError) as error:
-            reply = {"raised": {"type": "ValueError", "message": f"bad request: {error}"}}
+            reply = {"raised": {"type": "ValueError",
+                                 "message": _("bad request: {error}").format(error=error)}}
         else:
             try:
                 self.questions += 1
@@ -313,12 +315,13 @@ class Channel:
         op = request.get("op")
         if "name" in request and op == "call":
             if request["name"] not in self.bound:
-                raise PermissionError(f"{str(request['name'])[:50]} is not available here")
+                raise PermissionError(_("{name} is not available here").format(
+                    name=str(request["name"])[:50]))
             target = self.bound[request["name"]]
         else:
             target = self.objects.get(request.get("object"))  # type: ignore[arg-type]
             if target is None:
-                raise PermissionError("no such object of the grader's")
+                raise PermissionError(_("no such object of the grader's"))
         if op == "call":
             if request.get("method") is not None:
                 target = getattr(target, _public(request["method"]))
@@ -341,11 +344,11 @@ class Channel:
 def _decoded(text: str) -> Any:
     """An answer sent as a prompt (base64 of JSON), or CallFailed."""
     if len(text) > wire.MAX_REPLY_BYTES:
-        raise CallFailed("the answer was larger than the grader accepts")
+        raise CallFailed(_("the answer was larger than the grader accepts"))
     try:
         return json.loads(base64.b64decode(text, validate=True))
     except (ValueError, binascii.Error):
-        raise CallFailed("the kernel's answer could not be read") from None
+        raise CallFailed(_("the kernel's answer could not be read")) from None
 
 
 def _in_event_loop() -> bool:
@@ -358,5 +361,5 @@ def _in_event_loop() -> bool:
 
 def _public(name: Any) -> str:
     if type(name) is not str or name.startswith("__"):
-        raise PermissionError("only public attributes of the course's objects")
+        raise PermissionError(_("only public attributes of the course's objects"))
     return name

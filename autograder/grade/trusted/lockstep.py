@@ -24,6 +24,7 @@ from itertools import islice
 from typing import Any
 
 from autograder.grade.trusted.channel import CallFailed, Channel
+from autograder.messages import _
 from course_lib.isolation import EVALUATE_MANY
 
 WIDTH = 256   # evaluations run together at most (threads at once)
@@ -100,7 +101,7 @@ class Lockstep:
         try:
             answers = self.channel.send({"op": "batch", "requests": requests}).get("answers")
             if type(answers) is not list or len(answers) != len(requests):
-                raise CallFailed("the kernel's answer to several calls was not one per call")
+                raise CallFailed(_("the kernel's answer to several calls was not one per call"))
         except BaseException as error:  # noqa: BLE001 - each evaluation raises it
             return [error] * len(requests)
         return answers

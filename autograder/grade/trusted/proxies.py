@@ -21,6 +21,7 @@ import numpy as np
 
 from autograder.grade.trusted import wire
 from autograder.grade.trusted.channel import CallFailed, Channel
+from autograder.messages import _
 
 
 def call(channel: Channel, target: dict, args: tuple, kwargs: dict) -> Any:
@@ -36,8 +37,8 @@ def call(channel: Channel, target: dict, args: tuple, kwargs: dict) -> Any:
         try:
             np.random.set_state(wire.decode(answer["rng"]))
         except (TypeError, ValueError, KeyError) as error:
-            raise CallFailed(f"the kernel's random state came back malformed ({error})") \
-                from None
+            raise CallFailed(_("the kernel's random state came back malformed ({error})").format(
+                error=error)) from None
     channel.rng_state = np.random.get_state()
     changed = answer.get("changed")
     if type(changed) is list and len(changed) == 2:
@@ -47,9 +48,10 @@ def call(channel: Channel, target: dict, args: tuple, kwargs: dict) -> Any:
     try:
         return wire.decode(answer.get("value"), channel.resolve)
     except wire.NotPlainData as what:
-        name = target.get("method") or target.get("name") or "the call"
-        raise wire.NotPlainData(f"{name} returned {what}, not plain data (numbers, strings, "
-                                "lists, tuples, dicts, numpy arrays)") from None
+        name = target.get("method") or target.get("name") or _("the call")
+        raise wire.NotPlainData(_("{name} returned {what}, not plain data (numbers, strings, "
+                                  "lists, tuples, dicts, numpy arrays)").format(
+            name=name, what=what)) from None
 
 
 def _same_state(a: Any, b: Any) -> bool:
@@ -100,7 +102,7 @@ class RemoteFunction:
         return call(self._channel, {"name": self.__name__}, args, kwargs)
 
     def __repr__(self) -> str:
-        return f"<your {self.__name__}>"
+        return _("<your {name}>").format(name=self.__name__)
 
     def __deepcopy__(self, memo: dict) -> RemoteFunction:
         return self
@@ -133,7 +135,7 @@ class RemoteObject:
                          "value": wire.encode(value, channel.handle_of)})
 
     def __repr__(self) -> str:
-        return f"<your object #{self._remote_number}>"
+        return _("<your object #{number}>").format(number=self._remote_number)
 
     def __deepcopy__(self, memo: dict) -> RemoteObject:
         return self

@@ -28,6 +28,7 @@ import ast
 import asyncio
 import builtins
 import contextlib
+import contextvars
 import io
 import threading
 from pathlib import Path
@@ -49,6 +50,7 @@ from autograder.grade.trusted.proxies import (
     RemoteObject,
     proxy_class,
 )
+from autograder.messages import _
 from autograder.vocabulary import cells_testing, grade_id_of
 from course_lib.isolation import STUDENT_PROCESS
 
@@ -176,7 +178,9 @@ class NotebookTests:
         try:
             if getattr(kernel, "grader_comm", None) is None:
                 await channel.install()
-            outputs = await loop.run_in_executor(None, self._run, gid, channel)
+            # in the submission's language (course_lib.language.use, a context variable)
+            outputs = await loop.run_in_executor(None, contextvars.copy_context().run,
+                                                 self._run, gid, channel)
         except KernelLost as lost:
             outputs = []
             channel.lost = lost
@@ -223,7 +227,7 @@ class NotebookTests:
               contextlib.chdir(folder)):
             try:
                 if tree is None:
-                    raise SyntaxError("the test cell could not be read")
+                    raise SyntaxError(_("the test cell could not be read"))
                 namespace = self._namespace(tree, channel, gid)
                 try:
                     with evaluating_together(channel):
@@ -237,7 +241,9 @@ class NotebookTests:
         outputs = []
         text, limit = printed.getvalue(), self.tests.max_output_chars
         if len(text) > limit:
-            text = text[:limit] + f"\n... {len(text) - limit} more characters not kept ...\n"
+            dropped = _("... {count} more characters not kept ...").format(
+                count=len(text) - limit)
+            text = f"{text[:limit]}\n{dropped}\n"
         if text:
             outputs.append(new_output("stream", name="stdout", text=text))
         if error is not None:
@@ -294,5 +300,5 @@ def error_output(error: BaseException) -> NotebookNode:
         lines = [f"\x1b[0;31m{ename}\x1b[0m: {evalue}"]
         where = getattr(error, "student_where", "")
         if where:
-            lines.append(f"(raised in {where})")
+            lines.append(_("(raised in {where})").format(where=where))
     return new_output("error", ename=ename, evalue=evalue, traceback=lines)

@@ -30,6 +30,8 @@ from typing import Any
 
 import numpy as np
 
+from autograder.messages import N_, _
+
 MAX_REPLY_BYTES = 64 * 2**20      # one reply's JSON text
 MAX_DEPTH = 20
 _SCALARS = (bool, int, float, str, type(None))
@@ -37,6 +39,28 @@ _SCALARS = (bool, int, float, str, type(None))
 
 class NotPlainData(ValueError):  # noqa: N818 - reads as what came back
     """What came back is not plain data (or is malformed, or too big)."""
+
+
+#: What kernel_stub.py (which has no catalogue: it runs in the student's kernel) says of a
+#: value that is not plain data, matched here to say it in the student's language.
+_STUB_WORDS = (
+    (re.compile(r"data nested more than (?P<levels>\d+) levels deep"),
+     N_("data nested more than {levels} levels deep")),
+    (re.compile(r"a numpy array of dtype (?P<dtype>.+)"), N_("a numpy array of dtype {dtype}")),
+    (re.compile(r"a numpy (?P<kind>\w+)"), N_("a numpy {kind}")),
+    (re.compile(r"an object of class (?P<kind>.+) \(a subclass of numpy\.ndarray\)"),
+     N_("an object of class {kind} (a subclass of numpy.ndarray)")),
+    (re.compile(r"an object of class (?P<kind>.+)"), N_("an object of class {kind}")),
+)
+
+
+def _stub_words(said: str) -> str:
+    """``said`` (the stub's English) in the language of the moment (as it is when unknown)."""
+    for pattern, message in _STUB_WORDS:
+        found = pattern.fullmatch(said)
+        if found:
+            return _(message).format(**found.groupdict())
+    return said
 
 
 _DTYPE = re.compile(r"[<>|=][biuf][1-9][0-9]?")   # "<f8", "|b1", "<i8" ...
@@ -55,7 +79,7 @@ def encode(value: Any, handle_of: Callable[[Any], dict] | None = None, depth: in
     object of the grader's); without it such a value raises TypeError.
     """
     if depth > MAX_DEPTH:
-        raise TypeError("data nested too deep to send")
+        raise TypeError(_("data nested too deep to send"))
     kind = type(value)
     if kind in _SCALARS:
         return value
@@ -77,19 +101,19 @@ def encode(value: Any, handle_of: Callable[[Any], dict] | None = None, depth: in
         return {"$rng": encode(value.bit_generator.state, handle_of, depth + 1)}
     if handle_of is not None:
         return handle_of(value)
-    raise TypeError(f"cannot send a {kind.__name__} to the student's kernel")
+    raise TypeError(_("cannot send a {kind} to the student's kernel").format(kind=kind.__name__))
 
 
 def _array(body: Any, scalar: bool) -> Any:
     """The array ``body`` (``[dtype, shape, base64]``) stands for, or NotPlainData."""
     if type(body) is not list or len(body) != 3:
-        raise NotPlainData("a malformed array")
+        raise NotPlainData(_("a malformed array"))
     dtype, shape, text = body
     if type(dtype) is not str or not _DTYPE.fullmatch(dtype):
-        raise NotPlainData(f"a numpy array of dtype {str(dtype)[:30]}")
+        raise NotPlainData(_("a numpy array of dtype {dtype}").format(dtype=str(dtype)[:30]))
     if (type(shape) is not list or len(shape) > MAX_DIMENSIONS or (scalar and shape)
             or not all(type(n) is int and n >= 0 for n in shape)):
-        raise NotPlainData("a malformed array (its shape)")
+        raise NotPlainData(_("a malformed array (its shape)"))
     try:
         raw = base64.b64decode(text, validate=True) if type(text) is str else None
     except (ValueError, binascii.Error):
@@ -97,9 +121,9 @@ def _array(body: Any, scalar: bool) -> Any:
     try:
         kind = np.dtype(dtype)
     except TypeError:
-        raise NotPlainData(f"a numpy array of dtype {dtype}") from None
+        raise NotPlainData(_("a numpy array of dtype {dtype}").format(dtype=dtype)) from None
     if raw is None or len(raw) != math.prod(shape) * kind.itemsize:
-        raise NotPlainData("a malformed array (its bytes)")
+        raise NotPlainData(_("a malformed array (its bytes)"))
     array = np.frombuffer(bytearray(raw), dtype=kind).reshape(shape)
     return array[()] if scalar else array
 
@@ -108,7 +132,7 @@ def _key(value: Any) -> Any:
     try:
         hash(value)
     except TypeError:
-        raise NotPlainData("a dict with an unhashable key") from None
+        raise NotPlainData(_("a dict with an unhashable key")) from None
     return value
 
 
@@ -118,7 +142,7 @@ def decode(data: Any, resolve: Callable[[str, dict], Any] | None = None,
     plain data. ``resolve(tag, data)`` turns ``$h``/``$g`` references into objects (without
     it they are refused)."""
     if depth > MAX_DEPTH:
-        raise NotPlainData(f"data nested more than {MAX_DEPTH} levels deep")
+        raise NotPlainData(_("data nested more than {levels} levels deep").format(levels=MAX_DEPTH))
     if type(data) in _SCALARS:
         return data
     if type(data) is list:
@@ -126,7 +150,7 @@ def decode(data: Any, resolve: Callable[[str, dict], Any] | None = None,
     if type(data) is dict and set(data) == {"$h", "class"} and resolve is not None:
         return resolve("$h", data)   # an object of the student's, with its class's name
     if type(data) is not dict or len(data) != 1:
-        raise NotPlainData("a malformed reply")
+        raise NotPlainData(_("a malformed reply"))
     ((tag, body),) = data.items()
     if tag == "$a" or tag == "$s":
         return _array(body, scalar=tag == "$s")
@@ -134,7 +158,7 @@ def decode(data: Any, resolve: Callable[[str, dict], Any] | None = None,
         return tuple(decode(v, resolve, depth + 1) for v in body)
     if tag == "$d" and type(body) is list:
         if not all(type(p) is list and len(p) == 2 for p in body):
-            raise NotPlainData("a malformed dict")
+            raise NotPlainData(_("a malformed dict"))
         return {_key(decode(k, resolve, depth + 1)): decode(v, resolve, depth + 1)
                 for k, v in body}
     if tag == "$rng":
@@ -142,10 +166,11 @@ def decode(data: Any, resolve: Callable[[str, dict], Any] | None = None,
         try:
             generator.bit_generator.state = decode(body, None, depth + 1)
         except (TypeError, ValueError, KeyError) as error:
-            raise NotPlainData(f"a malformed random generator ({error})") from None
+            raise NotPlainData(_("a malformed random generator ({error})").format(
+                error=error)) from None
         return generator
     if tag == "$bad":
-        raise NotPlainData(str(body)[:200])
+        raise NotPlainData(_stub_words(str(body)[:200]))
     if tag in ("$h", "$g") and type(body) is int and resolve is not None:
         return resolve(tag, data)
-    raise NotPlainData(f"a value of unknown kind {tag[:20]!r}")
+    raise NotPlainData(_("a value of unknown kind {kind}").format(kind=repr(tag[:20])))

@@ -52,7 +52,7 @@ def test_every_kind_of_submission_in_nbgrader_layout(course, tmp_path, monkeypat
                      "cleo_partial": "partial", "dev_unfinished": "unfinished",
                      "eve_broken_file": "broken_file", "finn_infinite_loop": "infinite_loop",
                      "Zoë Ångström": "complete", "gus_tampered": "tampered",
-                     "ivy_late": "late"}
+                     "ivy_late": "late", "lin_chinese": "partial"}
     assert sorted(p.name for p in out.iterdir()) == sorted(kinds)
     for student in kinds:   # the release's other files come along
         assert (out / student / ASSIGNMENT / "data.csv").read_text() == "x\n1\n"
@@ -90,6 +90,13 @@ def test_every_kind_of_submission_in_nbgrader_layout(course, tmp_path, monkeypat
     stamp = (out / "ivy_late" / ASSIGNMENT / "timestamp.txt").read_text(encoding="utf-8")
     assert parse_timestamp(stamp) == sample_class.DUE + sample_class.LATE_BY
     assert not (out / "ada_complete" / ASSIGNMENT / "timestamp.txt").exists()
+    # lin: the Chinese release (the toy course has no Chinese text: English) with the mistake
+    # ben and cleo leave (an identical submission would top the similar solutions)
+    lin = read(submitted(out, "lin_chinese"))
+    assert lin.metadata["course_language"] == "zh-CN"
+    assert details["lin_chinese"] == "zh-CN, double: no_return"
+    assert "return" not in cell(lin, "double").source.split('"""')[-1]
+    assert cell(lin, "square").source == cell(complete, "square").source
 
 
 def test_a_copied_submission_imports_one_reference_and_wraps_another(course, tmp_path,
@@ -130,7 +137,7 @@ def test_build_is_deterministic(course, tmp_path):
     sample_class.build(releases, tmp_path / "b", source=source)
     files_a = sorted(p.relative_to(tmp_path / "a") for p in (tmp_path / "a").rglob("*.ipynb"))
     files_b = sorted(p.relative_to(tmp_path / "b") for p in (tmp_path / "b").rglob("*.ipynb"))
-    assert files_a == files_b and len(files_a) == 9
+    assert files_a == files_b and len(files_a) == 10
     for rel in files_a:
         assert (tmp_path / "a" / rel).read_bytes() == (tmp_path / "b" / rel).read_bytes()
 

@@ -35,7 +35,7 @@ def test_demo_grades_the_sample_class_as_expected(tmp_path, capsys):
     assert set(rows) == {"ada_complete", "ben_partial", "cleo_partial", "dev_unfinished",
                          "eve_broken_file", "finn_infinite_loop", "Zoë Ångström",
                          "gus_tampered", "hal_copied", "jo_original", "kim_renamed",
-                         "ivy_late"}
+                         "ivy_late", "lin_chinese"}
     assert rows["eve_broken_file"]["status"] == "invalid_notebook"
     assert rows["finn_infinite_loop"]["status"] == "timeout"
     assert rows["Zoë Ångström"]["score"] == rows["Zoë Ångström"]["max_score"]
@@ -44,6 +44,11 @@ def test_demo_grades_the_sample_class_as_expected(tmp_path, capsys):
     assert float(ivy["score"]) == pytest.approx(0.9 * float(ivy["max_score"]), abs=1e-3)
     assert ivy["lateness"].startswith("1 day late (5.50 h): -10% of")
     assert f"ivy_late / {assignment}: {ivy['raw_score']} - {ivy['penalty']} = " in printed
+    # lin: a mistake of the catalogue in the Chinese release: points lost, said in Chinese
+    assert float(rows["lin_chinese"]["score"]) < float(rows["lin_chinese"]["max_score"])
+    page = next(p for p in sorted((grading / "feedback").rglob("*.html"))
+                if "lin_chinese" in str(p)).read_text(encoding="utf-8")
+    assert 'lang="zh-CN"' in page and "这看起来是一个已知错误" in page
 
     report = grading / "report" / "report.html"
     assert str(report) in printed and str(grading / "grades.csv") in printed

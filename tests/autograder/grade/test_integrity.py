@@ -116,6 +116,31 @@ def test_a_copied_function_loses_only_its_own_tests():
     assert found.flags == ["copied_reference:f"]
 
 
+def test_the_reasons_for_a_zero_are_in_the_language_of_the_moment():
+    from course_lib.language import use
+
+    found = integrity.Findings(tampered=["numpy.allclose was replaced"], tampered_at=3,
+                               copied={"g": "it is taken from course_lib"})
+    for lang in ("en", "zh-CN"):
+        cells = _cells(("test_f", 1.0), ("test_f_hidden", 2.0), ("test_g", 1.0))
+        with use(lang):
+            notes = integrity.apply(found, _toy_nb(), cells)
+        if lang == "en":
+            assert cells[1].message == ("0 points: the notebook tampered with the grading code "
+                                        "before this test ran (numpy.allclose was replaced), so "
+                                        "it is not scored")
+            assert notes == ["tampered with the grading code: numpy.allclose was replaced; the "
+                             "test cells after that score 0 (2 had passed)",
+                             "g is not the student's own code (it is taken from course_lib): its "
+                             "tests score 0"]
+        else:
+            assert cells[1].message == ("0 分：笔记本在这个测试运行之前篡改了评分代码"
+                                        "（numpy.allclose was replaced），因此它不计分")
+            assert notes[0] == ("篡改了评分代码：numpy.allclose was replaced；此后的测试单元格均记 "
+                                "0 分（其中 2 个原本已通过）")
+        assert [c.points for c in cells] == [1.0, 0.0, 0.0]
+
+
 # --------------------------------------------------------------------------- the sandbox
 
 

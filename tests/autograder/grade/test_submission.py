@@ -41,3 +41,32 @@ def test_a_notebook_gets_a_time_budget_of_several_cell_timeouts():
     assert WorkerSettings(timeout=3).notebook_budget == 3 * nbgrader_config.BUDGET_TIMEOUTS
     assert WorkerSettings(timeout=3, budget=7.5).notebook_budget == 7.5
     assert WorkerSettings().max_restarts == nbgrader_config.MAX_KERNEL_RESTARTS
+
+
+def test_a_cells_error_is_pointed_at_in_the_language_of_the_moment(course_source):
+    from course_lib.language import use
+
+    ref = build_reference(course_source / "01_adder" / "adder.ipynb", "01_adder")
+    nb = sanitize(solved(course_source), ref).notebook
+    cell(nb, "add").outputs = [new_output("error", ename="ZeroDivisionError",
+                                          evalue="division by zero", traceback=[])]
+    cell(nb, "mul").outputs = [new_output("error", ename="StopIteration", evalue="",
+                                          traceback=[])]
+    everything = set(range(len(nb.cells)))
+    with use("zh-CN"):
+        assert cell_errors(nb, everything) == [
+            "单元格 'add' 引发了 ZeroDivisionError：division by zero",
+            "单元格 'mul' 引发了 StopIteration"]
+    with use("en"):
+        assert cell_errors(nb, everything) == ["cell 'add' raised ZeroDivisionError: division by "
+                                               "zero", "cell 'mul' raised StopIteration"]
+
+
+def test_a_patch_in_a_cell_that_killed_its_kernel_counts_as_tampering_after_it():
+    from autograder.grade.integrity import Findings
+    from autograder.grade.submission import _unseen_tampering
+
+    findings = Findings()
+    notes = ["第 2 个单元格重新赋值了 np.allclose", "第 5 个单元格重新赋值了 np.isclose"]
+    _unseen_tampering(findings, [4], notes, [1, 4])   # the cell of index 4 killed its kernel
+    assert findings.tampered == [notes[1]] and findings.tampered_at == 4

@@ -167,3 +167,40 @@ def test_rebinding_numpy_is_noticed():
     ])
     notes = suspicious_code(nb)
     assert len(notes) == 2 and "np.allclose" in notes[0]
+
+
+# --------------------------------------------------------------------------- the notes' language
+
+def test_the_notes_are_in_the_language_of_the_moment(course_source, ref):
+    from course_lib.language import use
+
+    nb = solved(course_source)
+    cell(nb, "test_add").source = "pass"
+    cell(nb, "imports").source = "import numpy as np\nnp.allclose = lambda *a, **k: True"
+    nb.cells = [c for c in nb.cells if grade_id_of(c) != "test_add_hidden"]
+    with use("en"):
+        english = sanitize(nb, ref)
+    with use("zh-CN"):
+        chinese = sanitize(nb, ref)
+    assert "test cell 'test_add' had been edited; restored from the assignment" in english.notes
+    assert ("test cell 'test_add_hidden' had been deleted; put back from the assignment"
+            in english.notes)
+    assert "测试单元格 'test_add' 被修改过；已按作业恢复" in chinese.notes
+    assert "测试单元格 'test_add_hidden' 被删除过；已从作业中放回" in chinese.notes
+    assert len(chinese.notes) == len(english.notes)
+
+
+def test_suspicious_notes_are_translated_and_say_which_cell_they_are_about(course_source, ref):
+    from course_lib.language import use
+
+    nb = solved(course_source)
+    nb.cells.append(nbformat.v4.new_code_cell("np.allclose = lambda *a, **k: True"))
+    number = len(nb.cells)
+    with use("zh-CN"):
+        clean = sanitize(nb, ref)
+    assert clean.suspicious == [f"第 {number} 个单元格重新赋值了 np.allclose：本次提交的测试结果"
+                                "可能不可信"]
+    assert clean.suspicious_at == [number - 1]
+    with use("en"):
+        assert suspicious_code(nb) == [f"cell {number} reassigns np.allclose: tests may not be "
+                                       "trustworthy for this submission"]

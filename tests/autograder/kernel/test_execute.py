@@ -322,3 +322,61 @@ def test_the_real_first_notebook_loses_only_the_stopped_functions(tmp_path):
                   "(initialize_with_zeros)", "(predict) ran longer than the 10 s limit and was "
                   "interrupted", "ran out of memory"):
         assert named in result.message, result.message
+
+
+# --------------------------------------------------------------------------- the texts' language
+
+def _texts(lang: str) -> tuple[str, list[str]]:
+    """The message and error outputs of a run with one interrupted timeout and one dead kernel,
+    built in ``lang`` (no kernel: the run's text only)."""
+    from types import SimpleNamespace
+
+    from autograder.kernel.execute import INTERRUPTED, SKIPPED, Stop, _Run, kernel_died
+    from course_lib.language import use
+
+    nb = new_notebook(cells=[new_code_cell("x = 1", metadata={"nbgrader": {
+        "grade_id": "add", "solution": True, "grade": False, "locked": False}}),
+        new_code_cell("import os\nos._exit(3)")])
+    with use(lang):
+        run = _Run(nb, SimpleNamespace(km=None, kc=None), 2.0, 1000, None, None, None, 3)
+        run.result.stops = [Stop(0, TIMEOUT, run.where(0), run._too_long(), INTERRUPTED),
+                            Stop(1, DEAD, run.where(1), kernel_died(3), SKIPPED)]
+        run.result.restarts = 1
+        for stop in run.result.stops:
+            run._record(stop)
+        return run._message(), [c.outputs[0].evalue for c in nb.cells]
+
+
+def test_what_a_stopped_cell_says_is_in_the_language_of_the_moment():
+    message, outputs = _texts("en")
+    assert message == ("code cell 1 of 2 (add) ran longer than the 2 s limit and was "
+                       "interrupted; the kernel died (exit code 3) in code cell 2 of 2; grading "
+                       "went on with the next cells (in a fresh kernel after replaying the cells "
+                       "before: 1 time)")
+    assert outputs == ["this cell ran longer than 2 s and was interrupted",
+                       "the kernel died (exit code 3) while running this cell: the cell was "
+                       "skipped and the cells before it replayed in a fresh kernel"]
+    message, outputs = _texts("zh-CN")
+    assert message.startswith("第 1 个代码单元格（共 2 个，add）运行时间超过了 2 秒的限制，"
+                              "已被中断")
+    assert "第 2 个代码单元格（共 2 个）中内核停止了（退出码 3）" in message
+    assert outputs[0] == "这个单元格的运行时间超过了 2 秒，已被中断"
+    assert outputs[1].startswith("运行这个单元格时内核停止了（退出码 3）：该单元格被跳过")
+
+
+def test_an_exit_and_a_capped_error_are_described_in_the_language_of_the_moment():
+    from autograder.kernel.execute import cap_error, describe_exit
+    from course_lib.language import use
+
+    long_error = {"ename": "ValueError", "evalue": "x" * (MAX_EVALUE_CHARS + 5),
+                  "traceback": ["line"] * (MAX_TRACEBACK_LINES + 2)}
+    with use("zh-CN"):
+        assert describe_exit(-11) == "SIGSEGV，程序崩溃"
+        capped, _dropped = cap_error(long_error)
+    assert capped["ename"] == "ValueError"   # exception type names stay as they are
+    assert capped["evalue"].endswith("……另有 5 个字符未保留……")
+    assert capped["traceback"][0] == "……另有 2 行回溯信息未保留……"
+    with use("en"):
+        assert describe_exit(-11) == "SIGSEGV, a crash"
+        assert cap_error(long_error)[0]["traceback"][0] == ("... 2 more lines of the traceback "
+                                                            "not kept ...")

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from autograder.course.term import NO_TERM, LatePolicy, Term
-from autograder.records.lateness import NO_DUE_DATE, lateness
+from autograder.records.lateness import NO_DUE_DATE, Lateness, lateness
 from autograder.records.ledger import CSV_FIELDS, csv_text
 from autograder.records.results import CellResult, NotebookResult, Status, SubmissionResult
+from course_lib.language import use
 
 DUE = datetime(2026, 10, 5, 21, 59, tzinfo=UTC)
 TERM = Term(due={"01_a": DUE}, late=LatePolicy(per_day=0.10, max_days=3, grace_minutes=10),
@@ -92,3 +94,45 @@ def test_grades_csv_keeps_raw_score_penalty_and_score():
     # the same ledger under another policy: new scores, nothing regraded
     lenient = Term(due=TERM.due, late=LatePolicy(per_day=0.05))
     assert next(csv.DictReader(io.StringIO(csv_text(results, lenient))))["score"] == "13.5"
+
+
+# --------------------------------------------------------------------------- in Chinese
+
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+@pytest.mark.parametrize("student, late, status, english, chinese", [
+    ("ana", timedelta(hours=-3), Status.GRADED, "on time", "按时"),
+    ("ana", timedelta(minutes=9), Status.GRADED,
+     "on time (9 min after the due date, within the grace period)",
+     "按时（截止时间后 9 分钟，在宽限期内）"),
+    ("ana", timedelta(minutes=11), Status.GRADED, "1 day late (0.18 h): -10% of 15 points",
+     "迟交 1 天（0.18 小时）：扣除 15 分的 10%"),
+    ("ana", timedelta(days=5, minutes=1), Status.GRADED,
+     "6 days late: more than 3 days, score 0", "迟交 6 天：超过 3 天，得 0 分"),
+    ("ana", timedelta(days=1), Status.ERROR, "1 day late (24.00 h): not penalised (error)",
+     "迟交 1 天（24.00 小时）：不扣分（error）"),
+    ("ana", None, Status.GRADED, "no submission time: counted as on time",
+     "没有提交时间：视为按时"),
+    ("bo", timedelta(days=1), Status.GRADED, "extension to 2026-10-07 21:59 +00:00: on time",
+     "延期至 2026-10-07 21:59 +00:00：按时"),
+])
+def test_the_note_is_english_and_a_page_can_say_it_in_chinese(student, late, status, english,
+                                                              chinese):
+    got = lateness(_result(student, late=late, status=status), TERM)
+    assert got.note == english and got.note_in("en") == english
+    assert got.note_in("zh-CN") == chinese
+
+
+def test_the_note_stays_english_whatever_the_language_of_the_moment():
+    with use("zh-CN"):
+        got = lateness(_result(late=timedelta(hours=49, minutes=30)), TERM)
+    assert got.note == "3 days late (49.50 h): -30% of 15 points"
+    assert not CJK.search(csv_text([_result(late=timedelta(hours=25))], TERM))
+
+
+def test_a_note_made_without_its_sentence_is_translated_when_known():
+    assert Lateness(None, 0.0, 15, NO_DUE_DATE).note_in("zh-CN") == "没有截止时间：按时"
+    assert lateness(_result(), NO_TERM).note_in("zh-CN") == "没有截止时间：按时"
+    odd = Lateness(None, 0.0, 15, "a note typed by hand")
+    assert odd.note_in("zh-CN") == "a note typed by hand"

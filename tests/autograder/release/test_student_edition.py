@@ -36,7 +36,7 @@ from autograder.release.student_edition import (
     plan_edition,
     write_package,
 )
-from course_lib import recorded
+from course_lib import edition, language, recorded
 from course_lib.mistakes import catalogue
 from course_lib.recorded import Answers, Codec, NotInEdition, same_data
 
@@ -129,6 +129,9 @@ def test_no_bundle_holds_a_graded_reference(assignment, tmp_path):
     assert "course_lib/demo.py" not in files
     assert [f for f in files if f.startswith("course_lib/mistakes/")] == [
         "course_lib/mistakes/__init__.py"]
+    locale = [f for f in files if f.startswith("course_lib/locale/")]
+    assert "course_lib/locale/zh_CN/LC_MESSAGES/course_lib.mo" in locale
+    assert not [f for f in locale if Path(f).name.startswith("mistakes.")]   # hints: recorded
 
 
 def test_the_comparison_finds_reference_code_an_edition_may_hand_out(tmp_path):
@@ -204,6 +207,31 @@ def test_the_codec_keeps_structure_and_never_pickles():
     assert all(a.dtype != object for a in codec.arrays.values())
 
 
+def test_hints_are_recorded_in_every_language_and_shown_in_the_current_one(monkeypatch):
+    """The recording of one explain_mistakes block (sigmoid's catalogued mistakes, no
+    kernel), read back by the edition: the named mistake's hint is in the language of the
+    moment, though the edition has no mistakes catalogue."""
+    from autograder.release.recording import Recorder
+    from course_lib.checks import check_close
+    from course_lib.logistic_unit import sigmoid
+
+    z = np.array([0.0, 2.0])
+    recorder = Recorder("01_logistic_unit", [])
+    block = recorder._block({"np": np, "sigmoid": sigmoid}, "sigmoid", (z,), {}, None, None)
+    mistake = next(m for m in catalogue("01_logistic_unit") if m.cell == "sigmoid")
+    chinese = language.translate(mistake.hint, "mistakes", lang="zh-CN")
+    hints = {m["name"]: m["hint"] for m in block["mistakes"]}
+    assert hints[mistake.name] == {"en": mistake.hint, "zh-CN": chinese} != mistake.hint
+    blocks = (json.loads(json.dumps(block)),)                      # as _mistakes.json holds it
+    monkeypatch.setattr(edition, "_recorded_blocks", lambda: (blocks, recorder.block_codec))
+    student = {"np": np, "sigmoid": lambda x: 1 / (1 + np.exp(x))}
+    for lang, hint in (("zh-CN", chinese), ("en", mistake.hint)):
+        with language.use(lang), pytest.raises(AssertionError) as failure:
+            with edition.explain_mistakes(student, "sigmoid", z):
+                check_close(student["sigmoid"](z), sigmoid(z), "sigmoid(z)")
+        assert mistake.name in str(failure.value) and hint in str(failure.value)
+
+
 # ----------------------------------------------------------- the released course, for real
 
 
@@ -239,6 +267,13 @@ def test_the_release_ships_the_edition_unpacked_zipped_and_as_a_wheel(real_relea
         assert "autograder/__main__.py" in names
         assert not any(n.startswith("course_lib/mistakes/") and not n.endswith("__init__.py")
                        for n in names)
+        assert not [n for n in names if n.startswith("course_lib/locale/")
+                    and Path(n).name.startswith("mistakes.")]
+        blocks = json.loads((folder / "course_lib" / "_answers" / "_mistakes.json").read_text())
+        hints = {m["name"]: m["hint"] for b in blocks for m in b["mistakes"]}
+        assert hints, f"{assignment}'s edition records no mistake"
+        for name, hint in hints.items():
+            assert set(hint) == set(language.LANGUAGES) and hint["zh-CN"] != hint["en"], name
         with zipfile.ZipFile(real_release["zips"][assignment]) as z:
             zipped = set(z.namelist())
         assert f"{assignment}/course_lib/_answers/edition.json" in zipped

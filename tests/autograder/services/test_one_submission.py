@@ -58,3 +58,15 @@ def test_a_bad_course_folder_becomes_an_error_result_not_an_exception(tmp_path):
                        tmp_path / "scratch")
     assert result.status is Status.ERROR and result.student_id == "s1"
     assert "does not exist" in result.message
+
+
+def test_the_language_is_the_uploaded_notebooks(tmp_path):
+    from autograder.services.one_submission import submission_language
+
+    (tmp_path / "notes.txt").write_text("not a notebook")
+    (tmp_path / "a.ipynb").write_text("{not json")
+    assert submission_language(tmp_path) == "en"
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "b.ipynb").write_text('{"metadata": {"course_language": "zh_CN"}}')
+    assert submission_language(tmp_path) == "zh-CN"
+    assert submission_language(tmp_path / "missing") == "en"
