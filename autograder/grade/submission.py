@@ -38,13 +38,13 @@ from autograder.intake.jobs import (
     worst,
 )
 from autograder.intake.sanitize import InvalidNotebook, copied_names, read_notebook, sanitize
-from autograder.kernel.execute import DEAD, OK, TIMEOUT, execute_notebook
+from autograder.kernel.execute import DEAD, OK, TIMEOUT, execute_notebook, run_quietly
 from autograder.kernel.pool import Kernel, KernelPool
 from autograder.kernel.sandbox import Sandbox, adopt_files, fill_slot
 from autograder.messages import _, ngettext
 from autograder.records.results import NotebookResult, Status, SubmissionResult
 from autograder.vocabulary import TAMPERED, grade_id_of
-from course_lib.language import notebook_language, use
+from course_lib.language import DEFAULT, ENV, current, notebook_language, use
 
 
 def _populate(folder: Path, job: Job, nb_job: NotebookJob) -> None:
@@ -60,6 +60,11 @@ def _populate(folder: Path, job: Job, nb_job: NotebookJob) -> None:
     if nb_job.path:
         shutil.copyfile(nb_job.path, folder / f"{nb_job.name}.ipynb")
     adopt_files(folder)   # the kernel's own user may change its copies
+
+
+#: Run in a kernel before a notebook in another language than English (only the language of
+#: the messages course_lib shows in the student's own cells: nothing the tests rely on).
+_SET_LANGUAGE = "import os as _os\n_os.environ[{env!r}] = {lang!r}\ndel _os"
 
 
 class _Kernels:
@@ -80,6 +85,8 @@ class _Kernels:
         slot = Sandbox.from_json(self.pool.settings.sandbox).slot
         if slot:   # the student edition of the assignment (else the course's library)
             fill_slot(kernel.km.provisioner.pid, slot, self.job.edition or slot)
+        if current() != DEFAULT:   # course_lib's messages in the student's own cells
+            await run_quietly(kernel, _SET_LANGUAGE.format(env=ENV, lang=current()), 10.0)
         return kernel
 
     async def replace(self, old: Kernel) -> Kernel:

@@ -34,6 +34,8 @@ PASS_LINES = [(re.compile(r"^(\S+): visible test passed$", re.M), r"\1：可见�
 BROKEN_LINE = re.compile(r"[\u4e00-\u9fff，、；：]\n[\u4e00-\u9fff]")
 EXPECTED_ZH = re.compile(r"\*\*预期输出\*\*.*?```[a-z]*\n(.*?)```", re.S)
 GLOSSARY = NOTEBOOKS / "GLOSSARY.md"
+#: A cell of the student's own calling one of course_lib's checks (it fails in their kernel).
+OWN_CHECK = "checks.check_close(1.0, 2.0, 'my_value')"
 CATALOGUES = sorted(NOTEBOOKS.parent.glob("*/locale/zh_CN/LC_MESSAGES/*.po"))
 
 
@@ -136,6 +138,10 @@ def chinese_class(tmp_path_factory) -> dict:
                         cell.source = mistake.source
                 (subs / "zh_wrong" / assignment).mkdir(parents=True)
                 nbformat.write(wrong, subs / "zh_wrong" / assignment / path.name)
+                own = nbformat.from_dict(answered)   # a check the student calls in a cell
+                own.cells.append(nbformat.v4.new_code_cell(OWN_CHECK))
+                (subs / "zh_own_check" / assignment).mkdir(parents=True)
+                nbformat.write(own, subs / "zh_own_check" / assignment / path.name)
     out = root / "out"
     done = subprocess.run(
         [sys.executable, "-m", "autograder", "grade", str(subs), "--out", str(out), "--source",
@@ -193,6 +199,15 @@ def test_a_mistake_in_the_chinese_release_is_named_in_chinese(chinese_class):
     shown = re.sub(r"\s+", " ", _outputs(nbformat.read(graded, as_version=4)))
     assert re.sub(r"\s+", " ", hint) in shown
     assert re.sub(r"\s+", " ", mistake.hint) not in shown
+
+
+def test_course_lib_speaks_chinese_in_the_students_own_cells_too(chinese_class):
+    graded = next((chinese_class["out"] / "autograded" / "zh_own_check").glob("*/*.ipynb"))
+    cell = nbformat.read(graded, as_version=4).cells[-1]
+    assert cell.source == OWN_CHECK
+    error = next(o for o in cell.outputs if o.get("output_type") == "error")
+    assert "my_value" in error["evalue"] and CJK.search(error["evalue"]), error["evalue"]
+    assert "differs" not in error["evalue"] and "expected" not in error["evalue"]
 
 
 def test_the_chinese_feedback_page_is_in_chinese(chinese_class):
