@@ -13,9 +13,10 @@ and grades it three ways:
    submission from a course folder: the loop an instructor would script today (the course
    folder, its database and the released assignment are set up first, outside the timing).
 
-It also measures the floor: the same executed notebooks' code cells run one after another in a
-single warm kernel (started once, namespace reset between notebooks), which is the time the
-students' code and the tests take with no grading machinery around them.
+It also measures the floor: the same executed notebooks' cells run one after another in warm
+kernels (started once, namespace reset between notebooks): the notebooks' own cells with the
+student edition, the tests with the course's full library (see :func:`floor_seconds`), which
+is the time the students' code and the tests take with no grading machinery around them.
 
 Prints seconds per notebook for each, and the ratios against the targets:
 ``-j 2`` at least 1.8x faster than ``-j 1``; Dask at least 0.9x as fast as ``-j 2`` (and the
@@ -124,29 +125,99 @@ def grade_with_nbgrader(root: Path, pairs: list[tuple[str, str]]) -> float:
 # --------------------------------------------------------------------------- the floor
 
 def floor_seconds(graded: list[Path], submissions: Path) -> float:
-    """Seconds to run the code cells of the graded notebooks in one warm kernel."""
-    from jupyter_client.manager import start_new_kernel
+    """Seconds the graded notebooks' cells take in warm kernels, without the grader around.
 
-    km, kc = start_new_kernel(kernel_name="python3", env=_env())
+    The work graded is the notebook's own cells in a kernel holding the student edition of
+    ``course_lib``, and its tests with the course's full library. So two warm kernels, twins of
+    a grading kernel (its environment, :func:`autograder.kernel.zygote.kernel_env`: inline
+    figures, one BLAS thread; the modules its zygote imports first,
+    :data:`autograder.kernel.settings.WARM_MODULES`), run each notebook: one its non-test
+    cells with the edition in the submission's folder (timed; the test cells skipped), the
+    other every cell with the full library (only the test cells timed; the cells before each
+    test run to give it what it reads). Between notebooks each kernel's namespace is reset and
+    ``course_lib`` forgotten, so each notebook imports it again, as its grading kernel does. A
+    timed cell that raises here but not in the graded notebook means the floor did not do the
+    graded work: the bench stops rather than print a floor too low (the floor once ran every
+    notebook against the first assignment's edition, most cells failing at once)."""
+    students, course = _WarmKernel(library=None), _WarmKernel(library=REPO)
     total = 0.0
     try:
-        kc.execute_interactive("import numpy, matplotlib", timeout=60)
         for path in graded:
             nb = nbformat.read(path, as_version=4)
-            student, assignment = path.parent.parent.name, path.parent.name
-            folder = submissions / student / assignment
-            kc.execute_interactive(f"%reset -f\nimport os\nos.chdir({str(folder)!r})",
-                                   timeout=60)
-            start = time.perf_counter()
-            for cell in nb.cells:
-                if cell.cell_type == "code" and cell.source.strip():
-                    kc.execute_interactive(cell.source, timeout=600,
-                                           output_hook=lambda msg: None)
-            total += time.perf_counter() - start
+            folder = submissions / path.parent.parent.name / path.parent.name
+            total += students.run(nb, folder, path, tests=False)
+            total += course.run(nb, folder, path, tests=True)
     finally:
-        kc.stop_channels()
-        km.shutdown_kernel(now=True)
+        students.close()
+        course.close()
     return total
+
+
+#: What a floor kernel does between two notebooks (outside the timing).
+_FRESH_NOTEBOOK = """import os, sys
+for name in [m for m in sys.modules if m == "course_lib" or m.startswith("course_lib.")]:
+    del sys.modules[name]
+{library}os.chdir({folder!r})
+%reset -f"""
+_LIBRARY_FIRST = "if sys.path[0] != {repo!r}:\n    sys.path.insert(0, {repo!r})\n"
+
+#: Not inherited from the bench's own environment: the kernel sets its own figure backend.
+_KERNEL_ENV = {"MPLBACKEND": "module://matplotlib_inline.backend_inline"}
+
+
+class _WarmKernel:
+    """A kernel for the floor; ``library``: the folder whose ``course_lib`` it imports first
+    (None: the one in the submission's folder, the student edition)."""
+
+    def __init__(self, library: Path | None):
+        from jupyter_client.manager import start_new_kernel
+
+        from autograder.kernel.settings import WARM_MODULES
+        from autograder.kernel.zygote import kernel_env
+
+        self.library = library
+        self.km, self.kc = start_new_kernel(kernel_name="python3",
+                                            env=kernel_env(_env() | _KERNEL_ENV))
+        self.kc.execute_interactive("\n".join(f"import {m}" for m in WARM_MODULES),
+                                    timeout=120)
+
+    def run(self, nb: nbformat.NotebookNode, folder: Path, path: Path, tests: bool) -> float:
+        """Seconds of the notebook's test cells (``tests``) or of its other cells."""
+        from autograder.course.rules import is_test
+
+        library = _LIBRARY_FIRST.format(repo=str(self.library)) if self.library else ""
+        self.kc.execute_interactive(_FRESH_NOTEBOOK.format(folder=str(folder), library=library),
+                                    timeout=60)
+        seconds, raised = 0.0, []
+        for index, cell in enumerate(nb.cells):
+            if cell.cell_type != "code" or not cell.source.strip():
+                continue
+            timed = is_test(cell) == tests
+            if not timed and not tests:
+                continue   # the edition's kernel skips the tests
+            start = time.perf_counter()
+            self.kc.execute_interactive(cell.source, timeout=600, output_hook=(
+                lambda msg, i=index: raised.append(i) if msg["msg_type"] == "error" else None))
+            if timed:
+                seconds += time.perf_counter() - start
+            else:
+                raised[:] = [i for i in raised if i != index]
+        _same_errors(path, nb, raised)
+        return seconds
+
+    def close(self) -> None:
+        self.kc.stop_channels()
+        self.km.shutdown_kernel(now=True)
+
+
+def _same_errors(path: Path, nb: nbformat.NotebookNode, raised: list[int]) -> None:
+    """Stop unless every timed cell that raised in the floor raised when graded too."""
+    graded_errors = {i for i, c in enumerate(nb.cells) if c.cell_type == "code"
+                     and any(o.get("output_type") == "error" for o in c.get("outputs", []))}
+    extra = sorted(set(raised) - graded_errors)
+    if extra:
+        raise SystemExit(f"the floor's run of {path} raised in cells {extra}, which ran "
+                         "without error when graded: the floor would not be the same work")
 
 
 # --------------------------------------------------------------------------- main
@@ -211,7 +282,7 @@ def main(argv: list[str] | None = None) -> int:
     rows = [("grade -j 1", j1), ("grade -j 2", j2), ("grade on Dask, 2 workers", dask2),
             ("grade -j 1 --in-kernel (tests in kernel)", inside),
             ("nbgrader autograde loop", loop),
-            ("floor: cells in one warm kernel", floor)]
+            ("floor: cells in warm kernels", floor)]
     print(f"\n{'way':34s} {'total s':>9s} {'s / notebook':>13s}")
     for name, seconds in rows:
         print(f"{name:34s} {seconds:9.1f} {seconds / n:13.3f}")

@@ -145,6 +145,11 @@ class Kernel:
     cwd: Path
     warmup_error: str = ""
 
+    @property
+    def run(self) -> Path:
+        """The kernel's private folder (sockets, connection file, HOME)."""
+        return Path(f"{self.cwd}-run")
+
     async def alive(self) -> bool:
         """The kernel process still runs (one that cannot say is not alive)."""
         try:

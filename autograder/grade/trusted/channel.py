@@ -1,33 +1,44 @@
 """The grader's end of the conversation with a student's kernel: one call, one data answer.
 
-The grader talks to :mod:`autograder.grade.trusted.kernel_stub` (put into the kernel once, by a
-cell that is not recorded: it never enters ``In``). A test's first call is a message on a
-Jupyter comm, which starts the stub's session; the stub's answer, and every later call and
-answer of the test, is one round trip on the kernel's stdin channel, until :meth:`Channel.end`.
-Answers are decoded by :func:`autograder.grade.trusted.wire.decode`; no answer before the kernel
-goes idle, an answer that is not plain data, a dead kernel or the test's time running out
-fail the call.
+The grader puts :mod:`autograder.grade.trusted.kernel_stub` into the kernel once, by a cell that
+is not recorded (it never enters ``In``), and the stub connects to a Unix socket the grader
+listens on for that moment only, in the kernel's private run folder: the *link*
+(:class:`Link`; frames of a 4-byte length and that many bytes of JSON). A test's first call
+sends a message on a Jupyter comm, which starts the stub's session in the kernel's main
+thread; each call and its answer are then one round trip on the link, until
+:meth:`Channel.end`. Answers are decoded by :func:`autograder.grade.trusted.wire.decode`; a
+session that ended without answering (the stub says so), an answer that is not plain data or
+is larger than :data:`~autograder.grade.trusted.wire.MAX_REPLY_BYTES` (read and thrown away),
+a dead kernel or the test's time running out fail the call. A student's code that takes the
+stub's place can only answer wrongly or not at all: then the test fails when its time is
+up.
 
 While a call runs, the student's code may ask the grader for the course's version of a name
 the test bound with :meth:`Channel.bind` (the reference ``sigmoid`` inside a test of
 ``propagate``: a wrong ``sigmoid`` costs only its own points) or use an object of the
-grader's it was given. Those questions arrive as ``input_request`` messages on the stdin
-channel and are answered (:meth:`Channel._answer`) only for the names bound at that moment.
+grader's it was given. Those questions arrive on the link as ``{"question": ...}`` and are
+answered (:meth:`Channel._answer`) only for the names bound at that moment.
 
-The test runs in a worker thread; :meth:`Channel.request` carries each call to the event
-loop that owns the kernel's client and waits for it.
+The test runs in a worker thread, which talks on the link itself; only what needs the
+kernel's Jupyter client (the stub's installation, the comm message starting a session, whether
+the kernel still lives) runs in the event loop that owns that client.
 """
 
 from __future__ import annotations
 
 import asyncio
-import base64
-import binascii
 import builtins
+import contextlib
 import json
+import os
 import re
+import shutil
+import socket
+import struct
 import sys
+import tempfile
 import threading
+import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import contextmanager
@@ -41,15 +52,18 @@ from autograder.grade.trusted import wire
 from autograder.messages import _
 
 TARGET = "course_grader"    # the comm target the kernel stub registers
-PROMPT, ANSWER = "$course:", "$answer:"   # the stub's prompts: a question, an answer
 STUB = Path(__file__).with_name("kernel_stub.py").read_text()
 INSTALL = ("(lambda m: (exec(compile({src!r}, '<course-grader>', 'exec'), m.__dict__), "
-           "__import__('sys').modules.__setitem__('_course_grader', m)))"
+           "__import__('sys').modules.__setitem__('_course_grader', m), m.connect({path!r})))"
            "(__import__('types').ModuleType('_course_grader'))")
+SOCKET_NAME = "grader.sock"   # in the kernel's run folder, while the stub connects
 TIMEOUT, DEAD = "timeout", "dead"
-QUESTION_SECONDS = 0.01   # the grader's time per question of the student's code (~3 ms here)
+QUESTION_SECONDS = 0.01   # the grader's time per question of the student's code (~0.3 ms here)
 LATEST = 4                # a test never runs longer than this many times the cell's limit
 SHOWN_PRINTS = 2_000      # characters of the student's prints shown per test
+WAIT_SLICE = 0.1          # seconds between two looks at the deadline
+CLOSED_LOOKS = 20         # looks at a kernel whose end of the link closed, WAIT_SLICE apart
+ALIVE_EVERY = 1.0         # seconds between two looks at the kernel's process while waiting
 
 
 class KernelLost(BaseException):  # noqa: N818 - not an Exception: a test cannot catch it
@@ -94,6 +108,84 @@ def student_error(raised: Any) -> StudentError:
     return error
 
 
+class Link:
+    """The grader's end of the socket the kernel's stub is connected to: frames of a 4-byte
+    length and that many bytes (see :mod:`autograder.grade.trusted.kernel_stub`). A frame
+    longer than :data:`~autograder.grade.trusted.wire.MAX_REPLY_BYTES` is read and thrown away
+    as it arrives (never held), and reported as :data:`TOO_BIG`, so the frames after it are
+    read as they were sent."""
+
+    HEADER = struct.Struct("!I")
+    TOO_BIG = b"too big"   # in place of a frame that was thrown away
+    CHUNK = 1 << 20
+
+    def __init__(self, sock: socket.socket):
+        self.sock = sock
+        self.buffer = bytearray()
+        self.skip = 0    # bytes of a frame too big still to throw away
+
+    def write(self, message: Any, timeout: float) -> None:
+        """Send ``message`` as JSON (None: an empty frame); socket.timeout past ``timeout``."""
+        data = b"" if message is None else json.dumps(message).encode()
+        self.sock.settimeout(max(timeout, 0.001))
+        self.sock.sendall(self.HEADER.pack(len(data)) + data)
+
+    def frame(self, timeout: float) -> bytes | None:
+        """The next whole frame, or None if none came within ``timeout`` seconds; EOFError
+        once the kernel's end is closed."""
+        end = time.monotonic() + timeout
+        while (got := self._parse()) is None:
+            remaining = end - time.monotonic()
+            if remaining <= 0:
+                return None
+            self.sock.settimeout(remaining)
+            try:
+                chunk = self.sock.recv(self.CHUNK)
+            except TimeoutError:
+                return None
+            if not chunk:
+                raise EOFError
+            self.buffer += chunk
+        return got
+
+    def drain(self) -> None:
+        """Throw away what was sent and not read (the end of a session that was interrupted):
+        at most :data:`~autograder.grade.trusted.wire.MAX_REPLY_BYTES`."""
+        self.buffer.clear()
+        self.skip = 0
+        self.sock.settimeout(0.0)
+        dropped = 0
+        with contextlib.suppress(BlockingIOError, InterruptedError):
+            while dropped <= wire.MAX_REPLY_BYTES:
+                chunk = self.sock.recv(self.CHUNK)
+                if not chunk:
+                    raise EOFError
+                dropped += len(chunk)
+
+    def _parse(self) -> bytes | None:
+        if self.skip:
+            dropped = min(self.skip, len(self.buffer))
+            del self.buffer[:dropped]
+            self.skip -= dropped
+            return self.TOO_BIG if self.skip == 0 else None
+        if len(self.buffer) < self.HEADER.size:
+            return None
+        (size,) = self.HEADER.unpack_from(self.buffer)
+        if size > wire.MAX_REPLY_BYTES:
+            del self.buffer[:self.HEADER.size]
+            self.skip = size
+            return self._parse()
+        if len(self.buffer) < self.HEADER.size + size:
+            return None
+        data = bytes(self.buffer[self.HEADER.size:self.HEADER.size + size])
+        del self.buffer[:self.HEADER.size + size]
+        return data
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            self.sock.close()
+
+
 class Channel:
     """Calls into one kernel for one test; ``deadline`` is the event loop's clock."""
 
@@ -117,6 +209,8 @@ class Channel:
         self.printed = 0                     # characters the student's code printed so far
         self.questions = 0                   # questions of the student's code answered
         self._numbering = threading.Lock()   # handles are numbered from several threads
+        self._talking = threading.Lock()     # one exchange on the link at a time
+        self._answering = False              # the grader is answering a question
 
     # ---------------------------------------------------------------- from the test thread
 
@@ -133,15 +227,32 @@ class Channel:
         return answer
 
     def send(self, request: dict) -> dict:
-        """Send one request now and wait for its answer, a dict."""
+        """Send one request now and wait for its answer, a dict (from a thread that is not
+        the event loop's)."""
         if self.lost is not None:
             raise KernelLost(self.lost.kind)
-        if _in_event_loop():
+        if self._answering or _in_event_loop():
             raise CallFailed(_("the course's code cannot call the student's while answering it"))
-        answer = asyncio.run_coroutine_threadsafe(self.call(request), self.loop).result()
-        if type(answer) is not dict:
-            raise CallFailed(_("the kernel's answer was not a dict"))
-        return answer
+        with self._talking:
+            link = getattr(self.kernel, "grader_link", None)
+            if link is None:
+                raise CallFailed(_("the grader's stub could not be put into the kernel"))
+            if self.session is None:
+                self._open_session(link)
+            self._write(link, request)
+            while True:
+                message = self._next(link)
+                if type(message) is dict and type(message.get("answer")) is dict:
+                    return message["answer"]
+                if type(message) is dict and "ended" in message:   # the stub's session ended
+                    self.session = None
+                    raise CallFailed(_("the student's kernel gave no answer"))
+                if type(message) is dict and "question" in message:
+                    self._write(link, self._answer(message["question"]))
+                    self.deadline = min(self.deadline + QUESTION_SECONDS, self.latest)
+                    continue
+                raise CallFailed(_("the kernel's answer was not a dict") if type(message) is dict
+                                 else _("the kernel's answer could not be read"))
 
     def show_printed(self, answer: dict) -> None:
         """What the student's code printed during a call (sent as a string, taken out of
@@ -186,9 +297,34 @@ class Channel:
     # ------------------------------------------------------------------ in the event loop
 
     async def install(self) -> None:
-        """Put :mod:`autograder.grade.trusted.kernel_stub` into the kernel and open the comm the
-        calls travel on (once per kernel: the comm's id is kept on the kernel)."""
-        await self._execute(INSTALL.format(src=STUB))
+        """Put :mod:`autograder.grade.trusted.kernel_stub` into the kernel, connect it to the
+        grader (a Unix socket in the kernel's private run folder, listening only until the
+        stub has connected) and open the comm that starts its sessions. Once per kernel: the
+        link and the comm's id are kept on the kernel."""
+        run = getattr(self.kernel, "run", None)
+        own = None if run is not None and run.is_dir() else Path(tempfile.mkdtemp(
+            prefix="grader-link-"))   # a kernel the pool did not start (validate, tests)
+        path = (own or run) / SOCKET_NAME
+        listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()
+            listener.bind(str(path))
+            os.chmod(path, 0o666)   # the kernel's own user connects (the folder is private)
+            listener.listen(1)
+            await self._execute(INSTALL.format(src=STUB, path=str(path)))
+            listener.setblocking(False)
+            try:
+                connection, _address = listener.accept()
+            except BlockingIOError:
+                raise CallFailed(_("the grader's stub could not be put into the kernel")) from None
+        finally:
+            listener.close()
+            with contextlib.suppress(OSError):
+                path.unlink()
+            if own is not None:
+                shutil.rmtree(own, ignore_errors=True)
+        self.kernel.grader_link = Link(connection)
         comm_id = uuid.uuid4().hex
         self.kernel.kc.shell_channel.send(self.kernel.kc.session.msg(
             "comm_open", {"comm_id": comm_id, "target_name": TARGET, "data": {}}))
@@ -202,8 +338,8 @@ class Channel:
         """Messages arriving on ``sockets`` until the deadline (KernelLost when it passes
         or the kernel dies)."""
         poller = zmq.asyncio.Poller()
-        for socket in sockets:
-            poller.register(socket, zmq.POLLIN)
+        for sock in sockets:
+            poller.register(sock, zmq.POLLIN)
         while True:
             remaining = self.deadline - self.loop.time()
             if remaining <= 0:
@@ -211,8 +347,8 @@ class Channel:
             events = dict(await poller.poll(min(remaining, 0.2) * 1000))
             if not events and not await self.kernel.alive():
                 raise self._lose(DEAD)
-            for socket in events:
-                yield await sockets[socket].get_msg(timeout=0)
+            for sock in events:
+                yield await sockets[sock].get_msg(timeout=0)
 
     async def _execute(self, code: str) -> None:
         """Run ``code`` as a cell that is not recorded; CallFailed unless it succeeds."""
@@ -224,42 +360,78 @@ class Channel:
                     raise CallFailed(_("the grader's stub could not be put into the kernel"))
                 return
 
-    async def call(self, request: dict) -> Any:
-        """Send ``request``; its one answer (parsed JSON), serving questions meanwhile.
+    def _open_session(self, link: Link) -> None:
+        """Start the stub's session: what an interrupted session left on the link is thrown
+        away, then the comm message is sent (by the event loop, which owns the client)."""
+        try:
+            link.drain()
+        except (EOFError, OSError):
+            self._closed()
+        self.session = asyncio.run_coroutine_threadsafe(self._start(), self.loop).result()
 
-        The first call of a test sends a comm message that starts the stub's session; each
-        later one is the reply to the stub's last answer, which is an ``input_request`` it
-        is waiting on (see :mod:`autograder.grade.trusted.kernel_stub`)."""
+    async def _start(self) -> str:
         kc = self.kernel.kc
-        if self.session is None:
-            msg = kc.session.msg("comm_msg", {"comm_id": getattr(self.kernel, "grader_comm",
-                                                                 None), "data": request})
-            self.session = msg["header"]["msg_id"]
-            kc.shell_channel.send(msg)
-        else:
-            kc.input(base64.b64encode(json.dumps(request).encode()).decode())
-        sockets = {kc.iopub_channel.socket: kc.iopub_channel,
-                   kc.stdin_channel.socket: kc.stdin_channel}
-        async for reply in self._messages(sockets):
-            if reply.get("parent_header", {}).get("msg_id") != self.session:
-                continue
-            kind, content = reply["msg_type"], reply["content"]
-            prompt = str(content.get("prompt", "")) if kind == "input_request" else ""
-            if prompt.startswith(ANSWER):
-                return _decoded(prompt[len(ANSWER):])
-            if kind == "input_request":
-                kc.input(self._answer(prompt))
-                self.deadline = min(self.deadline + QUESTION_SECONDS, self.latest)
-            elif kind == "status" and content.get("execution_state") == "idle":
-                self.session = None   # the stub's session ended without answering
-                raise CallFailed(_("the student's kernel gave no answer"))
+        msg = kc.session.msg("comm_msg", {"comm_id": getattr(self.kernel, "grader_comm", None),
+                                          "data": {}})
+        kc.shell_channel.send(msg)
+        return msg["header"]["msg_id"]
+
+    def _write(self, link: Link, message: Any) -> None:
+        try:
+            link.write(message, self.deadline - self.loop.time())
+        except TimeoutError:
+            raise self._lose(TIMEOUT) from None
+        except OSError:
+            self._closed()
+
+    def _next(self, link: Link) -> Any:
+        """The kernel's next message on the link (JSON), within the deadline; whether the
+        kernel still lives is looked at every :data:`ALIVE_EVERY` seconds without one (a
+        child process of the student's may keep the link open after the kernel died)."""
+        looked = time.monotonic()
+        while True:
+            remaining = self.deadline - self.loop.time()
+            if remaining <= 0:
+                raise self._lose(TIMEOUT)
+            try:
+                frame = link.frame(min(remaining, WAIT_SLICE))
+            except (EOFError, OSError):
+                self._closed()
+            if frame is Link.TOO_BIG:
+                raise CallFailed(_("the answer was larger than the grader accepts"))
+            if frame is not None:
+                try:
+                    return json.loads(frame)
+                except ValueError:
+                    raise CallFailed(_("the kernel's answer could not be read")) from None
+            if time.monotonic() - looked > ALIVE_EVERY:
+                if not self._alive():
+                    raise self._lose(DEAD)
+                looked = time.monotonic()
+
+    def _closed(self) -> None:
+        """The kernel's end of the link is gone: it died (its process may take a moment to be
+        seen gone), or its stub did (then no later call of this kernel can be answered)."""
+        self.session = None
+        for _look in range(CLOSED_LOOKS):
+            if not self._alive():
+                raise self._lose(DEAD)
+            time.sleep(WAIT_SLICE)
         raise CallFailed(_("the student's kernel gave no answer"))
+
+    def _alive(self) -> bool:
+        try:
+            return asyncio.run_coroutine_threadsafe(self.kernel.alive(), self.loop).result(10)
+        except Exception:  # noqa: BLE001 - a kernel that cannot say is not alive
+            return False
 
     def end(self) -> None:
         """End the stub's session (the kernel goes back to running cells)."""
-        if self.session is not None:
-            self.kernel.kc.input("")
-            self.session = None
+        link = getattr(self.kernel, "grader_link", None)
+        if self.session is not None and link is not None:
+            with contextlib.suppress(OSError):
+                link.write(None, 1.0)
+        self.session = None
 
     # ------------------------------------------------- questions from the student's code
 
@@ -291,23 +463,16 @@ class Channel:
                 self.proxies[number] = kind(self, number)
             return self.proxies[number]
 
-    def _answer(self, prompt: str) -> str:
+    def _answer(self, question: Any) -> dict:
         """The answer to one question of the student's code (see the module docstring)."""
+        self._answering = True
         try:
-            if not prompt.startswith(PROMPT):
-                raise PermissionError(_("input() is not available while the grader calls"))
-            request = json.loads(base64.b64decode(prompt[len(PROMPT):], validate=True))
-        except (ValueError, binascii.Error, PermissionError) as error:
-            reply = {"raised": {"type": "ValueError",
-                                 "message": _("bad request: {error}").format(error=error)}}
-        else:
-            try:
-                self.questions += 1
-                reply = {"value": wire.encode(self._serve(request), self.handle_of)}
-            except Exception as error:  # noqa: BLE001 - the course's code raised: say so
-                reply = {"raised": {"type": type(error).__name__,
-                                    "message": str(error)[:2000]}}
-        return base64.b64encode(json.dumps(reply).encode()).decode()
+            self.questions += 1
+            return {"value": wire.encode(self._serve(question), self.handle_of)}
+        except Exception as error:  # noqa: BLE001 - the course's code raised: say so
+            return {"raised": {"type": type(error).__name__, "message": str(error)[:2000]}}
+        finally:
+            self._answering = False
 
     def _serve(self, request: Any) -> Any:
         if type(request) is not dict:
@@ -339,16 +504,6 @@ class Channel:
                     wire.decode(request.get("value"), self.resolve))
             return None
         raise ValueError(f"unknown request {str(op)[:20]!r}")
-
-
-def _decoded(text: str) -> Any:
-    """An answer sent as a prompt (base64 of JSON), or CallFailed."""
-    if len(text) > wire.MAX_REPLY_BYTES:
-        raise CallFailed(_("the answer was larger than the grader accepts"))
-    try:
-        return json.loads(base64.b64decode(text, validate=True))
-    except (ValueError, binascii.Error):
-        raise CallFailed(_("the kernel's answer could not be read")) from None
 
 
 def _in_event_loop() -> bool:

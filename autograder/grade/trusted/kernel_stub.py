@@ -1,23 +1,26 @@
 """The only grader code that runs in the student's kernel: it answers calls with plain data.
 
 The grader (:mod:`autograder.grade.trusted.channel`) executes this file's text once in each grading
-kernel, as the module ``_course_grader``, which registers the comm target :data:`TARGET`;
-the grader opens one comm, and a message on it starts a :func:`session`: the stub answers
-the request it carries and every next one, each request and answer one round trip on the
-kernel's stdin channel (IPython's cell machinery and the kernel's message dispatch skipped:
-a bare round trip costs about 1 ms here, a comm message 3 and a cell 10), until the grader
-ends the session at the end of the test. :func:`serve` calls the student's function, method
-or class and answers with what came back, encoded. Nothing here decides anything: the
-student may replace every line of it, and then only what their own calls return changes,
-which the grader reads as data (``autograder.grade.trusted.wire``) and checks itself.
+kernel, as the module ``_course_grader``, which registers the comm target :data:`TARGET` and
+connects (:func:`connect`) to a Unix socket the grader listens on, in the kernel's private run
+folder: the *link*. The grader opens one comm, and a message on it starts a :func:`session`
+in the kernel's main thread: the stub reads a request from the link, answers it, reads the
+next, until the grader sends an empty frame at the end of the test. Each frame is a 4-byte
+length and that many bytes of JSON. A round trip on the link costs about 0.1 ms here (on the
+kernel's stdin channel, as input requests, it cost 1.5 ms: Jupyter's message signing and
+dispatch on both sides; a comm message 3 ms, a cell 10). :func:`serve` calls the student's
+function, method or class and answers with what came back, encoded. Nothing here decides
+anything: the student may replace every line of it, and then only what their own calls
+return changes, which the grader reads as data (``autograder.grade.trusted.wire``) and checks
+itself.
 
 Three kinds of objects cross, each by number:
 - ``{"$h": n}``: an object of the student's (an instance of a class defined in the notebook)
   kept here in :data:`_handles`; the grader holds a proxy;
 - ``{"$g": n, "class": name}``: an object of the grader's (the course's ``Dense`` while a test
   of ``Sequential`` runs); here a :class:`_GraderObject` whose attribute reads, writes and
-  method calls are asked of the grader through the kernel's stdin channel
-  (``input_request``), which the grader answers only while that call runs;
+  method calls are asked of the grader on the link (``{"question": ...}``), which the grader
+  answers only while that call runs;
 - global names the grader binds for one test (:func:`_bind`): the course's function or class
   in place of the student's, answered the same way.
 
@@ -30,13 +33,16 @@ import builtins
 import contextlib
 import io
 import json
+import socket
+import struct
 import traceback
 
 import numpy as np
 from IPython import get_ipython
 
 TARGET = "course_grader"
-QUESTION, ANSWER = "$course:", "$answer:"   # prompts: a question, an answer
+_link = None             # the socket to the grader (see connect)
+_HEADER = struct.Struct("!I")   # a frame's length
 _handles: dict = {}      # handle number -> the student's object
 _numbers: dict = {}      # id(object) -> handle number
 _bound: dict = {}        # name -> what the notebook had bound before (or _MISSING)
@@ -120,33 +126,44 @@ def decode(data):
 
 # ------------------------------------------------------------------- the grader's objects
 
-def _exchange(prompt):
-    """Send ``prompt`` to the grader as an ``input_request`` on the stdin channel; its reply.
-    (As ``Kernel._input_request`` does, without its flushes and polling.)"""
-    kernel = get_ipython().kernel
-    if hasattr(kernel, "_get_shell_context_var"):   # ipykernel 7
-        ident = kernel._get_shell_context_var(kernel._shell_parent_ident)
-    else:                                            # ipykernel 6
-        ident = kernel._parent_ident["shell"]
-    kernel.session.send(kernel.stdin_socket, "input_request",
-                        {"prompt": prompt, "password": False},
-                        kernel.get_parent("shell"), ident=ident)
-    while True:
-        _, message = kernel.session.recv(kernel.stdin_socket, mode=0)
-        if message is not None:
-            return message["content"]["value"]
+def connect(path):
+    """Connect the link to the grader's socket at ``path`` (once, when the stub is put in)."""
+    global _link
+    _link = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    _link.connect(path)
 
 
-def _text(data):
-    return base64.b64encode(json.dumps(data).encode()).decode()
+def _read_exactly(size):
+    data = bytearray()
+    while len(data) < size:
+        chunk = _link.recv(size - len(data))
+        if not chunk:
+            raise EOFError("the grader closed the link")
+        data += chunk
+    return bytes(data)
+
+
+def _read():
+    """The grader's next frame, decoded; None for an empty one (the session ends)."""
+    (size,) = _HEADER.unpack(_read_exactly(_HEADER.size))
+    return json.loads(_read_exactly(size)) if size else None
+
+
+def _exchange(message):
+    """Send ``message`` to the grader; its reply (the next frame)."""
+    data = json.dumps(message).encode()
+    _link.sendall(_HEADER.pack(len(data)) + data)
+    return _read()
 
 
 def _ask(request):
     """Ask the grader (answered only during a call) and decode the answer."""
-    reply = json.loads(base64.b64decode(_exchange(QUESTION + _text(request))))
+    reply = _exchange({"question": request})
+    if not isinstance(reply, dict):
+        raise RuntimeError("the grader did not answer")
     if "raised" in reply:
         raise _rebuilt(reply["raised"])
-    return decode(reply["value"])
+    return decode(reply.get("value"))
 
 
 def _rebuilt(raised):
@@ -320,7 +337,7 @@ def serve(request):
     try:
         with contextlib.redirect_stdout(buffer):   # shown in the test's output by the grader
             answer = _OPS[request["op"]](request)
-    except Exception as error:  # noqa: BLE001 - the student's exception is the answer
+    except (Exception, SystemExit) as error:  # noqa: BLE001 - the student's exception is the answer
         answer = {"raised": {"type": type(error).__name__[:100], "message": str(error)[:2000],
                              "where": _where(error)}}
     if buffer.getvalue():
@@ -328,17 +345,24 @@ def serve(request):
     return answer
 
 
-def session(request):
-    """Answer the grader's requests until it sends an empty one: each answer goes back as the
-    prompt of an ``input_request`` whose reply is the next request (a round trip on the stdin
-    channel costs about a third of a comm message's)."""
-    while request:
-        request = _exchange(ANSWER + _text(serve(request)))
-        request = json.loads(base64.b64decode(request)) if request else None
+def session():
+    """Answer the grader's requests, read from the link, until it sends an empty frame; one
+    that ends otherwise (interrupted) says so."""
+    ended = False
+    try:
+        request = _read()
+        while request is not None:
+            request = _exchange({"answer": serve(request)})
+        ended = True
+    finally:
+        if not ended:
+            with contextlib.suppress(Exception):
+                data = json.dumps({"ended": True}).encode()
+                _link.sendall(_HEADER.pack(len(data)) + data)
 
 
 def _open(comm, _msg):
-    comm.on_msg(lambda msg: session(msg["content"]["data"]))
+    comm.on_msg(lambda _msg: session())
 
 
 get_ipython().kernel.comm_manager.register_target(TARGET, _open)

@@ -39,6 +39,7 @@ class Lockstep:
         self._running = 0
         self._asked: dict[int, dict] = {}             # evaluation -> its waiting request
         self._answers: dict[int, Any] = {}            # evaluation -> answer (or exception)
+        self._told: dict[int, threading.Event] = {}   # evaluation -> set once it has its answer
 
     def map(self, f: Callable[[Any], Any], points: Iterable[Any]) -> list[Any]:
         """``[f(p) for p in points]``; raises the first point's exception, as that list
@@ -65,7 +66,7 @@ class Lockstep:
                 finally:
                     with self._state:
                         self._running -= 1
-                        self._state.notify_all()
+                        self._wake_server()
 
         self._running = len(points)
         threads = [threading.Thread(target=evaluate, args=(i,), daemon=True)
@@ -94,7 +95,14 @@ class Lockstep:
                     if type(answer) is dict:
                         self.channel.show_printed(answer)   # here, in the points' order
                     self._answers[index] = answer
-                self._state.notify_all()
+                    self._told.pop(index).set()
+
+    def _wake_server(self) -> None:
+        """Wake :meth:`_serve` once every evaluation still running waits (called holding the
+        lock). Each evaluation waits on an event of its own: waking all of them at every
+        step, hundreds of threads, cost more than the round trips."""
+        if len(self._asked) == self._running:
+            self._state.notify()
 
     def _send(self, requests: list[dict]) -> list[Any]:
         """The kernel's answers to ``requests`` (each one a dict or the exception to raise)."""
@@ -108,10 +116,13 @@ class Lockstep:
 
     def _submitter(self, index: int) -> Callable[[dict], Any]:
         def submit(request: dict) -> Any:
+            told = threading.Event()
             with self._state:
                 self._asked[index] = request
-                self._state.notify_all()
-                self._state.wait_for(lambda: index in self._answers)
+                self._told[index] = told
+                self._wake_server()
+            told.wait()
+            with self._state:
                 answer = self._answers.pop(index)
             if isinstance(answer, BaseException):
                 raise answer

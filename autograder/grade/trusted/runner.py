@@ -195,7 +195,7 @@ class NotebookTests:
             return TIMEOUT if channel.lost.kind == TIMEOUT else DEAD
         with contextlib.suppress(Exception, KernelLost):
             channel.deadline = loop.time() + timeout
-            await channel.call({"op": "release"})
+            await loop.run_in_executor(None, channel.send, {"op": "release"})
         channel.end()
         return OK
 

@@ -305,13 +305,11 @@ threading.Thread(target=_answer_for_me, daemon=True).start()'''
 
 #: the kernel's handler of comm messages replaced, so that the student's code answers every
 #: request of the grader's session itself, in the stub's format, from the next test on
-HIJACK_COMM = '''import base64
-import json
-import sys
+HIJACK_COMM = '''import sys
 
 def _forge():
-    """Take the grader's messages over: every request, from the first (a comm message) to the
-    last (replies on the stdin channel), is answered "passed" in the stub's own format."""
+    """Take the grader's session over: every request, read on the stub's own link, is
+    answered "passed" in the stub's own format."""
     kernel, grader = get_ipython().kernel, sys.modules.get("_course_grader")
     if grader is None or getattr(kernel, "forged", False):
         return
@@ -319,10 +317,8 @@ def _forge():
 
     def comm_msg(*_args):
         request = True
-        while request:
-            reply = grader._exchange("$answer:" + base64.b64encode(
-                json.dumps(passed).encode()).decode())
-            request = json.loads(base64.b64decode(reply)) if reply else None
+        while request is not None:
+            request = grader._exchange({"answer": passed})
 
     kernel.shell_handlers["comm_msg"] = comm_msg
     kernel.forged = True

@@ -1,0 +1,122 @@
+"""Calls into a real kernel over the link (autograder/grade/trusted/channel.py): answers come
+back as data; a session that ends without answering, an answer too big, a dead kernel and a
+call past its time each fail that call the way the grader expects, and the next test's calls
+still work where the kernel lives."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import numpy as np
+import pytest
+from jupyter_core.utils import ensure_async
+
+from autograder.grade.trusted import channel as channel_module
+from autograder.grade.trusted import wire
+from autograder.grade.trusted.channel import DEAD, TIMEOUT, CallFailed, Channel, KernelLost
+from autograder.grade.trusted.proxies import RemoteFunction, proxy_class
+from autograder.kernel.execute import run_quietly
+from autograder.kernel.pool import KernelPool
+from autograder.kernel.settings import KernelSettings
+
+STUDENT = """import numpy as np
+def double(x):
+    return 2 * x
+def leave(x):
+    raise SystemExit(3)
+def interrupt(x):
+    raise KeyboardInterrupt
+def big(n):
+    return np.zeros(n)
+def crash(x):
+    import os
+    os._exit(7)
+def spin(x):
+    while True:
+        pass
+"""
+
+
+def _test(kernel, loop, seconds: float, body):
+    """Run ``body(call)`` as one test would, in a worker thread: ``call(name, *args)``."""
+    channel = Channel(kernel, loop, loop.time() + seconds, proxy_class)
+
+    def run():
+        try:
+            return body(lambda name, *args: RemoteFunction(channel, name)(*args))
+        finally:
+            if channel.lost is None:
+                channel.end()
+    return loop.run_in_executor(None, run)
+
+
+def _outcome(body):
+    def wrapped(call):
+        start = time.monotonic()
+        try:
+            return ("value", body(call), time.monotonic() - start)
+        except KernelLost as lost:
+            return ("lost", lost.kind, time.monotonic() - start)
+        except CallFailed as failed:
+            return ("failed", str(failed), time.monotonic() - start)
+        except Exception as error:  # noqa: BLE001 - the student's exception
+            return ("raised", type(error).__name__, time.monotonic() - start)
+    return wrapped
+
+
+async def _session(steps):
+    """Each step: (seconds, body); returns each step's outcome."""
+    pool = KernelPool(KernelSettings(memory_mb=2048), spares=0)
+    pool.prime()
+    kernel = await pool.acquire()
+    try:
+        await run_quietly(kernel, STUDENT, 30)
+        loop = asyncio.get_running_loop()
+        await Channel(kernel, loop, loop.time() + 30).install()
+        outcomes = []
+        for seconds, body in steps:
+            outcomes.append(await _test(kernel, loop, seconds, _outcome(body)))
+            if outcomes[-1][:2] == ("lost", TIMEOUT):
+                await ensure_async(kernel.km.interrupt_kernel())   # as execute does
+                await run_quietly(kernel, "", 10)
+        return outcomes
+    finally:
+        pool.release(kernel)
+        await pool.close()
+
+
+def test_answers_failures_and_the_next_test(monkeypatch):
+    monkeypatch.setattr(wire, "MAX_REPLY_BYTES", 10_000)
+    monkeypatch.setattr(channel_module, "ALIVE_EVERY", 0.5)
+    outcomes = asyncio.run(_session([
+        (10, lambda call: call("double", np.arange(3.0))),
+        (10, lambda call: call("leave", 1)),     # sys.exit: the student's exception
+        (10, lambda call: call("interrupt", 1)),  # ends the stub's session
+        (10, lambda call: call("double", 4)),
+        (10, lambda call: call("big", 100_000)),  # 800 kB of JSON: thrown away
+        (10, lambda call: call("big", 3)),
+        (1, lambda call: call("spin", 1)),       # past the test's time
+        (10, lambda call: call("double", 5)),
+        (10, lambda call: call("crash", 1)),
+    ]))
+    kinds = [o[:2] for o in outcomes]
+    assert kinds[0][0] == "value" and np.array_equal(kinds[0][1], [0.0, 2.0, 4.0])
+    assert kinds[1] == ("raised", "SystemExit")
+    assert kinds[2] == ("failed", "the student's kernel gave no answer")
+    assert outcomes[2][2] < 5   # said at once, not at the end of the test's time
+    assert kinds[3] == ("value", 8)
+    assert kinds[4] == ("failed", "the answer was larger than the grader accepts")
+    assert kinds[5][0] == "value" and np.array_equal(kinds[5][1], np.zeros(3))
+    assert kinds[6] == ("lost", TIMEOUT)
+    assert kinds[7] == ("value", 10)
+    assert kinds[8] == ("lost", DEAD)
+
+
+@pytest.mark.parametrize("calls", [300])
+def test_a_call_is_a_fraction_of_a_millisecond_of_the_grader(calls):
+    """Not a timing assertion: the link carries hundreds of calls in one test's time."""
+    outcomes = asyncio.run(_session([
+        (30, lambda call: [call("double", i) for i in range(calls)]),
+    ]))
+    assert outcomes[0][:2] == ("value", [2 * i for i in range(calls)])
