@@ -43,7 +43,7 @@ import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import zmq
 import zmq.asyncio
@@ -180,10 +180,6 @@ class Link:
         data = bytes(self.buffer[self.HEADER.size:self.HEADER.size + size])
         del self.buffer[:self.HEADER.size + size]
         return data
-
-    def close(self) -> None:
-        with contextlib.suppress(OSError):
-            self.sock.close()
 
 
 class Channel:
@@ -409,7 +405,7 @@ class Channel:
                     raise self._lose(DEAD)
                 looked = time.monotonic()
 
-    def _closed(self) -> None:
+    def _closed(self) -> NoReturn:
         """The kernel's end of the link is gone: it died (its process may take a moment to be
         seen gone), or its stub did (then no later call of this kernel can be answered)."""
         self.session = None

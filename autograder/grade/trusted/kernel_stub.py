@@ -149,10 +149,14 @@ def _read():
     return json.loads(_read_exactly(size)) if size else None
 
 
-def _exchange(message):
-    """Send ``message`` to the grader; its reply (the next frame)."""
+def _write(message):
     data = json.dumps(message).encode()
     _link.sendall(_HEADER.pack(len(data)) + data)
+
+
+def _exchange(message):
+    """Send ``message`` to the grader; its reply (the next frame)."""
+    _write(message)
     return _read()
 
 
@@ -357,8 +361,7 @@ def session():
     finally:
         if not ended:
             with contextlib.suppress(Exception):
-                data = json.dumps({"ended": True}).encode()
-                _link.sendall(_HEADER.pack(len(data)) + data)
+                _write({"ended": True})
 
 
 def _open(comm, _msg):
