@@ -281,11 +281,17 @@ def _math_html(tex: str, display: bool) -> str:
     return str(shown.format(delim + tex + delim))   # format escapes the TeX
 
 
+#: Cells whose HTML a grading run keeps (highlighted code, drawn markdown): a class's pages
+#: share most of their cells' text.
+SAME_CELLS = 4096
+
+
 @functools.lru_cache(maxsize=1)
 def _exporter():
     """The HTML exporter with the feedback template (built once: it takes ~0.3 s); markdown
     maths is drawn as MathML (the browser renders it: no MathJax, nothing to download)."""
     from nbconvert import HTMLExporter
+    from nbconvert.filters.highlight import Highlight2HTML
     from nbconvert.filters.markdown_mistune import IPythonRenderer, MarkdownWithMath
 
     class MathMLRenderer(IPythonRenderer):
@@ -298,6 +304,19 @@ def _exporter():
         def latex_environment(self, name: str, body: str) -> str:
             return _math_html(f"\\begin{{{name}}}{body}\\end{{{name}}}", display=True)
 
+    class SameCellsOnce(Highlight2HTML):
+        """Highlighting (half of a page's time) done once per cell text for a whole
+        class: read-only cells and tests are the same on every student's page."""
+
+        @functools.lru_cache(maxsize=SAME_CELLS)  # noqa: B019 - one per exporter
+        def highlighted(self, source, language, magics_language):
+            return super().__call__(source, language, None if magics_language is None
+                                    else {"magics_language": magics_language})
+
+        def __call__(self, source, language=None, metadata=None):
+            return self.highlighted(source, language,
+                                    (metadata or {}).get("magics_language"))
+
     class FeedbackExporter(HTMLExporter):
         def _create_environment(self) -> Environment:
             environment = super()._create_environment()
@@ -306,11 +325,21 @@ def _exporter():
 
         @pass_context
         def markdown2html(self, context, source):
-            cell = context.get("cell", {})
+            attachments = context.get("cell", {}).get("attachments", {})
+            if attachments:
+                return self._markdown_html(source, attachments)
+            return self._markdown_alone(source)
+
+        @functools.lru_cache(maxsize=SAME_CELLS)  # noqa: B019 - one exporter per process
+        def _markdown_alone(self, source):
+            """A markdown cell without attachments, drawn once for a whole class: most are
+            the notebook's own text, the same on every student's page."""
+            return self._markdown_html(source, {})
+
+        def _markdown_html(self, source, attachments):
             renderer = MathMLRenderer(
-                escape=False, attachments=cell.get("attachments", {}),
-                embed_images=self.embed_images, path="",
-                anchor_link_text=self.anchor_link_text,
+                escape=False, attachments=attachments, embed_images=self.embed_images,
+                path="", anchor_link_text=self.anchor_link_text,
                 exclude_anchor_links=self.exclude_anchor_links, **self.lexer_options)
             return clean_html(MarkdownWithMath(renderer=renderer).render(source))
 
@@ -318,12 +347,11 @@ def _exporter():
             # HTMLExporter's own version re-parses the whole page with BeautifulSoup to add
             # alt texts and tab stops: a second per page that these pages do not need.
             from nbconvert.exporters.templateexporter import TemplateExporter
-            from nbconvert.filters.highlight import Highlight2HTML
             from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
 
             resources = self._init_resources(resources)
             self.register_filter("highlight_code", self.filters.get(
-                "highlight_code", Highlight2HTML(pygments_lexer="ipython3", parent=self)))
+                "highlight_code", self.highlighter))
             self.register_filter("filter_data_type", WidgetsDataTypeFilter(
                 notebook_metadata=self._nb_metadata, parent=self, resources=resources))
             return TemplateExporter.from_notebook_node(self, nb, resources, **kw)
@@ -333,6 +361,7 @@ def _exporter():
         extra_loaders=[FileSystemLoader(TEMPLATES)],
         template_file=_NOTEBOOK_TEMPLATE,
     )
+    exporter.highlighter = SameCellsOnce(pygments_lexer="ipython3", parent=exporter)
     exporter.exclude_input_prompt = True
     exporter.exclude_output_prompt = True
     return exporter

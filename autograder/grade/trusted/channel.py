@@ -49,6 +49,7 @@ import zmq
 import zmq.asyncio
 
 from autograder.grade.trusted import wire
+from autograder.grade.trusted.kernel_stub import LegacyRandom
 from autograder.messages import _
 
 TARGET = "course_grader"    # the comm target the kernel stub registers
@@ -199,7 +200,7 @@ class Channel:
         self.bound: dict[str, Any] = {}      # names the kernel may ask the grader about
         self.lost: KernelLost | None = None
         self.proxies: dict[int, Any] = {}    # handle number -> proxy (one per handle)
-        self.rng_state: Any = None           # numpy's legacy state when the kernel last had it
+        self.random = LegacyRandom()         # numpy's legacy generator as the kernel last had it
         self.session: str | None = None      # the message that started the stub's session
         self._through = threading.local()    # see calls_through
         self.printed = 0                     # characters the student's code printed so far

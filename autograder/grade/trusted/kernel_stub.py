@@ -24,6 +24,11 @@ Three kinds of objects cross, each by number:
 - global names the grader binds for one test (:func:`_bind`): the course's function or class
   in place of the student's, answered the same way.
 
+numpy's legacy global generator is shared: the grader's state comes with a call when the
+test moved it, the kernel's goes back when the student's code drew from it. Both ends tell
+whether it moved with :class:`LegacyRandom`, which the grader imports from this file (the
+comm target is registered only where the file runs as ``_course_grader``, in the kernel).
+
 Self-contained (numpy and IPython only): the grading kernel holds the student edition, not
 the grader.
 """
@@ -122,6 +127,72 @@ def decode(data):
         generator.bit_generator.state = decode(data["$rng"])
         return generator
     raise ValueError(f"unknown encoding {sorted(data)}")
+
+
+# -------------------------------------------------------- numpy's legacy generator
+
+class LegacyRandom:
+    """numpy's legacy global generator (``np.random.seed``, ``np.random.randn`` ...) as calls
+    move it: :meth:`moved` says exactly whether it moved since the state last taken
+    (:meth:`take`) or remembered (:meth:`remember`, after ``set_state``).
+
+    The grader uses this class too (both ends of a call look, before and after it). Written
+    for speed: ``np.random.get_state()`` costs about 30 us (a loop over the Mersenne
+    Twister's 624 numbers), half of a call's round trip when each end took it twice. Every
+    draw changes the generator's key or position, so a copy of those 2.5 kB of its memory
+    (under a microsecond) tells whether it moved; the one change they do not show is a
+    cached Gaussian being used up, so a state holding one is compared in full. Where numpy
+    keeps its state otherwise than expected, every look compares in full."""
+
+    def __init__(self):
+        self._memory = self._key_and_position()
+        self._at = (None, None)   # (the state as get_state gives it, the memory then)
+
+    @staticmethod
+    def _key_and_position():
+        """The generator's key and position in memory (ctypes), or None if they are not
+        where numpy's MT19937 keeps them (checked against ``get_state()``)."""
+        try:
+            import ctypes
+
+            bit_generator = np.random.mtrand._rand._bit_generator
+            memory = (ctypes.c_char * (625 * 4)).from_address(
+                bit_generator.ctypes.state_address)
+            _, key, position, *_rest = np.random.get_state()
+            words = np.frombuffer(bytes(memory), dtype=np.uint32)
+            if np.array_equal(words[:624], key) and int(words[624]) == position:
+                return memory
+        except Exception:  # noqa: BLE001 - then every look compares in full
+            pass
+        return None
+
+    @property
+    def known(self):
+        return self._at[0]
+
+    def remember(self, state):
+        """``state`` is the generator's state now (it was just set)."""
+        self._at = (state, bytes(self._memory) if self._memory is not None else None)
+
+    def forget(self):
+        self._at = (None, None)
+
+    def take(self):
+        """The generator's state now, remembered."""
+        self.remember(np.random.get_state())
+        return self.known
+
+    def moved(self):
+        known, seen = self._at
+        if known is None:
+            return True
+        if seen is not None and not known[3]:   # no cached Gaussian: the memory says
+            return bytes(self._memory) != seen
+        now = np.random.get_state()
+        return now[2:] != known[2:] or not np.array_equal(now[1], known[1])
+
+
+_random = LegacyRandom()
 
 
 # ------------------------------------------------------------------- the grader's objects
@@ -285,14 +356,16 @@ def _target(request):
 def _call(request):
     args, kwargs = decode(request["args"]), decode(request["kwargs"])
     if request.get("rng") is not None:
-        np.random.set_state(decode(request["rng"]))
-    start = np.random.get_state()
+        state = decode(request["rng"])
+        np.random.set_state(state)
+        _random.remember(state)
+    elif _random.known is None:
+        _random.take()
     before = [request["args"], request["kwargs"]]
     result = _target(request)(*args, **kwargs)
     after = [encode(args), encode(kwargs)]
-    state = np.random.get_state()   # sent back when the call drew from it (or seeded it)
-    moved = state[2:] != start[2:] or not np.array_equal(state[1], start[1])
-    return {"value": encode(result), "rng": encode(state) if moved else None,
+    moved = _random.moved()   # the state is sent back when the call drew from it (or seeded it)
+    return {"value": encode(result), "rng": encode(_random.take()) if moved else None,
             "changed": [after[i] if after[i] != before[i] else None for i in (0, 1)]}
 
 
@@ -353,6 +426,7 @@ def session():
     """Answer the grader's requests, read from the link, until it sends an empty frame; one
     that ends otherwise (interrupted) says so."""
     ended = False
+    _random.forget()   # the grader sends its state with the session's first call
     try:
         request = _read()
         while request is not None:
@@ -368,4 +442,5 @@ def _open(comm, _msg):
     comm.on_msg(lambda _msg: session())
 
 
-get_ipython().kernel.comm_manager.register_target(TARGET, _open)
+if __name__ == "_course_grader":   # in the kernel (the grader imports LegacyRandom from here)
+    get_ipython().kernel.comm_manager.register_target(TARGET, _open)

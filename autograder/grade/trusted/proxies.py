@@ -27,19 +27,19 @@ from autograder.messages import _
 def call(channel: Channel, target: dict, args: tuple, kwargs: dict) -> Any:
     """Call the student's ``target`` ({"name": ...} or {"handle": n, "method": ...})."""
     sent_args, sent_kwargs = list(args), dict(kwargs)
-    state = np.random.get_state()
-    unchanged = _same_state(state, channel.rng_state)
+    random = channel.random   # numpy's legacy generator, as the kernel last had it
     answer = channel.request({
         "op": "call", **target, "args": wire.encode(sent_args, channel.handle_of),
         "kwargs": wire.encode(sent_kwargs, channel.handle_of),
-        "rng": None if unchanged else wire.encode(state)})
+        "rng": wire.encode(random.take()) if random.moved() else None})
     if answer.get("rng") is not None:
         try:
-            np.random.set_state(wire.decode(answer["rng"]))
+            state = wire.decode(answer["rng"])
+            np.random.set_state(state)
         except (TypeError, ValueError, KeyError) as error:
             raise CallFailed(_("the kernel's random state came back malformed ({error})").format(
                 error=error)) from None
-    channel.rng_state = np.random.get_state()
+        random.remember(np.random.get_state())
     changed = answer.get("changed")
     if type(changed) is list and len(changed) == 2:
         for before, after in zip((sent_args, sent_kwargs), changed, strict=True):
@@ -52,11 +52,6 @@ def call(channel: Channel, target: dict, args: tuple, kwargs: dict) -> Any:
         raise wire.NotPlainData(_("{name} returned {what}, not plain data (numbers, strings, "
                                   "lists, tuples, dicts, numpy arrays)").format(
             name=name, what=what)) from None
-
-
-def _same_state(a: Any, b: Any) -> bool:
-    """Two states of numpy's legacy generator are the same (None: not known yet)."""
-    return (b is not None and a[2:] == b[2:] and np.array_equal(a[1], b[1]))
 
 
 def write_back(original: Any, changed: Any) -> None:

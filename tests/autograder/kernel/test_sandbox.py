@@ -399,3 +399,23 @@ def test_a_kernel_that_dies_leaves_no_control_group(kernels):
 
     existed, remaining = kernels.loop.run_until_complete(go())
     assert existed and all(existed) and not any(remaining)
+
+
+def test_an_edition_is_compiled_once_into_a_copy(tmp_path):
+    """The slot's copy of an edition holds its modules compiled (a kernel cannot write
+    __pycache__ there); the edition itself is left as it was."""
+    edition = tmp_path / "release" / "course_lib"
+    (edition / "sub").mkdir(parents=True)
+    (edition / "__init__.py").write_text("ANSWER = None\n")
+    (edition / "sub" / "__init__.py").write_text("")
+    (edition / "sub" / "plots.py").write_text("def draw():\n    return 1\n")
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    copy = Path(sandbox.compiled(str(edition), str(scratch)))
+    assert sandbox.compiled(str(edition), str(scratch)) == str(copy)   # once per process
+    assert copy.name == "course_lib" and scratch in copy.parents
+    tag = sys.implementation.cache_tag
+    assert (copy / "__pycache__" / f"__init__.{tag}.pyc").is_file()
+    assert (copy / "sub" / "__pycache__" / f"plots.{tag}.pyc").is_file()
+    assert (copy / "sub" / "plots.py").read_text() == "def draw():\n    return 1\n"
+    assert not list(edition.rglob("__pycache__"))

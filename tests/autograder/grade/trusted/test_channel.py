@@ -34,6 +34,8 @@ def crash(x):
 def spin(x):
     while True:
         pass
+def draw(n):
+    return np.random.randn(n)
 """
 
 
@@ -119,3 +121,18 @@ def test_hundreds_of_calls_in_one_test():
         (30, lambda call: [call("double", i) for i in range(calls)]),
     ]))
     assert outcomes[0][:2] == ("value", [2 * i for i in range(calls)])
+
+
+def test_the_legacy_generator_is_shared_with_the_kernel():
+    """A test's np.random.seed seeds the student's draws, and the grader draws on from where
+    the student's code stopped, even when that code only used up a cached Gaussian."""
+    def body(call):
+        np.random.seed(7)
+        drawn = [call("draw", 1), call("draw", 1), np.random.randn(1), call("draw", 2),
+                 np.random.randn(1)]
+        return np.concatenate(drawn)
+
+    outcomes = asyncio.run(_session([(30, body)]))
+    np.random.seed(7)
+    assert outcomes[0][0] == "value"
+    assert np.array_equal(outcomes[0][1], np.random.randn(6))
