@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import re
 import sysconfig
 import traceback
 from collections.abc import Mapping
@@ -42,6 +43,7 @@ __all__ = [
     "check_equal",
     "check_close",
     "check_dict_close",
+    "entry_name",
     "show",
     "SHOWN_DIGITS",
     "CheckFailed",
@@ -416,6 +418,16 @@ def check_close(
           else message)
 
 
+def entry_name(name: str, key: Any) -> str:
+    """How a message names the entry ``key`` of the dict called ``name``: ``grads['dW1']``
+    when the name reads as Python (``grads``, ``cache``, ``initialize_parameters_deep([5,
+    4])``), else "'dW1' of the updated parameters" (brackets glued to the end of a
+    description, "... seed 7['b1']", read as part of it)."""
+    if re.fullmatch(r"[\w.]+(\(.*\)|\[.*\])?", name):
+        return f"{name}[{key!r}]"
+    return _("{key} of {name}").format(key=repr(key), name=name)
+
+
 def check_dict_close(
     actual_dict: Any,
     expected_dict: Mapping[str, Any],
@@ -440,7 +452,8 @@ def check_dict_close(
     problems = []
     for key, expected in expected_dict.items():
         try:
-            check_close(actual_dict[key], expected, f"{name}[{key!r}]", rtol=rtol, atol=atol)
+            check_close(actual_dict[key], expected, entry_name(name, key), rtol=rtol,
+                        atol=atol)
         except AssertionError as err:
             problems.append(str(err))
     if problems:

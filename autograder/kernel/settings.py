@@ -14,9 +14,9 @@ from dataclasses import dataclass
 #: Imported once by each grading process's zygote, so that every kernel forked from it has
 #: them: the libraries the course's notebooks and student edition import (none holds an
 #: answer; importing scikit-learn's datasets alone costs a kernel about 1 s here; contourpy is
-#: what matplotlib imports at a notebook's first contour plot), and the inline plotting backend
-#: grading kernels use. ``course_lib`` is never among them: the
-#: kernel's own edition of it is imported from the student's folder.
+#: what matplotlib imports at a notebook's first contour plot), and the inline plotting
+#: backend grading kernels use. ``course_lib`` is never among them: the kernel's own edition
+#: of it is imported from the student's folder.
 WARM_MODULES = ("numpy", "matplotlib", "matplotlib.pyplot", "matplotlib_inline.backend_inline",
                 "contourpy", "sklearn.datasets", "sklearn.model_selection", "sklearn.linear_model")
 

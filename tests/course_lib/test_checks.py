@@ -14,6 +14,7 @@ from course_lib.checks import (
     check_equal,
     check_shape,
     check_type,
+    entry_name,
 )
 
 E = np.array([[1.0, -2.0], [3.0, 4.0]])
@@ -182,6 +183,17 @@ def test_check_equal_messages():
 def test_dict_missing_keys_named():
     msg = fails(check_dict_close, {"dW1": E}, {"dW1": E, "db1": E, "dW2": E}, "grads")
     assert "grads is missing keys ['db1', 'dW2']" in msg
+
+
+def test_an_entry_of_a_described_dict_is_named_before_the_description():
+    """A hidden test's dict is often named by its case ("parameters for sizes (5, 3, 2),
+    seed 7"): the key goes first, not glued to the description's end."""
+    msg = fails(check_dict_close, {"b1": np.zeros(3)}, {"b1": np.zeros((3, 1))},
+                "parameters for sizes (5, 3, 2), seed 7")
+    assert msg.startswith("'b1' of parameters for sizes (5, 3, 2), seed 7 has shape (3,)")
+    assert entry_name("initialize_parameters_deep([5, 4])", "W1") == \
+        "initialize_parameters_deep([5, 4])['W1']"
+    assert entry_name("cache", "Z1") == "cache['Z1']"
 
 
 def test_dict_reports_every_failing_key():

@@ -98,6 +98,8 @@ CHECKS = {
                    "dw has unexpected keys ['x']"),
     "dict_values": (check_dict_close, ({"dW1": 2 * E, "db1": E}, {"dW1": E, "db1": -E}, "dw"),
                     "dw['dW1'] differs in 4 of 4 entries"),
+    "dict_described": (check_dict_close, ({"dW1": 2 * E}, {"dW1": E}, "dw (seed 7)"),
+                       "'dW1' of dw (seed 7) differs in 4 of 4 entries"),
     "equal_array": (check_equal, (np.array([1, 0]), np.array([1, 1]), "dw"),
                     "dw differs in 1 of 2 entries; first at index (1,): got 0 expected 1"),
     "equal_number": (check_equal, (4, 2, "dw"), "dw differs: got 4 expected 2 (ratio 2.0)"),
