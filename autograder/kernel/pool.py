@@ -27,7 +27,8 @@ import sys
 import tempfile
 import time
 import uuid
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from queue import Empty
 
@@ -144,6 +145,9 @@ class Kernel:
     kc: object  # AsyncKernelClient
     cwd: Path
     warmup_error: str = ""
+    #: What is closed with the kernel (the grader's end of the link to its stub): closed
+    #: here, not left to the garbage collector, whose ResourceWarning could land in a test.
+    closing: list[Callable[[], None]] = field(default_factory=list)
 
     @property
     def run(self) -> Path:
@@ -219,6 +223,9 @@ async def stop_kernel(kernel: Kernel) -> None:
     """Kill the kernel at once (it is never reused), with anything the student's code left
     running in the background when it has a user of its own, and delete its folder."""
     uid = kernel_user(kernel.cwd)
+    for close in kernel.closing:
+        with contextlib.suppress(Exception):
+            close()
     with contextlib.suppress(Exception):
         kernel.kc.stop_channels()
     with contextlib.suppress(Exception):

@@ -360,6 +360,7 @@ def _exporter():
         template_name="basic",   # templates/feedback_notebook.html.j2 extends its cells
         extra_loaders=[FileSystemLoader(TEMPLATES)],
         template_file=_NOTEBOOK_TEMPLATE,
+        optimistic_validation=True,   # the notebook validated once, not after each step
     )
     exporter.highlighter = SameCellsOnce(pygments_lexer="ipython3", parent=exporter)
     exporter.exclude_input_prompt = True

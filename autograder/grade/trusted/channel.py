@@ -322,6 +322,8 @@ class Channel:
             if own is not None:
                 shutil.rmtree(own, ignore_errors=True)
         self.kernel.grader_link = Link(connection)
+        if isinstance(getattr(self.kernel, "closing", None), list):   # the pool's kernels
+            self.kernel.closing.append(connection.close)
         comm_id = uuid.uuid4().hex
         self.kernel.kc.shell_channel.send(self.kernel.kc.session.msg(
             "comm_open", {"comm_id": comm_id, "target_name": TARGET, "data": {}}))

@@ -136,3 +136,25 @@ def test_the_legacy_generator_is_shared_with_the_kernel():
     np.random.seed(7)
     assert outcomes[0][0] == "value"
     assert np.array_equal(outcomes[0][1], np.random.randn(6))
+
+
+def test_the_link_closes_with_its_kernel():
+    """The grader's end of the link is closed when the pool stops the kernel, not by the
+    garbage collector (whose ResourceWarning, raised while a later test runs, was shown to a
+    student as a warning of their code)."""
+    async def run():
+        pool = KernelPool(KernelSettings(memory_mb=2048), spares=0)
+        pool.prime()
+        kernel = await pool.acquire()
+        try:
+            loop = asyncio.get_running_loop()
+            await Channel(kernel, loop, loop.time() + 30).install()
+            link = kernel.grader_link
+            assert link.sock.fileno() != -1
+        finally:
+            pool.release(kernel)
+            await pool.close()
+        return link
+
+    link = asyncio.run(run())
+    assert link.sock.fileno() == -1
