@@ -235,7 +235,9 @@ def _grade(options: GradeOptions, course: Course, out: Path, start: float, term:
 
     stop = threading.Event()   # Ctrl-C or SIGTERM: the run stops at its next turn
     previous = _stop_on_signals(stop)
-    background = _Background(course, todo, out, options)
+    background = _Background(course, todo, options)
+    if options.gradebook:   # written as results come, once the background's imports are done
+        outputs.start_gradebook(sorted({j.assignment for j in todo}), after=background.thread)
     try:
         if options.scheduler:   # distributed is imported only then
             from autograder.grade.cluster import run_jobs_on_cluster
@@ -253,6 +255,9 @@ def _grade(options: GradeOptions, course: Course, out: Path, start: float, term:
             j.key, j.content_hash, j.source_hash)])
         log.warning("interrupted: %d submission(s) not graded; run the same command again "
                     "to grade them (finished ones are kept)", summary.lost)
+    except BaseException:
+        outputs.stop_gradebook()
+        raise
     finally:
         if bar is not None:
             bar.close()
@@ -273,6 +278,7 @@ def _grade(options: GradeOptions, course: Course, out: Path, start: float, term:
     if options.gradebook and not summary.interrupted:
         if (gradebook := outputs.write_gradebook(done_keys)) is not None:
             summary.paths["gradebook"] = gradebook
+    outputs.stop_gradebook()   # an interrupted run: what it recorded is kept
     if outputs.feedback_dir.exists():
         summary.paths["feedback"] = outputs.feedback_dir
     if options.report and not summary.interrupted:
@@ -334,22 +340,21 @@ class _Background:
 
     1. the grading view of the source notebooks (:mod:`autograder.course.reference`, nbgrader's own
        preprocessors), sent with each job so that grading processes never import nbgrader;
-    2. imports and set-up the end of the run needs: the gradebook's database, nbconvert for
-       the feedback pages, matplotlib for the report.
+    2. imports the rest of the run needs: nbconvert for the feedback pages, matplotlib for
+       the report (then the gradebook's writer starts, :meth:`Outputs.start_gradebook`).
 
     One thread does all of it: nbgrader's modules import each other in a circle, and two
     threads importing them at once fail."""
 
-    def __init__(self, course: Course, jobs: list[Job], out: Path, options: GradeOptions):
+    def __init__(self, course: Course, jobs: list[Job], options: GradeOptions):
         self.jobs = jobs
         self.refs: dict[tuple[str, str], object] = {}
         self.error: BaseException | None = None
         self.ready = threading.Event()
-        self.thread = threading.Thread(target=self._run, args=(course, out, options),
-                                       daemon=True)
+        self.thread = threading.Thread(target=self._run, args=(course, options), daemon=True)
         self.thread.start()
 
-    def _run(self, course: Course, out: Path, options: GradeOptions) -> None:
+    def _run(self, course: Course, options: GradeOptions) -> None:
         from autograder.course.reference import cached_reference
 
         try:
@@ -366,11 +371,6 @@ class _Background:
                 ["autograder.report.class_report"] if options.report else []):
             with contextlib.suppress(Exception):
                 importlib.import_module(module)
-        if options.gradebook:
-            with contextlib.suppress(Exception):
-                from autograder.records.gradebook import create_database
-
-                create_database(out / "gradebook.db")
 
     def attach(self) -> None:
         """Wait for the references and put them in the jobs."""

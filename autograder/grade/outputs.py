@@ -3,8 +3,9 @@
 For each finished submission, in this order (:meth:`Outputs.record`): the autograded
 notebooks, one line in the ledger (fsynced), ``grades.csv`` rewritten atomically, the feedback
 pages. So an interrupted run (Ctrl-C, ``kill -9``, a power cut) loses at most the submissions
-being graded at that moment, and the next run grades only what is missing or changed. At the
-end of a run the nbgrader gradebook is brought up to date and the class report is written. A
+being graded at that moment, and the next run grades only what is missing or changed. The
+nbgrader gradebook follows as results arrive (:meth:`Outputs.start_gradebook`, in a thread of
+its own); at the end of a run it is brought up to date and the class report is written. A
 feedback page, the gradebook or the report that fails is said in :attr:`Outputs.failures`;
 it never costs a grade.
 
@@ -22,6 +23,7 @@ import dataclasses
 import logging
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from autograder.course.source import Course
 from autograder.course.term import EXTENSIONS_FILE, NO_TERM, TERM_FILE, Term
@@ -29,6 +31,9 @@ from autograder.intake.jobs import read_notebook_json
 from autograder.records.lateness import lateness
 from autograder.records.ledger import Ledger, write_atomic, write_csv
 from autograder.records.results import SubmissionResult
+
+if TYPE_CHECKING:
+    from autograder.records.gradebook import GradebookWriter
 
 log = logging.getLogger("autograder")
 
@@ -47,6 +52,7 @@ class Outputs:
         self.feedback_dir = self.out / "feedback"
         self._feedback_wanted = feedback
         self._feedback_fn: Callable | None = None
+        self._gradebook: GradebookWriter | None = None
         self.failures: list[str] = []
 
     @property
@@ -72,6 +78,8 @@ class Outputs:
                 path.unlink()
         self.ledger.append(result)
         self.write_csv()
+        if self._gradebook is not None:
+            self._gradebook.record(result)
         if self.write_feedback is not None:
             self.feedback(result, {k: read_notebook_json(v) for k, v in executed.items()})
 
@@ -134,15 +142,36 @@ class Outputs:
                     graded[nb.name] = nbformat.read(path, as_version=4)
         self.feedback(result, graded)
 
+    @property
+    def gradebook_path(self) -> Path:
+        return self.out / "gradebook.db"
+
+    def start_gradebook(self, assignments: list[str], after=None) -> None:
+        """From now on, results recorded go to the gradebook as they come, in a thread that
+        first writes the cells of ``assignments`` (``after``: a thread it waits for first,
+        see :class:`~autograder.records.gradebook.GradebookWriter`)."""
+        from autograder.records.gradebook import GradebookWriter
+
+        self._gradebook = GradebookWriter(self.gradebook_path, self.course, assignments, after)
+
+    def stop_gradebook(self) -> None:
+        """Stop following the results (an interrupted run: what was recorded is kept)."""
+        if self._gradebook is not None:
+            self._gradebook.stop()
+            self._gradebook = None
+
     def write_gradebook(self, graded_now: set[tuple[str, str]]) -> Path | None:
         """nbgrader's gradebook brought up to date (``graded_now``: the submissions this run
         graded); its path, or None if writing it failed (said in :attr:`failures`)."""
         from autograder.records.gradebook import write_gradebook
 
-        path = self.out / "gradebook.db"
+        path, writer, self._gradebook = self.gradebook_path, self._gradebook, None
         try:
-            write_gradebook(path, self.course, self.ledger.sorted_results(), only=graded_now,
-                            term=self.term)
+            if writer is not None:
+                writer.finish(self.ledger.sorted_results(), only=graded_now, term=self.term)
+            else:
+                write_gradebook(path, self.course, self.ledger.sorted_results(),
+                                only=graded_now, term=self.term)
         except Exception as exc:  # noqa: BLE001 - the CSV and ledger are already safe
             self._failed(f"writing the gradebook {path} failed: {exc!r}")
             return None

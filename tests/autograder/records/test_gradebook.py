@@ -8,7 +8,7 @@ import pytest
 from nbgrader.api import Gradebook, MissingEntry
 
 from autograder.course.source import load_course
-from autograder.records.gradebook import db_url, write_gradebook
+from autograder.records.gradebook import GradebookWriter, db_url, write_gradebook
 from autograder.records.ledger import Ledger
 
 
@@ -79,3 +79,44 @@ def test_lateness_is_written_in_nbgraders_own_fields(course_source, tmp_path):
                     term=Term(due=term.due, late=LatePolicy()))
     with Gradebook(db_url(db)) as gb:
         assert gb.find_submission("01_adder", "ana").late_submission_penalty == 0
+
+
+def _scores(db: Path) -> dict:
+    with Gradebook(db_url(db)) as gb:
+        return {(s.student_id, s.assignment.name): (s.score, [n.flagged for n in s.notebooks])
+                for a in gb.assignments for s in a.submissions}
+
+
+def test_a_writer_during_the_run_writes_what_one_write_at_the_end_does(
+        graded_class, course_source, tmp_path):
+    results = Ledger(Path(graded_class["out"]) / "ledger.jsonl").sorted_results()
+    course = load_course(course_source)
+    write_gradebook(tmp_path / "at_end.db", course, results)
+    writer = GradebookWriter(tmp_path / "during.db", course, ["01_adder", "02_text"])
+    for result in results[: len(results) // 2]:   # as they are graded
+        writer.record(result)
+    assert writer.finish(results) == len(results) - 3   # 3 unknown rows
+    assert _scores(tmp_path / "during.db") == _scores(tmp_path / "at_end.db")
+    assert len(_scores(tmp_path / "during.db")) == len(results) - 3
+
+
+def test_a_stopped_writer_keeps_what_it_recorded(graded_class, course_source, tmp_path):
+    """An interrupted run: the results recorded so far are in the gradebook."""
+    results = Ledger(Path(graded_class["out"]) / "ledger.jsonl").sorted_results()
+    alice = next(r for r in results if r.key == ("alice", "01_adder"))
+    writer = GradebookWriter(tmp_path / "gradebook.db", load_course(course_source),
+                             ["01_adder"])
+    writer.record(alice)
+    writer.stop()
+    assert _scores(tmp_path / "gradebook.db") == {("alice", "01_adder"): (5, [False])}
+
+
+def test_a_writer_that_failed_says_why_when_it_finishes(graded_class, course_source,
+                                                      tmp_path):
+    results = Ledger(Path(graded_class["out"]) / "ledger.jsonl").sorted_results()
+    (tmp_path / "gradebook.db").mkdir()   # no database can be made there
+    writer = GradebookWriter(tmp_path / "gradebook.db", load_course(course_source),
+                             ["01_adder"])
+    writer.record(results[0])
+    with pytest.raises(Exception, match="unable to open database file"):
+        writer.finish(results)
