@@ -73,19 +73,20 @@ def _keep(value):
 
 
 def encode(value, depth=0):
-    """Plain data as JSON; the student's own objects as handles; anything else a ``$bad``."""
+    """Plain data as JSON; the student's own objects as handles; anything else a ``$bad``:
+    ``[what, detail]``, which the grader says in the student's language."""
     kind = type(value)
     if depth > 20:
-        return {"$bad": "data nested more than 20 levels deep"}
+        return {"$bad": ["deep", "20"]}
     if kind in _SCALARS:
         return value
     if kind is np.ndarray:
         if value.dtype.kind not in "biuf":
-            return {"$bad": f"a numpy array of dtype {value.dtype}"}
+            return {"$bad": ["dtype", str(value.dtype)]}
         return {"$a": _array(value)}
     if isinstance(value, np.generic) and kind.__module__ == "numpy":
         if value.dtype.kind not in "biuf":
-            return {"$bad": f"a numpy {kind.__name__}"}
+            return {"$bad": ["numpy", kind.__name__]}
         return {"$s": _array(np.asarray(value))}
     if kind is list:
         return [encode(v, depth + 1) for v in value]
@@ -98,10 +99,10 @@ def encode(value, depth=0):
     if isinstance(value, _GraderObject):
         return {"$g": object.__getattribute__(value, "_number")}
     if isinstance(value, np.ndarray):
-        return {"$bad": f"an object of class {kind.__name__} (a subclass of numpy.ndarray)"}
+        return {"$bad": ["subclass", kind.__name__]}
     if getattr(kind, "__module__", None) == "__main__" and not isinstance(value, type):
         return _keep(value)
-    return {"$bad": f"an object of class {getattr(kind, '__name__', '?')}"}
+    return {"$bad": ["object", str(getattr(kind, "__name__", "?"))]}
 
 
 def decode(data):

@@ -6,7 +6,8 @@ an array (its dtype as numpy spells it, ``"<f8"``; its shape as a list; its byte
 ``{"$s": [dtype, [], base64]}`` a numpy scalar, ``{"$t": [...]}`` a tuple,
 ``{"$d": [[key, value], ...]}`` a dict, ``{"$rng": state}`` a ``numpy.random.Generator``,
 ``{"$h": n}`` an object of the student's (a handle: the grader holds a proxy), ``{"$g": n}``
-an object of the grader's, ``{"$bad": "what it was"}`` a value that is none of these.
+an object of the grader's, ``{"$bad": [what, detail]}`` a value that is none of these (what
+it was: ``"dtype"`` and the dtype, ``"object"`` and the class's name ...).
 
 :func:`decode` trusts nothing it reads: an array's dtype must be a plain boolean or number
 type and its bytes exactly what its shape needs; sizes and depth are capped; anything else
@@ -41,26 +42,25 @@ class NotPlainData(ValueError):  # noqa: N818 - reads as what came back
     """What came back is not plain data (or is malformed, or too big)."""
 
 
-#: What kernel_stub.py (which has no catalogue: it runs in the student's kernel) says of a
-#: value that is not plain data, matched here to say it in the student's language.
-_STUB_WORDS = (
-    (re.compile(r"data nested more than (?P<levels>\d+) levels deep"),
-     N_("data nested more than {levels} levels deep")),
-    (re.compile(r"a numpy array of dtype (?P<dtype>.+)"), N_("a numpy array of dtype {dtype}")),
-    (re.compile(r"a numpy (?P<kind>\w+)"), N_("a numpy {kind}")),
-    (re.compile(r"an object of class (?P<kind>.+) \(a subclass of numpy\.ndarray\)"),
-     N_("an object of class {kind} (a subclass of numpy.ndarray)")),
-    (re.compile(r"an object of class (?P<kind>.+)"), N_("an object of class {kind}")),
-)
+#: What kernel_stub.py (which has no catalogue: it runs in the student's kernel) sends for a
+#: value that is not plain data, ``{"$bad": [what, detail]}``: the message for each ``what``
+#: and the name its detail takes in it.
+_NOT_PLAIN = {
+    "deep": (N_("data nested more than {levels} levels deep"), "levels"),
+    "dtype": (N_("a numpy array of dtype {dtype}"), "dtype"),
+    "numpy": (N_("a numpy {kind}"), "kind"),
+    "subclass": (N_("an object of class {kind} (a subclass of numpy.ndarray)"), "kind"),
+    "object": (N_("an object of class {kind}"), "kind"),
+}
 
 
-def _stub_words(said: str) -> str:
-    """``said`` (the stub's English) in the language of the moment (as it is when unknown)."""
-    for pattern, message in _STUB_WORDS:
-        found = pattern.fullmatch(said)
-        if found:
-            return _(message).format(**found.groupdict())
-    return said
+def _not_plain(body: Any) -> str:
+    """What the stub said of a value, in the language of the moment."""
+    if not (type(body) is list and len(body) == 2 and all(type(b) is str for b in body)
+            and body[0] in _NOT_PLAIN):
+        return _("a malformed reply")
+    message, name = _NOT_PLAIN[body[0]]
+    return _(message).format(**{name: body[1][:100]})
 
 
 _DTYPE = re.compile(r"[<>|=][biuf][1-9][0-9]?")   # "<f8", "|b1", "<i8" ...
@@ -170,7 +170,7 @@ def decode(data: Any, resolve: Callable[[str, dict], Any] | None = None,
                 error=error)) from None
         return generator
     if tag == "$bad":
-        raise NotPlainData(_stub_words(str(body)[:200]))
+        raise NotPlainData(_not_plain(body))
     if tag in ("$h", "$g") and type(body) is int and resolve is not None:
         return resolve(tag, data)
     raise NotPlainData(_("a value of unknown kind {kind}").format(kind=repr(tag[:20])))

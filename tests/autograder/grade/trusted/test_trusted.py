@@ -48,7 +48,10 @@ def test_plain_data_round_trips():
     ({"$a": ["<f8", [1], "not base64!"]}, "its bytes"),
     ({"$a": "an .npy file"}, "malformed array"),
     ({"$s": ["<f8", [1], _bytes(np.zeros(1))]}, "its shape"),
-    ({"$bad": "a MyArray (a subclass of numpy.ndarray)"}, "subclass"),
+    ({"$bad": ["subclass", "MyArray"]}, r"class MyArray \(a subclass of numpy.ndarray\)"),
+    ({"$bad": ["object", "Impostor"]}, "an object of class Impostor$"),
+    ({"$bad": "an object of class Impostor"}, "malformed"),
+    ({"$bad": ["rewritten", "x"]}, "malformed"),
     ({"$h": 1}, "unknown kind"),
     ({"$zz": 1}, "unknown kind"),
     ({"$t": [1], "$d": []}, "malformed"),
@@ -56,6 +59,29 @@ def test_plain_data_round_trips():
 def test_what_is_not_plain_data_is_refused(data, what):
     with pytest.raises(wire.NotPlainData, match=what):
         wire.decode(data)
+
+
+class _Impostor:
+    """Not plain data, and not the student's own (its class is not in ``__main__``)."""
+
+
+class _MyArray(np.ndarray):
+    pass
+
+
+@pytest.mark.parametrize("value, said", [
+    (np.array(["a"]), "a numpy array of dtype <U1"),
+    (np.str_("a"), "a numpy str_"),
+    (np.zeros(2).view(_MyArray), "an object of class _MyArray (a subclass of numpy.ndarray)"),
+    (_Impostor(), "an object of class _Impostor"),
+])
+def test_the_kernel_says_what_it_could_not_send(value, said):
+    """kernel_stub's side of the wire to the grader's: what came back, named."""
+    from autograder.grade.trusted import kernel_stub
+
+    with pytest.raises(wire.NotPlainData) as refused:
+        wire.decode(kernel_stub.encode(value))
+    assert str(refused.value) == said
 
 
 def test_nesting_is_capped():
