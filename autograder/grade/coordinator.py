@@ -278,7 +278,7 @@ def _grade(options: GradeOptions, course: Course, out: Path, start: float, term:
     if options.gradebook and not summary.interrupted:
         if (gradebook := outputs.write_gradebook(done_keys)) is not None:
             summary.paths["gradebook"] = gradebook
-    outputs.stop_gradebook()   # an interrupted run: what it recorded is kept
+    outputs.stop_gradebook()   # if the run was interrupted (what it recorded is kept)
     if outputs.feedback_dir.exists():
         summary.paths["feedback"] = outputs.feedback_dir
     if options.report and not summary.interrupted:

@@ -70,14 +70,16 @@ def create_database(path: Path) -> str:
     return url
 
 
-def _sync_assignment(gb, assignment: str, refs: list) -> None:
+def _sync_assignment(gb, course: Course, assignment: str) -> None:
+    """The assignment's notebooks and cells, as ``generate_assignment`` writes them."""
     from nbgrader import utils
     from nbgrader.api import MissingEntry
 
+    from autograder.course.reference import cached_reference
     from autograder.vocabulary import grade_id_of
 
     gb.update_or_create_assignment(assignment)
-    for ref in refs:
+    for ref in [cached_reference(nb.path, assignment) for nb in course.notebooks_of(assignment)]:
         try:
             gb.find_notebook(ref.name, assignment)
         except MissingEntry:
@@ -185,11 +187,11 @@ class GradebookWriter:
         self._thread.join()
 
     def _serve(self) -> None:
-        from nbgrader.api import Gradebook
-
         if self._after is not None:
-            self._after.join()
+            self._after.join()   # before any import of nbgrader
         try:
+            from nbgrader.api import Gradebook
+
             create_database(self.path)
             _quiet_nbgrader()
             with Gradebook(db_url(self.path)) as gb:
@@ -207,12 +209,9 @@ class GradebookWriter:
             self._outcome = exc
 
     def _sync(self, gb) -> None:
-        from autograder.course.reference import cached_reference
-
         for assignment in self._assignments:
             if assignment in self.course.assignments:
-                _sync_assignment(gb, assignment, [cached_reference(nb.path, assignment)
-                                                  for nb in self.course.notebooks_of(assignment)])
+                _sync_assignment(gb, self.course, assignment)
                 self._synced.add(assignment)
 
 
@@ -257,15 +256,12 @@ def _write(gb, course: Course, results: list[SubmissionResult],
     cells are written already, ``recorded``: results recorded already (counted)."""
     from nbgrader.api import SubmittedAssignment
 
-    from autograder.course.reference import cached_reference
-
     gradable = [r for r in results if _gradable(r, course)]
     known = {(s.student_id, s.assignment.name) for s in gb.db.query(SubmittedAssignment)}
     todo = [r for r in gradable if r.key not in recorded
             and (only is None or r.key in only or r.key not in known)]
     for assignment in sorted({r.assignment for r in todo} - set(synced)):
-        refs = [cached_reference(nb.path, assignment) for nb in course.notebooks_of(assignment)]
-        _sync_assignment(gb, assignment, refs)
+        _sync_assignment(gb, course, assignment)
     for result in todo:
         _record(gb, result)
     _record_lateness(gb, gradable, term)
