@@ -226,6 +226,7 @@ def _grade(options: GradeOptions, course: Course, out: Path, start: float, term:
     def on_result(job: Job, result: SubmissionResult, executed: dict[str, str]) -> None:
         result = dataclasses.replace(result, submitted_at=job.submitted_at)
         outputs.record(result, executed)
+        background.first_result()
         done_keys.add(result.key)
         summary.graded += 1
         statuses[result.status.value] += 1
@@ -259,6 +260,7 @@ def _grade(options: GradeOptions, course: Course, out: Path, start: float, term:
         outputs.stop_gradebook()
         raise
     finally:
+        background.first_result()   # none came (no job, interrupted): the thread must end
         if bar is not None:
             bar.close()
         for signum, handler in previous.items():
@@ -340,8 +342,16 @@ class _Background:
 
     1. the grading view of the source notebooks (:mod:`autograder.course.reference`, nbgrader's own
        preprocessors), sent with each job so that grading processes never import nbgrader;
-    2. imports the rest of the run needs: nbconvert for the feedback pages, matplotlib for
-       the report (then the gradebook's writer starts, :meth:`Outputs.start_gradebook`).
+    2. once the first result is in (:meth:`first_result`, or the jobs are over): the imports
+       the rest of the run needs, nbconvert for the feedback pages and matplotlib for the
+       report (then the gradebook's writer starts, :meth:`Outputs.start_gradebook`).
+
+    Why 2 waits: until the first notebook runs, every grading process is starting its
+    kernels' zygote (seconds of imports, :mod:`autograder.kernel.zygote`), and these imports
+    (about 3 s of CPU with the gradebook's) would take turns with it on the same cores: on a
+    2-core machine, one submission graded with ``-j 1`` waited 4.9-5.8 s from its job to its
+    first cell with them, 3.6-4.1 s without. Afterwards they use a core the kernel leaves
+    free.
 
     One thread does all of it: nbgrader's modules import each other in a circle, and two
     threads importing them at once fail."""
@@ -351,6 +361,7 @@ class _Background:
         self.refs: dict[tuple[str, str], object] = {}
         self.error: BaseException | None = None
         self.ready = threading.Event()
+        self._go_on = threading.Event()
         self.thread = threading.Thread(target=self._run, args=(course, options), daemon=True)
         self.thread.start()
 
@@ -365,12 +376,17 @@ class _Background:
             self.error = exc
         finally:
             self.ready.set()
-        # in the order they are needed: feedback with the first result, the rest at the end
+        self._go_on.wait()
+        # in the order they are needed: feedback with the next result, the rest at the end
         feedback = ["autograder.report.feedback_page", "nbconvert.exporters.html"]
         for module in (feedback if options.feedback else []) + (
                 ["autograder.report.class_report"] if options.report else []):
             with contextlib.suppress(Exception):
                 importlib.import_module(module)
+
+    def first_result(self) -> None:
+        """The first notebook ran (or no job is left to run): go on with the imports."""
+        self._go_on.set()
 
     def attach(self) -> None:
         """Wait for the references and put them in the jobs."""

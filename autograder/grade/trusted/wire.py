@@ -22,7 +22,6 @@ test sends thousands of arrays.
 
 from __future__ import annotations
 
-import base64
 import binascii
 import math
 import re
@@ -65,11 +64,14 @@ def _not_plain(body: Any) -> str:
 
 _DTYPE = re.compile(r"[<>|=][biuf][1-9][0-9]?")   # "<f8", "|b1", "<i8" ...
 MAX_DIMENSIONS = 32
+#: The dtypes read so far, by their text (at most the few hundred _DTYPE admits): a training
+#: loop in a test reads thousands of arrays of the same two or three.
+_DTYPES: dict[str, np.dtype] = {}
 
 
 def _array_data(array: np.ndarray) -> list:
     return [array.dtype.str, list(array.shape),
-            base64.b64encode(array.tobytes()).decode()]   # C order
+            binascii.b2a_base64(array.tobytes(), newline=False).decode()]   # C order
 
 
 def encode(value: Any, handle_of: Callable[[Any], dict] | None = None, depth: int = 0) -> Any:
@@ -109,23 +111,33 @@ def _array(body: Any, scalar: bool) -> Any:
     if type(body) is not list or len(body) != 3:
         raise NotPlainData(_("a malformed array"))
     dtype, shape, text = body
-    if type(dtype) is not str or not _DTYPE.fullmatch(dtype):
-        raise NotPlainData(_("a numpy array of dtype {dtype}").format(dtype=str(dtype)[:30]))
+    kind = _dtype(dtype)
     if (type(shape) is not list or len(shape) > MAX_DIMENSIONS or (scalar and shape)
             or not all(type(n) is int and n >= 0 for n in shape)):
         raise NotPlainData(_("a malformed array (its shape)"))
-    try:
-        raw = base64.b64decode(text, validate=True) if type(text) is str else None
+    try:   # only the base64 alphabet, padded as it must be
+        raw = binascii.a2b_base64(text, strict_mode=True) if type(text) is str else None
     except (ValueError, binascii.Error):
         raw = None
-    try:
-        kind = np.dtype(dtype)
-    except TypeError:
-        raise NotPlainData(_("a numpy array of dtype {dtype}").format(dtype=dtype)) from None
     if raw is None or len(raw) != math.prod(shape) * kind.itemsize:
         raise NotPlainData(_("a malformed array (its bytes)"))
     array = np.frombuffer(bytearray(raw), dtype=kind).reshape(shape)
     return array[()] if scalar else array
+
+
+def _dtype(text: Any) -> np.dtype:
+    """The plain boolean or number dtype ``text`` spells, or NotPlainData."""
+    kind = _DTYPES.get(text) if type(text) is str else None
+    if kind is not None:
+        return kind
+    if type(text) is not str or not _DTYPE.fullmatch(text):
+        raise NotPlainData(_("a numpy array of dtype {dtype}").format(dtype=str(text)[:30]))
+    try:
+        kind = np.dtype(text)
+    except TypeError:
+        raise NotPlainData(_("a numpy array of dtype {dtype}").format(dtype=text)) from None
+    _DTYPES[text] = kind
+    return kind
 
 
 def _key(value: Any) -> Any:
@@ -147,9 +159,11 @@ def decode(data: Any, resolve: Callable[[str, dict], Any] | None = None,
         return data
     if type(data) is list:
         return [decode(v, resolve, depth + 1) for v in data]
-    if type(data) is dict and set(data) == {"$h", "class"} and resolve is not None:
+    if type(data) is not dict:
+        raise NotPlainData(_("a malformed reply"))
+    if len(data) == 2 and resolve is not None and data.keys() == {"$h", "class"}:
         return resolve("$h", data)   # an object of the student's, with its class's name
-    if type(data) is not dict or len(data) != 1:
+    if len(data) != 1:
         raise NotPlainData(_("a malformed reply"))
     ((tag, body),) = data.items()
     if tag == "$a" or tag == "$s":

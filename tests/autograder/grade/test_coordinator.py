@@ -397,3 +397,25 @@ def test_a_submission_that_kills_its_grader_is_an_error_not_a_crash(course_sourc
     assert eve.status == Status.ERROR and "died twice" in eve.message
     assert eve.max_score == 5
     json.loads(eve.to_json())
+
+
+def test_the_run_imports_what_it_needs_later_once_a_notebook_ran(tmp_path, monkeypatch):
+    """The coordinator's background thread hands over the references at once, then waits
+    for the first result before importing nbconvert and matplotlib (and before the
+    gradebook's writer, which waits for this thread, imports nbgrader): until then the
+    grading processes' zygotes want the cores."""
+    from autograder.course.source import DEFAULT_SOURCE
+    from autograder.grade import coordinator
+
+    imported: list[str] = []
+    monkeypatch.setattr(coordinator.importlib, "import_module", imported.append)
+    background = coordinator._Background(load_course(DEFAULT_SOURCE), [],
+                                         GradeOptions(submissions=tmp_path))
+    background.attach()   # the references: no wait for any result
+    background.thread.join(2.0)
+    assert background.thread.is_alive() and imported == []
+    background.first_result()
+    background.thread.join(120)
+    assert not background.thread.is_alive()
+    assert imported == ["autograder.report.feedback_page", "nbconvert.exporters.html",
+                        "autograder.report.class_report"]

@@ -46,6 +46,10 @@ def test_plain_data_round_trips():
     ({"$a": ["<f8", [3], _bytes(np.zeros(2))]}, "its bytes"),
     ({"$a": ["<f8", [-1], _bytes(np.zeros(1))]}, "its shape"),
     ({"$a": ["<f8", [1], "not base64!"]}, "its bytes"),
+    ({"$a": ["<f8", [1], _bytes(np.zeros(1))[:-1]]}, "its bytes"),           # padding cut
+    ({"$a": ["<f8", [1], "\n" + _bytes(np.zeros(1))]}, "its bytes"),         # not the alphabet
+    ({"$a": ["<f8", [1], "\u00e9" + _bytes(np.zeros(1))[1:]]}, "its bytes"),  # not ASCII
+    ({"$a": [["<f8"], [1], _bytes(np.zeros(1))]}, "dtype"),
     ({"$a": "an .npy file"}, "malformed array"),
     ({"$s": ["<f8", [1], _bytes(np.zeros(1))]}, "its shape"),
     ({"$bad": ["subclass", "MyArray"]}, r"class MyArray \(a subclass of numpy.ndarray\)"),
@@ -59,6 +63,17 @@ def test_plain_data_round_trips():
 def test_what_is_not_plain_data_is_refused(data, what):
     with pytest.raises(wire.NotPlainData, match=what):
         wire.decode(data)
+
+
+def test_a_dtype_read_before_is_checked_the_same():
+    """The dtypes read are kept (wire._DTYPES): a refused one is refused again, a kept one
+    still reads with its byte order."""
+    for _ in range(2):
+        with pytest.raises(wire.NotPlainData, match="dtype <U1"):
+            wire.decode({"$a": ["<U1", [1], _bytes(np.array(["a"]))]})
+        big = wire.decode({"$a": [">i4", [2], _bytes(np.array([1, 2], dtype=">i4"))]})
+        assert big.dtype == np.dtype(">i4") and big.tolist() == [1, 2]
+    assert "<U1" not in wire._DTYPES
 
 
 class _Impostor:
