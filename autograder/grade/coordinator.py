@@ -239,6 +239,8 @@ def _grade(options: GradeOptions, course: Course, out: Path, start: float, term:
     background = _Background(course, todo, options)
     if options.gradebook:   # written as results come, once the background's imports are done
         outputs.start_gradebook(sorted({j.assignment for j in todo}), after=background.thread)
+    if options.report:   # the solutions it compares, read as results come
+        outputs.collect_solutions()
     try:
         if options.scheduler:   # distributed is imported only then
             from autograder.grade.cluster import run_jobs_on_cluster

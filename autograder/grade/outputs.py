@@ -5,7 +5,8 @@ notebooks, one line in the ledger (fsynced), ``grades.csv`` rewritten atomically
 pages. So an interrupted run (Ctrl-C, ``kill -9``, a power cut) loses at most the submissions
 being graded at that moment, and the next run grades only what is missing or changed. The
 nbgrader gradebook follows as results arrive (:meth:`Outputs.start_gradebook`, in a thread of
-its own); at the end of a run it is brought up to date and the class report is written. A
+its own), and so do the solutions the report compares (:meth:`Outputs.collect_solutions`); at
+the end of a run the gradebook is brought up to date and the class report is written. A
 feedback page, the gradebook or the report that fails is said in :attr:`Outputs.failures`;
 it never costs a grade.
 
@@ -34,6 +35,7 @@ from autograder.records.results import SubmissionResult
 
 if TYPE_CHECKING:
     from autograder.records.gradebook import GradebookWriter
+    from autograder.report.similarity import Solutions
 
 log = logging.getLogger("autograder")
 
@@ -53,6 +55,8 @@ class Outputs:
         self._feedback_wanted = feedback
         self._feedback_fn: Callable | None = None
         self._gradebook: GradebookWriter | None = None
+        self._solutions: Solutions | None = None
+        self._collect = False
         self.failures: list[str] = []
 
     @property
@@ -80,8 +84,13 @@ class Outputs:
         self.write_csv()
         if self._gradebook is not None:
             self._gradebook.record(result)
+        if self.write_feedback is None and not self._collect:
+            return
+        graded = {k: read_notebook_json(v) for k, v in executed.items()}
+        if self._collect:
+            self._solutions_of(result, graded)
         if self.write_feedback is not None:
-            self.feedback(result, {k: read_notebook_json(v) for k, v in executed.items()})
+            self.feedback(result, graded)
 
     def write_csv(self) -> None:
         """``grades.csv`` from the ledger, with the late penalties of the run's term."""
@@ -177,16 +186,37 @@ class Outputs:
             return None
         return path
 
+    def collect_solutions(self) -> None:
+        """From now on, the solutions of the results recorded are read for the report's
+        comparison as they come (:class:`~autograder.report.similarity.Solutions`, made
+        with the first result: its imports are not needed before)."""
+        self._collect = True
+
+    def _solutions_of(self, result: SubmissionResult, graded: dict) -> None:
+        """Give the comparison ``result``'s autograded notebooks (``graded``: by name); if
+        that fails, the report reads them from the autograded folder instead."""
+        files = {self.notebook_path(result, name).name: nb for name, nb in graded.items()}
+        try:
+            if self._solutions is None:
+                from autograder.report.similarity import Solutions
+
+                self._solutions = Solutions(self.course)
+            self._solutions.add(result.student_id, result.assignment, files)
+        except Exception as exc:  # noqa: BLE001 - a prompt to look must not cost a grade
+            log.debug("solutions of %s/%s left to the report: %r", *result.key, exc)
+            if self._solutions is not None:
+                self._solutions.forget(result.student_id, result.assignment)
+
     def write_report(self) -> Path | None:
         """The class report of every submission in the ledger, with the similar solutions of
         the autograded notebooks; its path, or None. A comparison that fails is said in
         :attr:`failures` and the report is written without it."""
         from autograder.report.class_report import write_report
-        from autograder.report.similarity import class_similarity
+        from autograder.report.similarity import Solutions
 
         similar = None
         try:
-            similar = class_similarity(self.autograded, self.course)
+            similar = (self._solutions or Solutions(self.course)).compare(self.autograded)
         except Exception as exc:  # noqa: BLE001 - a prompt to look must not cost the report
             self._failed(f"comparing the solutions (similar solutions) failed: {exc!r}")
         try:

@@ -273,6 +273,35 @@ def test_pairs_are_ranked_and_the_heat_map_agrees(compared):
         assert matrix[index[p.student_b]][index[p.student_a]] == p.score
 
 
+def _added(course, out, **instead):
+    """Solutions with every student's notebook added as a run adds them (``instead``:
+    student -> the notebook added in place of the one in the folder)."""
+    solutions = similarity.Solutions(course)
+    for folder in sorted(out.iterdir()):
+        nb = instead.get(folder.name) or nbformat.read(
+            folder / ASSIGNMENT / f"{NOTEBOOK}.ipynb", as_version=4)
+        solutions.add(folder.name, ASSIGNMENT, {f"{NOTEBOOK}.ipynb": nb})
+    return solutions
+
+
+def test_solutions_added_as_a_run_grades_compare_as_the_folder_reads(graded, compared):
+    course, out = graded
+    assert _added(course, out).compare(out) == [compared]
+
+
+def test_what_was_added_is_compared_not_the_folder(graded, compared):
+    """A submission added (graded now) is compared as added; one forgotten is read again."""
+    course, out = graded
+    unfinished = nbformat.read(out / UNFINISHED / ASSIGNMENT / f"{NOTEBOOK}.ipynb",
+                               as_version=4)
+    solutions = _added(course, out, **{PLANTED: unfinished})
+    [result] = solutions.compare(out)
+    assert result.students == [s for s in compared.students if s != PLANTED]
+    assert all(PLANTED not in (p.student_a, p.student_b) for p in result.pairs)
+    solutions.forget(PLANTED, ASSIGNMENT)
+    assert solutions.compare(out) == [compared]
+
+
 def test_every_pair_that_shares_code_is_listed(graded, compared):
     """The fingerprint index finds exactly the pairs copydetect scores above 0 (all pairs
     compared one by one)."""
@@ -409,12 +438,40 @@ def test_a_grading_run_writes_the_section(graded, tmp_path):
     assert (tmp_path / "run" / "report" / SIMILARITY_CSV).is_file()
 
 
+def test_a_run_compares_the_solutions_it_recorded(graded, tmp_path, monkeypatch):
+    """Outputs.record gives the comparison each result's notebooks; when that fails, the
+    report reads them from the folder instead: the same section either way."""
+    from autograder.grade.outputs import Outputs
+
+    course, autograded = graded
+    sections, kept = [], []
+    for failing in (False, True):
+        if failing:
+            monkeypatch.setattr(similarity._Given, "fingerprint", _refuse)
+        outputs = Outputs(tmp_path / f"run_{failing}", course, feedback=False)
+        outputs.collect_solutions()
+        for folder in sorted(autograded.iterdir()):
+            text = (folder / ASSIGNMENT / f"{NOTEBOOK}.ipynb").read_text(encoding="utf-8")
+            outputs.record(result(folder.name), {NOTEBOOK: text})
+        kept.append(len(outputs._solutions._prints))
+        monkeypatch.undo()
+        page = outputs.write_report().read_text(encoding="utf-8")
+        assert outputs.failures == []
+        sections.append(page[page.index("<h2>Similar solutions</h2>"):])
+    assert kept == [len(list(autograded.iterdir())), 0]
+    assert sections[0] == sections[1]
+
+
+def _refuse(*args, **kwargs):
+    raise RuntimeError("no fingerprint here")
+
+
 def test_a_failing_comparison_leaves_the_report_without_the_section(graded, tmp_path,
                                                                     monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("tokenizer exploded")
 
-    monkeypatch.setattr(similarity, "class_similarity", broken)
+    monkeypatch.setattr(similarity.Solutions, "compare", broken)
     outputs = outputs_with_a_result(graded, tmp_path)
     page = outputs.write_report()
     assert page is not None and page.is_file()
