@@ -57,6 +57,7 @@ import io
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import SimpleNamespace
 
 import matplotlib
 
@@ -205,6 +206,46 @@ def _fingerprint(code: str, boilerplate: np.ndarray | None = None):
                            language="python", fp=io.StringIO(code))
 
 
+#: Where the raw code's characters are in the normalised code: copydetect maps the copied
+#: slices back to the raw code with them, which :func:`compare` does not use.
+_NO_OFFSETS = np.empty((0, 2), dtype=np.int64)
+
+
+@dataclass(frozen=True)
+class _Print:
+    """One student's fingerprint, kept small until it is compared: a run keeps one per
+    submission to its end (:class:`Solutions`). copydetect's own object (the code twice,
+    each character's offset, the hashes in a Python set and their positions in a dict of
+    lists) takes 170-290 kB for this course's notebooks when all their code is the student's
+    own; this takes 10-20 kB (the hashes and positions as two arrays, the normalised code).
+
+    hashes: the k-grams' hashes kept (boilerplate removed), one entry per position; where:
+    those positions; code: the normalised code; coverage: copydetect's token coverage. The
+    raw code and its offsets are not kept: they only place the copied slices in it."""
+
+    hashes: np.ndarray
+    where: np.ndarray
+    code: str
+    coverage: int
+
+    @classmethod
+    def of(cls, fingerprint) -> _Print:
+        """From copydetect's ``CodeFingerprint``."""
+        pairs = [(h, i) for h, places in fingerprint.hash_idx.items() for i in places]
+        return cls(np.array([h for h, _ in pairs], dtype=np.int64),
+                   np.array([i for _, i in pairs], dtype=np.int64),
+                   fingerprint.filtered_code, int(fingerprint.token_coverage))
+
+    def for_copydetect(self) -> SimpleNamespace:
+        """What ``copydetect.compare_files`` reads of a ``CodeFingerprint``, rebuilt."""
+        hash_idx: dict[int, list[int]] = {}
+        for h, i in zip(self.hashes.tolist(), self.where.tolist(), strict=True):
+            hash_idx.setdefault(h, []).append(i)
+        return SimpleNamespace(k=K, hashes=set(hash_idx), hash_idx=hash_idx,
+                               filtered_code=self.code, token_coverage=self.coverage,
+                               offsets=_NO_OFFSETS)
+
+
 def _boilerplate_hashes(texts: Sequence[str]) -> np.ndarray:
     """copydetect's boilerplate: the hashes of every k-gram of ``texts`` (each text alone and
     all of them one after the other, as a student's cells are joined)."""
@@ -230,12 +271,12 @@ class _Given:
         return cls({nb.filename: nbformat.read(nb.path, as_version=4) for nb in notebooks},
                    stubs, _boilerplate_hashes([*solutions, *stubs]))
 
-    def fingerprint(self, texts: Sequence[str]):
+    def fingerprint(self, texts: Sequence[str]) -> _Print | None:
         """The fingerprint of one student's solution texts, None when they answered nothing
         (only stubs, or blank)."""
         if not _answered(texts, self.stubs):
             return None
-        return _fingerprint(_joined(texts), self.hashes)
+        return _Print.of(_fingerprint(_joined(texts), self.hashes))
 
 
 def compare(codes: Mapping[str, Sequence[str]], boilerplate: Sequence[str],
@@ -247,11 +288,11 @@ def compare(codes: Mapping[str, Sequence[str]], boilerplate: Sequence[str],
     return _compared({s: given.fingerprint(texts) for s, texts in codes.items()}, assignment)
 
 
-def _compared(prints: Mapping[str, object], assignment: str) -> AssignmentSimilarity:
+def _compared(kept: Mapping[str, _Print | None], assignment: str) -> AssignmentSimilarity:
     """Every two students' fingerprints (None: a student left out) compared."""
     from copydetect import compare_files
 
-    prints = {s: p for s, p in sorted(prints.items()) if p is not None}
+    prints = {s: p.for_copydetect() for s, p in sorted(kept.items()) if p is not None}
     pairs = []
     for a, b in _sharing(prints):
         shared, (share_a, share_b), _ = compare_files(prints[a], prints[b])
@@ -302,14 +343,16 @@ class Solutions:
     :meth:`compare` then reads from the autograded folder only what was not added (graded by
     an earlier run) and compares. So the end of a run no longer reads and fingerprints the
     whole class: on the quick class (20 submissions, 5 assignments, 2 cores) that was 1.1 s
-    of the report's 5.9 s. What :meth:`compare` returns is what :func:`class_similarity`
-    returns for the same folder.
+    of the report's 5.9 s, and it grows with the class (about 40 ms a submission there).
+    What :meth:`compare` returns is what :func:`class_similarity` returns for the same
+    folder. Memory: 10-20 kB a submission kept (:class:`_Print`), where the comparison of
+    one assignment at the end held copydetect's 170-290 kB for each of its students.
     """
 
     def __init__(self, course: Course):
         self.course = course
         self._given: dict[str, _Given] = {}
-        self._prints: dict[tuple[str, str], object] = {}   # (student, assignment) -> print
+        self._prints: dict[tuple[str, str], _Print | None] = {}   # (student, assignment)
 
     def given(self, assignment: str) -> _Given:
         if assignment not in self._given:

@@ -304,7 +304,8 @@ def test_what_was_added_is_compared_not_the_folder(graded, compared):
 
 def test_every_pair_that_shares_code_is_listed(graded, compared):
     """The fingerprint index finds exactly the pairs copydetect scores above 0 (all pairs
-    compared one by one)."""
+    compared one by one, with copydetect's own fingerprints), with copydetect's numbers:
+    what the comparison keeps of a fingerprint (similarity._Print) loses nothing."""
     from copydetect import compare_files
 
     course, out = graded
@@ -316,9 +317,13 @@ def test_every_pair_that_shares_code_is_listed(graded, compared):
     common = similarity._boilerplate_hashes([*solutions, *stubs])
     prints = {s: similarity._fingerprint(similarity._joined(codes[s]), common)
               for s in compared.students}
-    sharing = {(a, b) for i, a in enumerate(compared.students)
-               for b in compared.students[i + 1:] if compare_files(prints[a], prints[b])[0]}
-    assert {(p.student_a, p.student_b) for p in compared.pairs} == sharing
+    sharing = {(a, b): compare_files(prints[a], prints[b])[:2]
+               for i, a in enumerate(compared.students) for b in compared.students[i + 1:]}
+    sharing = {pair: found for pair, found in sharing.items() if found[0]}
+    assert {(p.student_a, p.student_b) for p in compared.pairs} == set(sharing)
+    for p in compared.pairs:
+        shared, (share_a, share_b) = sharing[(p.student_a, p.student_b)]
+        assert (p.shared_tokens, p.share_a, p.share_b) == (shared, share_a, share_b)
 
 
 class _Prints:
