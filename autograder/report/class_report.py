@@ -38,6 +38,7 @@ import numpy as np  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
 from autograder.records.results import CellResult, Status, SubmissionResult  # noqa: E402
+from autograder.report.drawing import FigureJob, draw  # noqa: E402
 from autograder.report.feedback_page import format_points  # noqa: E402
 from autograder.report.safe_html import page_templates  # noqa: E402
 from autograder.report.similarity import (  # noqa: E402
@@ -394,19 +395,16 @@ def _similar_section(similar: Sequence[AssignmentSimilarity],
             "score": f"{ALIKE_SCORE:.2f}", "tokens": ALIKE_TOKENS}
 
 
-def _write_similarity(similar: Sequence[AssignmentSimilarity], out_dir: Path) -> None:
-    """The CSV of similar pairs and one heat map per assignment, beside the page."""
-    write_csv(similar, out_dir / SIMILARITY_CSV)
+def _heat_maps(similar: Sequence[AssignmentSimilarity], out_dir: Path) -> list[FigureJob]:
+    """One heat map per assignment compared (of two students or more), beside the page."""
+    jobs = []
     for a in similar:
         students, matrix = a.heat_map()
         if len(students) > 1:
-            _save(plot_similarity(matrix, students, f"{a.assignment}: score of each pair"),
-                  out_dir / similarity_png(a.assignment))
-
-
-def _save(fig: Figure, path: Path) -> None:
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+            jobs.append(FigureJob(plot_similarity,
+                                  (matrix, students, f"{a.assignment}: score of each pair"),
+                                  out_dir / similarity_png(a.assignment)))
+    return jobs
 
 
 def _page(results: list[SubmissionResult], out_dir: Path, feedback_dir: Path | None,
@@ -439,18 +437,23 @@ def write_report(results: list[SubmissionResult], out_dir: Path,
     (default:
         a ``feedback`` folder beside ``out_dir``, the grading run's layout, if there is one);
         student names and scores link to their feedback (relative links).
+    The plots are drawn on two cores where there are two (:mod:`.drawing`).
     """
     out_dir = Path(out_dir)
     if feedback_dir is None and (out_dir.parent / "feedback").is_dir():
         feedback_dir = out_dir.parent / "feedback"
     out_dir.mkdir(parents=True, exist_ok=True)
     results = sorted(results, key=lambda r: (r.assignment, r.student_id))
+    figures = []
     if results:
-        _save(plot_scores(results), out_dir / SCORES_PNG)
-        _save(plot_pass_rates(results), out_dir / PASS_RATES_PNG)
-        _save(plot_runtime(results), out_dir / RUNTIME_PNG)
+        figures += [FigureJob(plot, (results,), out_dir / name)
+                    for plot, name in ((plot_scores, SCORES_PNG),
+                                       (plot_pass_rates, PASS_RATES_PNG),
+                                       (plot_runtime, RUNTIME_PNG))]
     if similarity is not None:
-        _write_similarity(similarity, out_dir)
+        write_csv(similarity, out_dir / SIMILARITY_CSV)
+        figures += _heat_maps(similarity, out_dir)
+    draw(figures)
     page = out_dir / "report.html"
     page.write_text(_page(results, out_dir, feedback_dir, similarity), encoding="utf-8")
     return page

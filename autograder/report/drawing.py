@@ -1,0 +1,100 @@
+"""Draw a report's figures to PNG files, on two cores where there are two.
+
+The class report has a few figures (the score histograms, the pass rates, the run times,
+one heat map of similar solutions per assignment), 0.1-0.4 s each, nearly all of it
+matplotlib laying out and rasterising text, which holds Python's lock: threads would draw
+them one after another. They are drawn at the very end of a grading run, when nothing else
+is left to do, so the list is split: a process forked from this one (matplotlib and the data
+already in its memory: nothing is sent to it) draws every other figure, this process the
+rest. ``multiprocessing``'s fork context starts it and reports its exit status.
+
+A figure is never lost to the split: where there is one core, no ``fork`` (not Linux) or a
+single figure, this process draws everything; a forked process that fails, or is still
+drawing :data:`CHILD_SECONDS` after this process finished its own share (then it is killed),
+leaves its figures to this process, which draws every one of them whose file is not there.
+An exception of a figure's own code is raised from this process, as it was before the split.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import os
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+DPI = 110
+CHILD_SECONDS = 120.0   # a forked process's time to finish after this one finished its share
+
+
+@dataclass(frozen=True)
+class FigureJob:
+    """One figure: ``plot(*args)`` returns it, saved as the PNG ``path``."""
+
+    plot: Callable[..., Figure]
+    args: tuple[Any, ...]
+    path: Path
+
+
+def _save(fig: Figure, path: Path) -> None:
+    """``fig`` as a PNG at ``path``, then closed (pyplot keeps no figure)."""
+    fig.savefig(path, dpi=DPI)
+    plt.close(fig)
+
+
+def draw(jobs: Sequence[FigureJob]) -> None:
+    """Draw every job, each to its path (see the module docstring)."""
+    jobs = list(jobs)
+    child = _fork(jobs[1::2]) if _can_split(jobs) else None
+    _draw_each(jobs if child is None else jobs[0::2])
+    if child is not None:
+        child.join(CHILD_SECONDS)
+        if child.is_alive():
+            child.kill()
+            child.join()
+        if child.exitcode != 0:   # its figures, drawn here (a file may be half written)
+            for job in jobs[1::2]:
+                with contextlib.suppress(FileNotFoundError):
+                    job.path.unlink()
+        _draw_each([job for job in jobs[1::2] if not job.path.exists()])
+
+
+def _can_split(jobs: list[FigureJob]) -> bool:
+    return (len(jobs) > 1 and len(os.sched_getaffinity(0)) > 1
+            and "fork" in multiprocessing.get_all_start_methods())
+
+
+def _fork(jobs: list[FigureJob]) -> multiprocessing.process.BaseProcess | None:
+    """A forked process drawing ``jobs`` (exit status 0 when all were drawn), or None if it
+    could not start."""
+    process = multiprocessing.get_context("fork").Process(
+        target=_draw_or_exit, args=(jobs,), name="report figures", daemon=True)
+    try:
+        process.start()
+    except OSError:
+        return None
+    return process
+
+
+def _draw_or_exit(jobs: Sequence[FigureJob]) -> None:
+    """The forked process's work: exit status 1, without a traceback, if a figure failed
+    (this process then draws it again, and raises its error)."""
+    try:
+        _draw_each(jobs)
+    except BaseException:  # noqa: BLE001 - said by this process's own attempt
+        sys.exit(1)
+
+
+def _draw_each(jobs: Sequence[FigureJob]) -> None:
+    for job in jobs:
+        _save(job.plot(*job.args), job.path)
