@@ -8,8 +8,8 @@ is left to do, so the list is split: a process forked from this one (matplotlib 
 already in its memory: nothing is sent to it) draws every other figure, this process the
 rest. ``multiprocessing``'s fork context starts it and reports its exit status.
 
-A figure is never lost to the split: where there is one core, no ``fork`` (not Linux) or a
-single figure, this process draws everything; a forked process that fails, or is still
+A figure is never lost to the split: where there is one core, another system than Linux or
+a single figure, this process draws everything; a forked process that fails, or is still
 drawing :data:`CHILD_SECONDS` after this process finished its own share (then it is killed),
 leaves its figures to this process, which draws every one of them whose file is not there.
 An exception of a figure's own code is raised from this process, as it was before the split.
@@ -70,8 +70,10 @@ def draw(jobs: Sequence[FigureJob]) -> None:
 
 
 def _can_split(jobs: list[FigureJob]) -> bool:
-    return (len(jobs) > 1 and len(os.sched_getaffinity(0)) > 1
-            and "fork" in multiprocessing.get_all_start_methods())
+    """Two figures or more, on Linux (where forking a process that holds matplotlib is safe:
+    not on macOS), with two cores or more to run on."""
+    return (len(jobs) > 1 and sys.platform.startswith("linux")
+            and len(os.sched_getaffinity(0)) > 1)
 
 
 def _fork(jobs: list[FigureJob]) -> multiprocessing.process.BaseProcess | None:
