@@ -11,13 +11,12 @@ rest. ``multiprocessing``'s fork context starts it and reports its exit status.
 A figure is never lost to the split: where there is one core, another system than Linux or
 a single figure, this process draws everything; a forked process that fails, or is still
 drawing :data:`CHILD_SECONDS` after this process finished its own share (then it is killed),
-leaves its figures to this process, which draws every one of them whose file is not there.
+leaves its figures to this process, which draws every one of them again.
 An exception of a figure's own code is raised from this process, as it was before the split.
 """
 
 from __future__ import annotations
 
-import contextlib
 import multiprocessing
 import os
 import sys
@@ -62,11 +61,8 @@ def draw(jobs: Sequence[FigureJob]) -> None:
         if child.is_alive():
             child.kill()
             child.join()
-        if child.exitcode != 0:   # its figures, drawn here (a file may be half written)
-            for job in jobs[1::2]:
-                with contextlib.suppress(FileNotFoundError):
-                    job.path.unlink()
-        _draw_each([job for job in jobs[1::2] if not job.path.exists()])
+        if child.exitcode != 0:   # its figures, drawn again here (each file rewritten)
+            _draw_each(jobs[1::2])
 
 
 def _can_split(jobs: list[FigureJob]) -> bool:
