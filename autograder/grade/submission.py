@@ -27,7 +27,7 @@ from autograder.course.reference import Reference
 from autograder.course.rules import apply_output_policy, is_grade
 from autograder.grade import integrity
 from autograder.grade.scoring import score_cells
-from autograder.grade.trusted.runner import TrustedTests
+from autograder.grade.trusted.runner import TrustedTests, put_stub_in
 from autograder.intake.jobs import (
     Job,
     NotebookJob,
@@ -292,7 +292,8 @@ async def _serve(conn, settings: WorkerSettings, zygote=None) -> None:
     loop = asyncio.get_running_loop()
     # terminated by the coordinator (Ctrl-C there): stop grading, clean up the kernels
     loop.add_signal_handler(signal.SIGTERM, asyncio.current_task().cancel)
-    pool = KernelPool(settings.kernel, spares=1, zygote=zygote)
+    pool = KernelPool(settings.kernel, spares=1, zygote=zygote,
+                      prepare=put_stub_in if settings.trusted else None)
     pool.prime()
     try:
         while True:

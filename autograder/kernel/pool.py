@@ -12,7 +12,8 @@ Two ways to start one, same result:
 - *spawn*: a new interpreter via :mod:`autograder.kernel.launcher`, then the warm modules
   are imported silently before the kernel is handed out.
 
-:class:`KernelPool` keeps a spare kernel starting while the current notebook runs.
+:class:`KernelPool` keeps a spare kernel starting while the current notebook runs, and can
+prepare it there too (``prepare``: the grader's stub put in, off the notebook's time).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from queue import Empty
@@ -248,11 +249,17 @@ def _remove(cwd: Path) -> None:
 
 
 class KernelPool:
-    """Hands out fresh kernels; keeps ``spares`` more starting in the background."""
+    """Hands out fresh kernels; keeps ``spares`` more starting in the background.
 
-    def __init__(self, settings: KernelSettings, spares: int = 1, zygote: Zygote | None = None):
+    ``prepare``: run on each kernel once it answers, before it is handed out (for a spare,
+    while the current notebook runs). A kernel it fails on is handed out all the same: what
+    it prepares must also be done later by whoever needs it."""
+
+    def __init__(self, settings: KernelSettings, spares: int = 1, zygote: Zygote | None = None,
+                 prepare: Callable[[Kernel], Awaitable[None]] | None = None):
         self.settings = settings
         self.spares = max(0, spares)
+        self._prepare = prepare
         self._starting: list[asyncio.Task] = []
         self._stopping: set[asyncio.Task] = set()
         self._zygote = zygote
@@ -269,7 +276,14 @@ class KernelPool:
         return self._zygote
 
     def _start(self) -> asyncio.Task:
-        return asyncio.ensure_future(start_kernel(self.settings, self._zygote_handle()))
+        return asyncio.ensure_future(self._started(self._zygote_handle()))
+
+    async def _started(self, zygote: Zygote | None) -> Kernel:
+        kernel = await start_kernel(self.settings, zygote)
+        if self._prepare is not None:
+            with contextlib.suppress(Exception):
+                await self._prepare(kernel)
+        return kernel
 
     def _top_up(self) -> None:
         while len(self._starting) < self.spares:

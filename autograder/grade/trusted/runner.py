@@ -85,6 +85,19 @@ def _read(tree: ast.AST) -> set[str]:
     return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
 
 
+STUB_SECONDS = 60.0   # at most, to put the stub into a kernel
+
+
+async def put_stub_in(kernel) -> None:
+    """Put the grader's stub into ``kernel`` ahead of its notebook (the pool's ``prepare``: a
+    spare kernel gets it while the current notebook runs, off the student's time). Silent
+    if the kernel refuses it or is lost: its first test cell then puts it in, or fails, as
+    :meth:`NotebookTests.run_cell` does for any kernel without it."""
+    loop = asyncio.get_running_loop()
+    with contextlib.suppress(CallFailed, KernelLost):
+        await Channel(kernel, loop, loop.time() + STUB_SECONDS).install()
+
+
 class TrustedTests:
     """The test cells of one source notebook, run by the grader (see the module docstring)."""
 

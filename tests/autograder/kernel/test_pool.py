@@ -66,3 +66,29 @@ def test_input_the_memory_limit_and_a_crash():
     assert ran.cells[0].outputs[0].ename == "StdinNotImplementedError"   # no wait for input
     assert execution.status == DEAD and execution.stopped_at == 3
     assert "SIGSEGV" in execution.message and execution.executed == {0, 1, 2}
+
+
+def test_prepare_runs_before_a_kernel_is_handed_out_and_a_failure_costs_nothing():
+    prepared = []
+
+    async def prepare(kernel):
+        prepared.append(kernel.cwd)
+        if len(prepared) == 1:
+            raise RuntimeError("the first one refuses")
+
+    async def go():
+        pool = KernelPool(KernelSettings(memory_mb=1024), spares=1, prepare=prepare)
+        pool.prime()
+        try:
+            handed = []
+            for _ in range(2):
+                kernel = await pool.acquire()
+                handed.append((kernel.cwd, await kernel.alive()))
+                pool.release(kernel)
+            return handed
+        finally:
+            await pool.close()
+
+    handed = asyncio.run(go())
+    assert [alive for _, alive in handed] == [True, True]   # the one it failed on, too
+    assert [cwd for cwd, _ in handed] == prepared[:2]        # each prepared before it was used

@@ -158,3 +158,49 @@ def test_the_link_closes_with_its_kernel():
 
     link = asyncio.run(run())
     assert link.sock.fileno() == -1
+
+
+def test_a_spare_kernel_gets_the_stub_before_the_students_cells():
+    """The pool puts the stub into each kernel before handing it out (``put_stub_in``): the
+    student's cells then run as usual, leave no trace of it in ``In``, and the first test's
+    calls go through the link already there."""
+    from autograder.grade.trusted.runner import put_stub_in
+
+    async def run():
+        pool = KernelPool(KernelSettings(memory_mb=2048), spares=1, prepare=put_stub_in)
+        pool.prime()
+        kernel = await pool.acquire()
+        try:
+            comm = kernel.grader_comm
+            assert comm is not None and kernel.grader_link.sock.fileno() != -1
+            await run_quietly(kernel, STUDENT + "def history():\n    return list(In)", 30)
+            loop = asyncio.get_running_loop()
+            answers = await _test(kernel, loop, 10,
+                                  lambda call: (call("double", 21), call("history")))
+            return comm, kernel.grader_comm, answers
+        finally:
+            pool.release(kernel)
+            await pool.close()
+
+    before, after, (doubled, history) = asyncio.run(run())
+    assert after == before   # the first test did not put it in again
+    assert doubled == 42
+    assert not any("course-grader" in cell or "_course_grader" in cell for cell in history)
+
+
+def test_put_stub_in_is_silent_on_a_dead_kernel():
+    from autograder.grade.trusted.runner import put_stub_in
+
+    async def run():
+        pool = KernelPool(KernelSettings(memory_mb=2048), spares=0)
+        pool.prime()
+        kernel = await pool.acquire()
+        try:
+            await ensure_async(kernel.km.shutdown_kernel(now=True))
+            await put_stub_in(kernel)
+            return getattr(kernel, "grader_comm", None)
+        finally:
+            pool.release(kernel)
+            await pool.close()
+
+    assert asyncio.run(run()) is None
