@@ -295,14 +295,16 @@ class KernelPool:
         self._top_up()
 
     async def acquire(self) -> Kernel:
-        """A ready kernel nobody has used. Starts the next spare before returning."""
+        """A ready kernel nobody has used. Starts the next spare once it is ready (not
+        beside it: the first kernel of a run starts alone, sooner)."""
         task = self._starting.pop(0) if self._starting else self._start()
-        self._top_up()
         try:
-            return await task
+            kernel = await task
         except Exception:
             # a kernel that failed to start (e.g. the zygote died): try once more, directly
-            return await self._start()
+            kernel = await self._start()
+        self._top_up()
+        return kernel
 
     def release(self, kernel: Kernel) -> None:
         """Dispose of a used kernel in the background."""
