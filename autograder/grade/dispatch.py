@@ -28,7 +28,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 
 from autograder.intake.jobs import Job, WorkerSettings, error_result
-from autograder.kernel.sandbox import pid_alive
+from autograder.kernel.sandbox import compiled, pid_alive
 from autograder.records.results import SubmissionResult
 
 log = logging.getLogger("autograder")
@@ -101,6 +101,7 @@ def run_jobs(jobs: Iterable[Job], settings: WorkerSettings, processes: int,
     workers = [_GradingProcess(settings, i) for i in range(min(processes, len(queue)))]
     if prepare is not None:
         prepare()
+    _compile_editions(queue, scratch)
     attempts: Counter = Counter()
     watchdog = watchdog or max(600.0, 40 * settings.timeout)
     clean = False
@@ -168,6 +169,18 @@ def run_jobs(jobs: Iterable[Job], settings: WorkerSettings, processes: int,
                 with contextlib.suppress(OSError):
                     w.proc.terminate()
             stop_all(3)
+
+
+def _compile_editions(jobs: Iterable[Job], scratch: Path) -> None:
+    """Point the jobs at a copy of their student edition with its modules compiled, made
+    here once for every grading process (they would each compile it at their first notebook
+    of the assignment, 0.1 s each, while that notebook waits), while they start."""
+    copies: dict[str, str] = {}
+    for job in jobs:
+        if job.edition and not job.edition_compiled:
+            if job.edition not in copies:
+                copies[job.edition] = compiled(job.edition, str(scratch))
+            job.edition, job.edition_compiled = copies[job.edition], True
 
 
 _STOPPING: list[threading.Thread] = []

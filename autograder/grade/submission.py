@@ -85,7 +85,8 @@ class _Kernels:
         slot = Sandbox.from_json(self.pool.settings.sandbox).slot
         if slot:   # the student edition of the assignment (else the course's library)
             fill_slot(kernel.km.provisioner.pid, slot, self.job.edition or slot,
-                      self.pool.settings.tmp_root)
+                      self.pool.settings.tmp_root,
+                      is_compiled=bool(self.job.edition) and self.job.edition_compiled)
         if current() != DEFAULT:   # course_lib's messages in the student's own cells
             await run_quietly(kernel, _SET_LANGUAGE.format(env=ENV, lang=current()), 10.0)
         return kernel

@@ -53,6 +53,7 @@ class Job:
     notes: list[str] = field(default_factory=list)
     flags: list[str] = field(default_factory=list)
     edition: str = ""   # the student edition of course_lib its kernels hold ("": the course's)
+    edition_compiled: bool = False   # ``edition`` is a copy with its modules compiled
     submitted_at: str = ""   # when it was handed in, ISO 8601 with an offset ("": unknown);
     #                          not part of content_hash: a new time alone is not regraded
 

@@ -780,13 +780,16 @@ def confine(sandbox: Sandbox, cwd: str, run_dir: str) -> Confinement:
     return done
 
 
-def fill_slot(pid: int, slot: str, package: str, scratch: str | None = None) -> None:
+def fill_slot(pid: int, slot: str, package: str, scratch: str | None = None,
+              is_compiled: bool = False) -> None:
     """Copy the folder ``package`` (a student edition of course_lib), its modules compiled,
     into the empty slot that the confined kernel ``pid`` sees at ``slot`` (through
     ``/proc/<pid>/root``, as root: the files are root's, the kernel's user can only read
     them). ``scratch``: where the compiled copy is kept (default: the system's temporary
-    folder). Raises OSError."""
-    shutil.copytree(compiled(package, scratch), f"/proc/{pid}/root{slot}", dirs_exist_ok=True)
+    folder); ``is_compiled``: ``package`` is such a copy already (made by :func:`compiled`).
+    Raises OSError."""
+    source = package if is_compiled else compiled(package, scratch)
+    shutil.copytree(source, f"/proc/{pid}/root{slot}", dirs_exist_ok=True)
 
 
 @functools.cache
