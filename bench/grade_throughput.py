@@ -17,11 +17,13 @@ It also measures the floor: the same executed notebooks' cells run one after ano
 kernels (started once, namespace reset between notebooks): the notebooks' own cells with the
 student edition, the tests with the course's full library (see :func:`floor_seconds`), which
 is the time the students' code and the tests take with no grading machinery around them. The
-floor is measured right after ``-j 1``, the way it is compared with: this machine's speed
-drifts by 10-20 % over the minutes a bench takes, and a ratio of two times taken apart would
-show the drift. ``--repeat N`` grades with ``-j 1`` and measures the floor N times,
-alternately, and compares their medians: one ``-j 1`` of the quick class took 65.7 to 80.3 s
-from run to run on this machine, for the same code.
+floor is measured right after ``-j 1``, and ``-j 2`` right after the floor, the way they are
+compared: this machine's speed drifts by 10-40 % over the minutes a bench takes, and a ratio
+of two times taken apart would show the drift. ``--repeat N`` runs that round (``-j 1``, the
+floor, ``-j 2``) N times; each ratio among the three is then the median of the rounds' own
+ratios, printed with their range: one ``-j 1`` of the quick class took 65.7 to 102.8 s from
+run to run on this machine, for the same code. Dask runs right after the last round and is
+compared with its ``-j 2``.
 
 Prints seconds per notebook for each, and the ratios against the targets:
 ``-j 2`` at least 1.8x faster than ``-j 1``; Dask at least 0.9x as fast as ``-j 2`` (and the
@@ -238,8 +240,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", type=Path, default=None,
                         help="work in this folder and keep it (default: a temporary one)")
     parser.add_argument("--repeat", type=int, default=1, metavar="N",
-                        help="grade with -j 1 and measure the floor N times, alternately, and "
-                             "compare their medians (default 1)")
+                        help="run -j 1, the floor and -j 2 N times, one after the other, and "
+                             "compare them round by round (default 1)")
     args = parser.parse_args(argv)
     if args.repeat < 1:
         parser.error("--repeat must be at least 1")
@@ -262,19 +264,8 @@ def main(argv: list[str] | None = None) -> int:
               f"{len(releases)} assignments ({per} each); {os.cpu_count()} cores", flush=True)
 
         editions = ("--release", str(work / "release"))   # kernels hold the student edition
-        j1s, floors = [], []
-        for _attempt in range(args.repeat):   # each floor next to its -j 1: the same speed
-            j1s.append(grade_with_grader(submissions, work / "graded_j1", 1, *editions))
-            print(f"  grade -j 1        {j1s[-1]:7.1f} s", flush=True)
-            graded = _notebooks(work / "graded_j1" / "autograded")
-            if len(graded) != n:
-                raise SystemExit(f"expected {n} graded notebooks, found {len(graded)}")
-            _check_statuses(work / "graded_j1")
-            floors.append(floor_seconds(graded, submissions))
-            print(f"  floor (warm)      {floors[-1]:7.1f} s", flush=True)
-        j1, floor = statistics.median(j1s), statistics.median(floors)
-        j2 = grade_with_grader(submissions, work / "graded_j2", 2, *editions)
-        print(f"  grade -j 2        {j2:7.1f} s", flush=True)
+        rounds = [_round(submissions, work, n, editions) for _attempt in range(args.repeat)]
+        j1, floor, j2 = (statistics.median(r[k] for r in rounds) for k in range(3))
         with local_cluster(2, work / "dask") as scheduler:
             dask2 = grade_with_grader(submissions, work / "graded_dask", 2, *editions,
                                       "--scheduler", scheduler)
@@ -294,31 +285,54 @@ def main(argv: list[str] | None = None) -> int:
             shutil.rmtree(work, ignore_errors=True)
 
     median = f" (median of {args.repeat})" if args.repeat > 1 else ""
-    rows = [("grade -j 1" + median, j1), ("grade -j 2", j2), ("grade on Dask, 2 workers", dask2),
+    rows = [("grade -j 1" + median, j1), ("grade -j 2" + median, j2),
+            ("grade on Dask, 2 workers", dask2),
             ("grade -j 1 --in-kernel (tests in kernel)", inside),
             ("nbgrader autograde loop", loop),
             ("floor: cells in warm kernels" + median, floor)]
     print(f"\n{'way':34s} {'total s':>9s} {'s / notebook':>13s}")
     for name, seconds in rows:
         print(f"{name:34s} {seconds:9.1f} {seconds / n:13.3f}")
+
+    def paired(numerator: int, denominator: int) -> list[float]:   # each round's own ratio
+        return [r[numerator] / r[denominator] for r in rounds]
+
     checks = [
-        ("-j 2 vs -j 1 (speed-up)", j1 / j2, TARGET_PARALLEL, ">="),
-        ("Dask 2 workers vs -j 2 (speed)", j2 / dask2, TARGET_DASK, ">="),
-        ("-j 2 vs nbgrader loop (speed-up)", loop / j2, TARGET_VS_NBGRADER, ">="),
-        ("-j 1 vs nbgrader loop (speed-up)", loop / j1, TARGET_VS_NBGRADER, ">="),
-        ("-j 1 per notebook / floor", j1 / floor, TARGET_VS_FLOOR, "<="),
-        ("-j 2 per notebook / floor", j2 / floor, TARGET_VS_FLOOR, "<="),
-        ("-j 1 / -j 1 --in-kernel (cost of trust)", j1 / inside, None, ""),
+        ("-j 2 vs -j 1 (speed-up)", paired(0, 2), TARGET_PARALLEL, ">="),
+        ("Dask 2 workers vs -j 2 (speed)", [rounds[-1][2] / dask2], TARGET_DASK, ">="),
+        ("-j 2 vs nbgrader loop (speed-up)", [loop / j2], TARGET_VS_NBGRADER, ">="),
+        ("-j 1 vs nbgrader loop (speed-up)", [loop / j1], TARGET_VS_NBGRADER, ">="),
+        ("-j 1 per notebook / floor", paired(0, 1), TARGET_VS_FLOOR, "<="),
+        ("-j 2 per notebook / floor", paired(2, 1), TARGET_VS_FLOOR, "<="),
+        ("-j 1 / -j 1 --in-kernel (cost of trust)", [j1 / inside], None, ""),
     ]
     print(f"\n{'ratio':34s} {'measured':>9s} {'target':>9s}")
-    for name, value, target, op in checks:
+    for name, values, target, op in checks:
+        value = statistics.median(values)
+        spread = f"  (rounds: {min(values):.2f}-{max(values):.2f})" if len(values) > 1 else ""
         if target is None:
             print(f"{name:34s} {value:9.2f}")
             continue
         ok = value >= target if op == ">=" else value <= target
         print(f"{name:34s} {value:9.2f} {op + ' ' + format(target, 'g'):>9s}  "
-              f"{'ok' if ok else 'MISSED'}")
+              f"{'ok' if ok else 'MISSED'}{spread}")
     return 0
+
+
+def _round(submissions: Path, work: Path, n: int, editions: tuple[str, ...]
+           ) -> tuple[float, float, float]:
+    """Seconds of ``-j 1``, the floor and ``-j 2``, one right after the other."""
+    j1 = grade_with_grader(submissions, work / "graded_j1", 1, *editions)
+    print(f"  grade -j 1        {j1:7.1f} s", flush=True)
+    graded = _notebooks(work / "graded_j1" / "autograded")
+    if len(graded) != n:
+        raise SystemExit(f"expected {n} graded notebooks, found {len(graded)}")
+    _check_statuses(work / "graded_j1")
+    floor = floor_seconds(graded, submissions)
+    print(f"  floor (warm)      {floor:7.1f} s", flush=True)
+    j2 = grade_with_grader(submissions, work / "graded_j2", 2, *editions)
+    print(f"  grade -j 2        {j2:7.1f} s", flush=True)
+    return j1, floor, j2
 
 
 def _check_statuses(out: Path) -> None:
