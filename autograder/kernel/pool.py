@@ -288,8 +288,13 @@ class KernelPool:
     async def _started(self, zygote: Zygote | None) -> Kernel:
         kernel = await start_kernel(self.settings, zygote)
         if self._prepare is not None:
-            with contextlib.suppress(Exception):
+            try:
                 await self._prepare(kernel)
+            except Exception:  # noqa: BLE001, S110 - handed out all the same (see the class)
+                pass
+            except BaseException:   # cancelled (the pool closes): the kernel is not left running
+                await stop_kernel(kernel)
+                raise
         return kernel
 
     def _top_up(self) -> None:

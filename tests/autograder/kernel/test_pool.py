@@ -92,3 +92,21 @@ def test_prepare_runs_before_a_kernel_is_handed_out_and_a_failure_costs_nothing(
     handed = asyncio.run(go())
     assert [alive for _, alive in handed] == [True, True]   # the one it failed on, too
     assert [cwd for cwd, _ in handed] == prepared[:2]        # each prepared before it was used
+
+
+def test_a_pool_closed_while_preparing_leaves_no_kernel_running():
+    started = []
+
+    async def prepare(kernel):
+        started.append(kernel)
+        await asyncio.sleep(3600)
+
+    async def go():
+        pool = KernelPool(KernelSettings(memory_mb=1024), spares=1, prepare=prepare)
+        pool.prime()
+        while not started:
+            await asyncio.sleep(0.05)
+        await pool.close()
+        return await started[0].alive(), started[0].cwd.exists()
+
+    assert asyncio.run(go()) == (False, False)
