@@ -101,7 +101,6 @@ def run_jobs(jobs: Iterable[Job], settings: WorkerSettings, processes: int,
     workers = [_GradingProcess(settings, i) for i in range(min(processes, len(queue)))]
     if prepare is not None:
         prepare()
-    _compile_editions(queue, scratch)
     attempts: Counter = Counter()
     watchdog = watchdog or max(600.0, 40 * settings.timeout)
     clean = False
@@ -120,6 +119,7 @@ def run_jobs(jobs: Iterable[Job], settings: WorkerSettings, processes: int,
             on_result(job, error_result(job, why), {})
 
     try:
+        _compile_editions(queue, scratch)
         while True:
             if stop is not None and stop.is_set():
                 raise KeyboardInterrupt
@@ -175,12 +175,16 @@ def _compile_editions(jobs: Iterable[Job], scratch: Path) -> None:
     """Point the jobs at a copy of their student edition with its modules compiled, made
     here once for every grading process (they would each compile it at their first notebook
     of the assignment, 0.1 s each, while that notebook waits), while they start."""
-    copies: dict[str, str] = {}
+    copies: dict[str, str | None] = {}
     for job in jobs:
         if job.edition and not job.edition_compiled:
             if job.edition not in copies:
-                copies[job.edition] = compiled(job.edition, str(scratch))
-            job.edition, job.edition_compiled = copies[job.edition], True
+                try:
+                    copies[job.edition] = compiled(job.edition, str(scratch))
+                except OSError:   # left to the grading process, whose job then says why
+                    copies[job.edition] = None
+            if (copy := copies[job.edition]) is not None:
+                job.edition, job.edition_compiled = copy, True
 
 
 _STOPPING: list[threading.Thread] = []

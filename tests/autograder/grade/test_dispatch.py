@@ -34,3 +34,12 @@ def test_each_edition_is_compiled_once_for_every_job_naming_it(tmp_path):
         assert (copy / "__pycache__" / f"__init__.{tag}.pyc").is_file()
     _compile_editions(jobs, scratch)   # a job retried in a new process: not compiled again
     assert len(list(scratch.iterdir())) == 2
+
+
+def test_an_edition_that_cannot_be_copied_is_left_to_the_grading_process(tmp_path):
+    job = Job("ann", "01_a", [], edition=str(tmp_path / "nowhere" / "course_lib"))
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    _compile_editions([job], scratch)
+    assert (job.edition, job.edition_compiled) == (str(tmp_path / "nowhere" / "course_lib"),
+                                                   False)
