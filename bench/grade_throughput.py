@@ -50,6 +50,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import NamedTuple
 
 import nbformat
 
@@ -265,7 +266,8 @@ def main(argv: list[str] | None = None) -> int:
 
         editions = ("--release", str(work / "release"))   # kernels hold the student edition
         rounds = [_round(submissions, work, n, editions) for _attempt in range(args.repeat)]
-        j1, floor, j2 = (statistics.median(r[k] for r in rounds) for k in range(3))
+        j1, floor, j2 = (statistics.median(getattr(r, way) for r in rounds)
+                         for way in Round._fields)
         with local_cluster(2, work / "dask") as scheduler:
             dask2 = grade_with_grader(submissions, work / "graded_dask", 2, *editions,
                                       "--scheduler", scheduler)
@@ -294,16 +296,13 @@ def main(argv: list[str] | None = None) -> int:
     for name, seconds in rows:
         print(f"{name:34s} {seconds:9.1f} {seconds / n:13.3f}")
 
-    def paired(numerator: int, denominator: int) -> list[float]:   # each round's own ratio
-        return [r[numerator] / r[denominator] for r in rounds]
-
     checks = [
-        ("-j 2 vs -j 1 (speed-up)", paired(0, 2), TARGET_PARALLEL, ">="),
-        ("Dask 2 workers vs -j 2 (speed)", [rounds[-1][2] / dask2], TARGET_DASK, ">="),
+        ("-j 2 vs -j 1 (speed-up)", [r.j1 / r.j2 for r in rounds], TARGET_PARALLEL, ">="),
+        ("Dask 2 workers vs -j 2 (speed)", [rounds[-1].j2 / dask2], TARGET_DASK, ">="),
         ("-j 2 vs nbgrader loop (speed-up)", [loop / j2], TARGET_VS_NBGRADER, ">="),
         ("-j 1 vs nbgrader loop (speed-up)", [loop / j1], TARGET_VS_NBGRADER, ">="),
-        ("-j 1 per notebook / floor", paired(0, 1), TARGET_VS_FLOOR, "<="),
-        ("-j 2 per notebook / floor", paired(2, 1), TARGET_VS_FLOOR, "<="),
+        ("-j 1 per notebook / floor", [r.j1 / r.floor for r in rounds], TARGET_VS_FLOOR, "<="),
+        ("-j 2 per notebook / floor", [r.j2 / r.floor for r in rounds], TARGET_VS_FLOOR, "<="),
         ("-j 1 / -j 1 --in-kernel (cost of trust)", [j1 / inside], None, ""),
     ]
     print(f"\n{'ratio':34s} {'measured':>9s} {'target':>9s}")
@@ -319,9 +318,16 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _round(submissions: Path, work: Path, n: int, editions: tuple[str, ...]
-           ) -> tuple[float, float, float]:
-    """Seconds of ``-j 1``, the floor and ``-j 2``, one right after the other."""
+class Round(NamedTuple):
+    """Seconds of ``-j 1``, the floor and ``-j 2``, measured one right after the other."""
+
+    j1: float
+    floor: float
+    j2: float
+
+
+def _round(submissions: Path, work: Path, n: int, editions: tuple[str, ...]) -> Round:
+    """One :class:`Round`."""
     j1 = grade_with_grader(submissions, work / "graded_j1", 1, *editions)
     print(f"  grade -j 1        {j1:7.1f} s", flush=True)
     graded = _notebooks(work / "graded_j1" / "autograded")
@@ -332,7 +338,7 @@ def _round(submissions: Path, work: Path, n: int, editions: tuple[str, ...]
     print(f"  floor (warm)      {floor:7.1f} s", flush=True)
     j2 = grade_with_grader(submissions, work / "graded_j2", 2, *editions)
     print(f"  grade -j 2        {j2:7.1f} s", flush=True)
-    return j1, floor, j2
+    return Round(j1, floor, j2)
 
 
 def _check_statuses(out: Path) -> None:

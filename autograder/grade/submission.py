@@ -86,7 +86,7 @@ class _Kernels:
         if slot:   # the student edition of the assignment (else the course's library)
             fill_slot(kernel.km.provisioner.pid, slot, self.job.edition or slot,
                       self.pool.settings.tmp_root,
-                      is_compiled=bool(self.job.edition) and self.job.edition_compiled)
+                      is_compiled=self.job.edition_compiled)
         if current() != DEFAULT:   # course_lib's messages in the student's own cells
             await run_quietly(kernel, _SET_LANGUAGE.format(env=ENV, lang=current()), 10.0)
         return kernel

@@ -104,9 +104,12 @@ def test_a_pool_closed_while_preparing_leaves_no_kernel_running():
     async def go():
         pool = KernelPool(KernelSettings(memory_mb=1024), spares=1, prepare=prepare)
         pool.prime()
-        while not started:
+        for _ in range(1200):   # the spare's start: a minute at most
+            if started:
+                break
             await asyncio.sleep(0.05)
         await pool.close()
+        assert started, "the spare kernel never started"
         return await started[0].alive(), started[0].cwd.exists()
 
     assert asyncio.run(go()) == (False, False)
