@@ -141,7 +141,8 @@ def floor_seconds(graded: list[Path], submissions: Path) -> float:
     ``course_lib``, and its tests with the course's full library. So two warm kernels, twins of
     a grading kernel (its environment, :func:`autograder.kernel.zygote.kernel_env`: inline
     figures, one BLAS thread; the modules its zygote imports first,
-    :data:`autograder.kernel.settings.WARM_MODULES`), run each notebook: one its non-test
+    :data:`autograder.kernel.settings.WARM_MODULES`, frozen for the garbage collector as
+    the zygote freezes them), run each notebook: one its non-test
     cells with the edition in the submission's folder (timed; the test cells skipped), the
     other every cell with the full library (only the test cells timed; the cells before each
     test run to give it what it reads). Between notebooks each kernel's namespace is reset and
@@ -190,6 +191,9 @@ class _WarmKernel:
                                             env=kernel_env(_env() | _KERNEL_ENV))
         self.kc.execute_interactive("\n".join(f"import {m}" for m in WARM_MODULES),
                                     timeout=120)
+        # frozen as a zygote freezes its imports before it forks a kernel: a grading
+        # kernel's collections skip them, so the twin's must too
+        self.kc.execute_interactive("__import__('gc').freeze()", timeout=60)
 
     def run(self, nb: nbformat.NotebookNode, folder: Path, path: Path, tests: bool) -> float:
         """Seconds of the notebook's test cells (``tests``) or of its other cells."""

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import nbformat
 import psutil
@@ -409,6 +410,9 @@ def test_the_run_imports_what_it_needs_later_once_a_notebook_ran(tmp_path, monke
 
     imported: list[str] = []
     monkeypatch.setattr(coordinator.importlib, "import_module", imported.append)
+    monkeypatch.setattr(coordinator, "gc", SimpleNamespace(
+        collect=lambda: imported.append("gc.collect"),
+        freeze=lambda: imported.append("gc.freeze")))
     background = coordinator._Background(load_course(DEFAULT_SOURCE), [],
                                          GradeOptions(submissions=tmp_path))
     background.attach()   # the references: no wait for any result
@@ -418,4 +422,4 @@ def test_the_run_imports_what_it_needs_later_once_a_notebook_ran(tmp_path, monke
     background.thread.join(120)
     assert not background.thread.is_alive()
     assert imported == ["autograder.report.feedback_page", "nbconvert.exporters.html",
-                        "autograder.report.class_report"]
+                        "autograder.report.class_report", "gc.collect", "gc.freeze"]

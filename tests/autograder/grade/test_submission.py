@@ -70,3 +70,21 @@ def test_a_patch_in_a_cell_that_killed_its_kernel_counts_as_tampering_after_it()
     notes = ["第 2 个单元格重新赋值了 np.allclose", "第 5 个单元格重新赋值了 np.isclose"]
     _unseen_tampering(findings, [4], notes, [1, 4])   # the cell of index 4 killed its kernel
     assert findings.tampered == [notes[1]] and findings.tampered_at == 4
+
+
+def test_a_grading_process_freezes_what_it_imported_only_when_it_is_new():
+    """Between two submissions, a grading process freezes its modules for the garbage
+    collector (``gc.freeze``) if it imported any since the last time, and only then."""
+    import gc
+    import sys
+
+    from autograder.grade.submission import _freeze_imports
+
+    before = gc.get_freeze_count()
+    try:
+        assert _freeze_imports(len(sys.modules)) == len(sys.modules)
+        assert gc.get_freeze_count() == before        # nothing new: nothing frozen
+        _freeze_imports(len(sys.modules) - 1)          # one module more than last time
+        assert gc.get_freeze_count() > before
+    finally:
+        gc.unfreeze()

@@ -113,3 +113,13 @@ def test_a_pool_closed_while_preparing_leaves_no_kernel_running():
         return await started[0].alive(), started[0].cwd.exists()
 
     assert asyncio.run(go()) == (False, False)
+
+
+def test_a_forked_kernel_collects_garbage_but_not_the_zygotes_imports():
+    """The zygote freezes what it imported before it forks (``gc.freeze``: a kernel's
+    collections skip those objects), and collection is on again in each kernel."""
+    nb = new_notebook(cells=[new_code_cell(
+        "import gc\nprint(gc.isenabled(), gc.get_freeze_count() > 10_000)")])
+    ((execution, ran),) = _run(KernelSettings(memory_mb=2048), [nbformat.from_dict(nb)])
+    assert execution.status == OK
+    assert _stdout(ran).split() == ["True", "True"]

@@ -99,3 +99,25 @@ def test_a_fork_that_cannot_start_leaves_every_figure_here(tmp_path, monkeypatch
     monkeypatch.setattr(drawing, "_fork", lambda jobs: None)
     draw(_jobs(tmp_path))
     assert all((tmp_path / f"f{i}.png").exists() for i in range(4))
+
+
+def freeze_count_when_forked(values: list[float], title: str):
+    """A figure; in the forked process, how many objects are frozen is written beside it."""
+    if os.getpid() != PARENT:
+        import gc
+
+        with open(f"{title}.frozen", "w") as out:
+            out.write(str(gc.get_freeze_count()))
+    return bars(values, title)
+
+
+def test_the_forked_process_inherits_a_frozen_heap_and_this_one_stays_as_it_was(
+        tmp_path, monkeypatch, two_cores):
+    import gc
+
+    monkeypatch.chdir(tmp_path)
+    before = gc.get_freeze_count()
+    draw(_jobs(tmp_path, freeze_count_when_forked))
+    assert gc.get_freeze_count() == before
+    frozen = [int(p.read_text()) for p in tmp_path.glob("*.frozen")]
+    assert len(frozen) == 2 and min(frozen) > before + 10_000
