@@ -7,9 +7,11 @@ them one after another. They are drawn at the very end of a grading run, when no
 is left to do, so the list is split: a process forked from this one (matplotlib and the data
 already in its memory: nothing is sent to it) draws every other figure, this process the
 rest. ``multiprocessing``'s fork context starts it and reports its exit status. This
-process's objects are frozen (:func:`gc.freeze`) while it forks, and only then: the child's
-first full collection would otherwise walk, and so copy, the whole heap it inherited (0.4 s
-at the end of a grading run, longer than its figures).
+process's objects are frozen (:func:`gc.freeze`) when it forks: the child's first full
+collection would otherwise walk, and so copy, the whole heap it inherited (0.4 s at the end
+of a grading run, longer than its figures). A process that had frozen nothing is unfrozen
+right after; one that had (a grading run's coordinator freezes its modules) keeps them
+frozen, as it chose (:func:`gc.unfreeze` cannot tell its objects from the others).
 
 A figure is never lost to the split: where there is one core, another system than Linux or
 a single figure, this process draws everything; a forked process that fails, or is still
@@ -81,13 +83,15 @@ def _fork(jobs: list[FigureJob]) -> multiprocessing.process.BaseProcess | None:
     could not start."""
     process = multiprocessing.get_context("fork").Process(
         target=_draw_or_exit, args=(jobs,), name="report figures", daemon=True)
+    had_frozen = gc.get_freeze_count() > 0
     gc.freeze()
     try:
         process.start()
     except OSError:
         return None
     finally:
-        gc.unfreeze()
+        if not had_frozen:
+            gc.unfreeze()
     return process
 
 
