@@ -232,13 +232,18 @@ def check_gradients(
     ``threshold``. Raises AssertionError naming every gradient that fails, with its relative
     error and how it is off: a constant ratio ("dw is 4.0 times the numerical gradient"), a
     flipped sign, all zeros, or its worst entry; or that it is missing, mis-shaped or not
-    finite. The gradients that pass are listed after the failures. A check where every
-    numerical gradient is zero fails whatever the analytic ones: a constant cost (a function
-    whose every output is wrong) must not earn a gradient check.
+    finite. The gradients that pass are listed after the failures. A check with no numerical
+    gradient at all fails (a red team's ``back_propagation`` emptied the parameters the check
+    differentiates), and so does one where every numerical gradient is zero, whatever the
+    analytic ones: a constant cost (a function whose every output is wrong) must not earn a
+    gradient check.
     """
     if not isinstance(analytic, Mapping):
         raise AssertionError(_("the gradients are {type}, expected a dict with keys {keys}"
                                  ).format(type=type(analytic).__name__, keys=list(numeric)))
+    if not numeric:   # nothing to compare with passes nothing
+        raise AssertionError(_("the gradient check has no numerical gradient to compare with "
+                               "(no parameter was differentiated)"))
     if _all_zero(numeric):
         raise AssertionError(_(
             "the gradient check proves nothing here: every numerical gradient is zero, so the "

@@ -14,6 +14,7 @@ so a hidden test's code is never quoted. The messages are in the language of the
 
 from __future__ import annotations
 
+import builtins
 import re
 
 from nbformat import NotebookNode
@@ -24,6 +25,8 @@ from autograder.kernel.execute import DEAD, TIMEOUT, Execution
 from autograder.messages import _
 from autograder.records.results import CellResult
 from autograder.vocabulary import grade_id_of
+from course_lib.diagnosis import NAMED_MISTAKE
+from course_lib.language import translate
 
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 MESSAGE_LINES = 8
@@ -50,7 +53,14 @@ def _last_lines(text: str, n: int = 3) -> str:
 
 
 def cell_message(cell: NotebookNode, hidden: bool) -> str:
-    """What the student reads about one executed test cell (outputs only, never source)."""
+    """What the student reads about one executed test cell (outputs only, never source).
+
+    Of a hidden test, only that it failed, the kind of error (a built-in's name) and the
+    catalogued mistake it names: its check messages hold its expected values, and what the
+    student's code printed or raised holds its inputs (a student's code may print them, or
+    raise them as a message). The autograded notebook keeps all of it for the instructor."""
+    if hidden:
+        return _hidden_message(cell)
     for out in cell.get("outputs", []):
         if out.get("output_type") == "error":
             ename = ANSI.sub("", out.get("ename", "Error"))
@@ -67,6 +77,27 @@ def cell_message(cell: NotebookNode, hidden: bool) -> str:
         return _clip(_("wrote to stderr, which fails a test: {lines}").format(
             lines=_last_lines(stderr)))
     return _clip(_last_lines(_stream(cell, "stdout")))
+
+
+def _hidden_message(cell: NotebookNode) -> str:
+    error = next((o for o in cell.get("outputs", []) if o.get("output_type") == "error"), None)
+    if error is None:
+        return _("wrote to stderr, which fails a test") if _stream(cell, "stderr").strip() else ""
+    ename = ANSI.sub("", str(error.get("ename", "")))
+    evalue = ANSI.sub("", str(error.get("evalue", "")))
+    if ename == "NotImplementedError":
+        return _("NotImplementedError: a function it tests is not written yet")
+    if ename == "InputsChanged":   # the grader's own words, no value of the test's
+        return _clip(evalue)
+    named = next((ln.strip() for ln in evalue.splitlines()
+                  if ln.strip().startswith((NAMED_MISTAKE, translate(NAMED_MISTAKE)))), "")
+    if isinstance(getattr(builtins, ename, None), type) and not (
+            ename == "AssertionError" and evalue.strip()):
+        # a built-in exception's name (the student's code raised it), never its message
+        what = _("{ename} (a hidden test failed)").format(ename=ename)
+    else:   # a failed check: its message says what it expected
+        what = _("a hidden test failed (what it compares is not shown)")
+    return _clip(f"{what}\n{named}" if named else what)
 
 
 def score_cells(nb: NotebookNode, ref: Reference, execution: Execution | None,

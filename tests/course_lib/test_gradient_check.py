@@ -241,6 +241,14 @@ def test_a_constant_cost_never_passes_a_gradient_check():
         check_gradients(zeros, numeric)
 
 
+def test_no_numerical_gradient_at_all_never_passes_a_gradient_check():
+    # a red team's back_propagation emptied the parameters the check differentiates
+    assert numeric_gradients(lambda p: 0.0, {}) == {}
+    for analytic in ({}, {"dW1": np.zeros((2, 2))}):
+        with pytest.raises(AssertionError, match="no numerical gradient"):
+            check_gradients(analytic, {})
+
+
 def test_one_flat_direction_is_not_a_constant_cost():
     cost, parameters, grads = _logistic()
     numeric = numeric_gradients(cost, parameters)

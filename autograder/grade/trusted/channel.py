@@ -29,6 +29,7 @@ from __future__ import annotations
 import asyncio
 import builtins
 import contextlib
+import functools
 import json
 import os
 import re
@@ -39,6 +40,7 @@ import sys
 import tempfile
 import threading
 import time
+import types
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import contextmanager
@@ -51,6 +53,7 @@ import zmq.asyncio
 from autograder.grade.trusted import wire
 from autograder.grade.trusted.kernel_stub import LegacyRandom
 from autograder.messages import _
+from course_lib.checks import CheckFailed
 
 TARGET = "course_grader"    # the comm target the kernel stub registers
 STUB = Path(__file__).with_name("kernel_stub.py").read_text()
@@ -79,6 +82,13 @@ class CallFailed(Exception):  # noqa: N818 - reads as what happened
     """The kernel did not answer a call with data (no answer, an error, not plain data)."""
 
 
+class InputsChanged(CheckFailed):
+    """The failure of a test whose student code changed the arguments it was given
+    (:mod:`autograder.grade.trusted.proxies`): its checks ran on what that code made of them.
+    Its message holds no value of the test's, so a hidden test shows it too
+    (:mod:`autograder.grade.scoring`); no exception of the student's is given its name."""
+
+
 class StudentError(Exception):
     """The student's code raised; ``where`` is its innermost line ("propagate, line 4: ...").
     Each exception type the student's code raises gets a subclass of this one named like it
@@ -95,6 +105,7 @@ def student_error(raised: Any) -> StudentError:
     """The grader's copy of an exception the student's code raised (plain data only)."""
     raised = raised if isinstance(raised, dict) else {}
     name = re.sub(r"\W", "", str(raised.get("type", "")))[:100] or "Exception"
+    name = "Exception" if name == InputsChanged.__name__ else name
     if name not in _student_types:
         builtin = getattr(builtins, name, None)
         bases: tuple[type, ...] = (StudentError,)
@@ -204,6 +215,7 @@ class Channel:
         self.session: str | None = None      # the message that started the stub's session
         self._through = threading.local()    # see calls_through
         self.printed = 0                     # characters the student's code printed so far
+        self.changed: list[str] = []         # calls whose student code changed an argument
         self.questions = 0                   # questions of the student's code answered
         self._numbering = threading.Lock()   # handles are numbered from several threads
         self._talking = threading.Lock()     # one exchange on the link at a time
@@ -486,6 +498,8 @@ class Channel:
             target = self.objects.get(request.get("object"))  # type: ignore[arg-type]
             if target is None:
                 raise PermissionError(_("no such object of the grader's"))
+        if op in ("getattr", "setattr") or op == "call" and request.get("method") is not None:
+            _instance_only(target)
         if op == "call":
             if request.get("method") is not None:
                 target = getattr(target, _public(request["method"]))
@@ -511,6 +525,19 @@ def _in_event_loop() -> bool:
     except RuntimeError:
         return False
     return True
+
+
+#: What the student's code may call but not look into or change: the grading process keeps
+#: them for the next submissions (a class's attribute set by one student's code would be there
+#: for the next student's tests), so only the objects themselves (instances) are opened.
+_SHARED = (type, types.ModuleType, types.FunctionType, types.BuiltinFunctionType,
+           types.MethodType, types.BuiltinMethodType, functools.partial)
+
+
+def _instance_only(target: Any) -> None:
+    if isinstance(target, _SHARED):
+        raise PermissionError(_("only the attributes and methods of the course's objects, not "
+                                "of its classes, functions or modules"))
 
 
 def _public(name: Any) -> str:

@@ -11,6 +11,13 @@ drawn in the grader too). Arguments the student's code changed in place are chan
 grader as well (a test that checks "w must not change" still sees the change). Attributes
 read from an object of the student's are copies: a test assigns them (``layer.w = ...``)
 rather than changing them in place (``layer.w.fill(0)`` would change the copy only).
+
+A test whose student code changed one of its arguments fails, whatever its checks said
+(:attr:`Channel.changed`): a function of the course must not change its inputs, and a test
+that computes its expected values, or differentiates, after the call would do so on what the
+student's code made of its data (a red team's ``predict`` that set ``X`` to ones, then
+returned the zeros the course's ``predict`` gives for them). A generator's state is not a
+change: drawing from one is what it is given for.
 """
 
 from __future__ import annotations
@@ -43,8 +50,8 @@ def call(channel: Channel, target: dict, args: tuple, kwargs: dict) -> Any:
     changed = answer.get("changed")
     if type(changed) is list and len(changed) == 2:
         for before, after in zip((sent_args, sent_kwargs), changed, strict=True):
-            if after is not None:
-                write_back(before, wire.decode(after, channel.resolve))
+            if after is not None and write_back(before, wire.decode(after, channel.resolve)):
+                channel.changed.append(target.get("method") or target.get("name") or "")
     try:
         return wire.decode(answer.get("value"), channel.resolve)
     except wire.NotPlainData as what:
@@ -54,31 +61,62 @@ def call(channel: Channel, target: dict, args: tuple, kwargs: dict) -> Any:
             name=name, what=what)) from None
 
 
-def write_back(original: Any, changed: Any) -> None:
+def write_back(original: Any, changed: Any) -> bool:
     """Make ``original`` (an argument of the grader's) what the student's code changed its
-    copy into, in place: arrays, dicts, lists and generators, recursively."""
+    copy into, in place: arrays, dicts, lists and generators, recursively. Whether anything
+    but a generator's state changed."""
     if isinstance(original, np.ndarray) and isinstance(changed, np.ndarray):
-        if original.shape == changed.shape and original.flags.writeable:
-            np.copyto(original, changed, casting="unsafe")
-    elif isinstance(original, dict) and isinstance(changed, dict):
+        if original.shape != changed.shape or not original.flags.writeable:
+            return False
+        differs = not np.array_equal(original, changed, equal_nan=True)
+        np.copyto(original, changed, casting="unsafe")
+        return differs
+    if isinstance(original, dict) and isinstance(changed, dict):
+        differs = False
         for key in [k for k in original if k not in changed]:
             del original[key]
+            differs = True
         for key, value in changed.items():
             if key in original and _same_kind(original[key], value):
-                write_back(original[key], value)
+                differs = write_back(original[key], value) or differs
             else:
+                differs = differs or key not in original or not _equal(original[key], value)
                 original[key] = value
-    elif isinstance(original, list) and isinstance(changed, list):
-        if len(original) == len(changed):
-            for i, value in enumerate(changed):
-                if _same_kind(original[i], value):
-                    write_back(original[i], value)
-                else:
-                    original[i] = value
-        else:
+        return differs
+    if isinstance(original, list) and isinstance(changed, list):
+        if len(original) != len(changed):
             original[:] = changed
-    elif isinstance(original, np.random.Generator) and isinstance(changed, np.random.Generator):
+            return True
+        differs = False
+        for i, value in enumerate(changed):
+            if _same_kind(original[i], value):
+                differs = write_back(original[i], value) or differs
+            else:
+                differs = differs or not _equal(original[i], value)
+                original[i] = value
+        return differs
+    if isinstance(original, np.random.Generator) and isinstance(changed, np.random.Generator):
         original.bit_generator.state = changed.bit_generator.state
+    return False
+
+
+def _equal(a: Any, b: Any) -> bool:
+    """Two values of plain data are the same (kinds that differ are not; nan equals nan)."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, np.ndarray):
+        return a.shape == b.shape and a.dtype == b.dtype and bool(
+            np.array_equal(a, b, equal_nan=a.dtype.kind in "fc"))
+    if isinstance(a, (list, tuple)):
+        return len(a) == len(b) and all(_equal(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, dict):
+        return a.keys() == b.keys() and all(_equal(a[k], b[k]) for k in a)
+    if isinstance(a, float) and a != a:
+        return b != b
+    try:
+        return bool(a == b)
+    except (TypeError, ValueError):
+        return a is b
 
 
 def _same_kind(a: Any, b: Any) -> bool:

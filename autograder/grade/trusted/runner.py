@@ -41,7 +41,14 @@ from nbformat.v4 import new_output
 from autograder.course.reference import Reference
 from autograder.course.rules import is_solution, is_test
 from autograder.grade.trusted import wire
-from autograder.grade.trusted.channel import DEAD, TIMEOUT, CallFailed, Channel, KernelLost
+from autograder.grade.trusted.channel import (
+    DEAD,
+    TIMEOUT,
+    CallFailed,
+    Channel,
+    InputsChanged,
+    KernelLost,
+)
 from autograder.grade.trusted.lockstep import evaluating_together
 from autograder.grade.trusted.proxies import (
     RemoteClass,
@@ -251,6 +258,8 @@ class NotebookTests:
                 raise
             except Exception as failure:  # noqa: BLE001 - a failed test is an output
                 error = failure
+            if error is None and channel.changed:
+                error = _inputs_changed(channel.changed)
         outputs = []
         text, limit = printed.getvalue(), self.tests.max_output_chars
         if len(text) > limit:
@@ -262,6 +271,15 @@ class NotebookTests:
         if error is not None:
             outputs.append(error_output(error))
         return outputs
+
+
+def _inputs_changed(names: list[str]) -> InputsChanged:
+    """The failure of a test that passed on arguments its student code changed (``names``:
+    the calls that changed them)."""
+    name = next((n for n in names if n), "") or _("your code")
+    return InputsChanged(_("{name} changed an argument it was given, in place: a function must "
+                         "not change its inputs (write X = X - ..., not X -= ...). This test "
+                         "checked the changed values, so it cannot pass.").format(name=name))
 
 
 def _from_kernel(channel: Channel, names: list[str]) -> dict[str, Any]:

@@ -38,7 +38,9 @@ def test_nbgrader_rules(graded):
                                                       execution_count=1)]
     scores = {c.grade_id: (c.points, c.message) for c in score_cells(nb, ref, _ran_all(nb))}
     assert scores["test_add"] == (1.0, "add(1, 2) = 3")
-    assert scores["test_add_hidden"] == (0.0, "AssertionError: add(10, 5) should be 15")
+    # a hidden test's expected value ("should be 15") is not shown
+    assert scores["test_add_hidden"] == (
+        0.0, "a hidden test failed (what it compares is not shown)")
     assert scores["test_mul"][0] == 0.0 and "stderr" in scores["test_mul"][1]
     assert scores["test_mul_hidden"][0] == 0.5 and "partial credit" in scores["test_mul_hidden"][1]
 
@@ -102,3 +104,32 @@ def test_a_failed_check_reads_as_its_message_other_errors_keep_their_name():
         "dw differs in 2 of 2 entries"
     assert cell_message(failing("ValueError", "shapes (1,3) and (4,1)"), False) == \
         "ValueError: shapes (1,3) and (4,1)"
+
+
+def test_a_hidden_test_says_neither_its_expected_values_nor_what_the_student_printed(graded):
+    """A red team's submission printed its arguments and read the hidden tests' inputs and
+    expected values on its feedback page. A hidden test's message now says that it failed,
+    the built-in exception raised, and the catalogued mistake named; nothing else."""
+    _, nb = graded
+    hidden = cell(nb, "test_add_hidden")
+    secret = "X = [[0.7, -1.5]] expected 0.5570142072"
+    named = ("This looks like a known mistake (no_seed): draw with the generator you were "
+             "given")
+    failed = "a hidden test failed (what it compares is not shown)"
+    changed = "add changed an argument it was given, in place: ..."
+    cases = [
+        ([new_output("stream", name="stdout", text=secret + "\n")], ""),
+        ([_error("InputsChanged", changed)], changed),   # the grader's words (see channel)
+        ([_error("CheckFailed", f"cost = 0.61 but {secret}")], failed),
+        ([_error("CheckFailed", f"{secret}\n{named}")], f"{failed}\n{named}"),
+        ([_error("ValueError", secret)], "ValueError (a hidden test failed)"),
+        ([_error("AssertionError", secret)], failed),
+        ([_error("x0_7_m1_5", secret)], failed),
+        ([new_output("stream", name="stderr", text=secret)], "wrote to stderr, which fails a test"),
+    ]
+    for outputs, expected in cases:
+        hidden.outputs = outputs
+        assert cell_message(hidden, hidden=True) == expected, outputs
+    visible = cell(nb, "test_add")
+    visible.outputs = [_error("CheckFailed", f"cost = 0.61 but {secret}")]
+    assert secret in cell_message(visible, hidden=False)

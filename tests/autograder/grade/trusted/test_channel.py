@@ -204,3 +204,64 @@ def test_put_stub_in_is_silent_on_a_dead_kernel():
             await pool.close()
 
     assert asyncio.run(run()) is None
+
+
+class _Layer:
+    """A course class a test binds (kept by the grading process for the next submissions)."""
+
+    def __init__(self, w: float = 1.0):
+        self.w = w
+
+    def forward(self, x: float) -> float:
+        return self.w * x
+
+
+def _helper(x: float) -> float:
+    return x + 1
+
+
+def test_the_students_questions_cannot_change_what_outlives_their_test():
+    """Found by a red team: asking ``Dense.mro()`` handed out the course's class, and setting
+    its ``forward`` broke every later student's tests in that grading process. Instances the
+    student's code made (or was given) stay open; classes, functions and modules are called
+    only."""
+    channel = Channel(None, asyncio.new_event_loop(), 0.0)
+    channel.bound["Layer"] = _Layer
+
+    def ask(**question):
+        answer = channel._answer(question)
+        assert "raised" in answer or "value" in answer
+        return answer
+
+    no_args = {"args": [], "kwargs": wire.encode({})}
+    made = ask(op="call", name="Layer", **no_args)["value"]["$g"]
+    assert ask(op="setattr", object=made, name="w", value=3.0) == {"value": None}
+    assert ask(op="call", object=made, method="forward", args=[2.0],
+               kwargs=wire.encode({})) == {"value": 6.0}
+    refused = ask(op="call", name="Layer", method="mro", **no_args)
+    assert refused["raised"]["type"] == "PermissionError"
+
+    channel.objects[90] = _Layer           # a class the student's code got hold of
+    channel.objects[91] = channel_module   # a module
+    channel.objects[92] = _helper          # a function: called, not opened
+    for number in (90, 91, 92):
+        for question in ({"op": "setattr", "name": "forward", "value": 0},
+                         {"op": "getattr", "name": "forward"},
+                         {"op": "call", "method": "forward", **no_args}):
+            answer = ask(object=number, **question)
+            assert answer["raised"]["type"] == "PermissionError", (number, question)
+    assert _Layer.forward is not None and callable(_Layer.forward)
+    assert ask(op="call", object=92, args=[1.0], kwargs=wire.encode({})) == {"value": 2.0}
+    made_again = ask(op="call", object=90, args=[5.0], kwargs=wire.encode({}))["value"]
+    assert made_again["class"] == "_Layer"
+
+
+def test_no_exception_of_the_students_takes_the_name_of_the_graders_verdict():
+    """A hidden test shows the message of an ``InputsChanged`` (the grader's words): a
+    student's exception of that name would otherwise put its message (the hidden inputs) on
+    the feedback page."""
+    from autograder.grade.trusted.channel import InputsChanged, student_error
+
+    spoof = student_error({"type": "InputsChanged", "message": "X = [[0.7, -1.5]]"})
+    assert not isinstance(spoof, InputsChanged) and type(spoof).__name__ == "Exception"
+    assert type(student_error({"type": "ValueError", "message": "m"})).__name__ == "ValueError"

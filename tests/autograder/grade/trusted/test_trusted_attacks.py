@@ -355,6 +355,38 @@ try:
 except Exception as error:
     print("no history:", error)"""
 
+# ----------------------------------------- 6b. changing the test's own inputs (a red team's)
+
+#: Two textbook mistakes, each hidden by changing the arguments it was given: the grader
+#: writes such changes back into the test's data (as one kernel would), and a test that
+#: computed its expected values or finite differences afterwards checked what the student's
+#: code made of them (this earned 2 points above its code's).
+CHANGE_INPUTS = {
+    "propagate": "def propagate(w, b, X, Y):\n"
+                 "    m = X.shape[1]\n"
+                 "    A = sigmoid(w.T @ X + b)\n"
+                 "    cost = float(-np.sum(Y * np.log(A) + (1 - Y) * np.log(1 - A)) / m)\n"
+                 "    dw = X @ (A - Y).T            # 1/m forgotten\n"
+                 "    db = float(np.sum(A - Y) / m)\n"
+                 "    X[...] = 0                    # the finite differences then see no X\n"
+                 "    return {'dw': dw, 'db': db}, cost",
+    "predict": "def predict(w, b, X):\n"
+               "    X[...] = 1.0                  # the course's predict gives zeros here\n"
+               "    w[...] = -(abs(b) + 1.0) / w.shape[0]\n"
+               "    return np.zeros((1, X.shape[1]))",
+}
+
+#: Every function right, and each prints its arguments and the grader's requests it can see:
+#: a hidden test's inputs then reached the hidden test's message on the feedback page.
+PRINT_ARGUMENTS = {
+    "sigmoid": "def sigmoid(z):\n    print('LEAKED', repr(z))\n    return 1 / (1 + np.exp(-z))",
+    "predict": "def predict(w, b, X):\n"
+               "    print('LEAKED', repr(w), repr(b), repr(X))\n"
+               "    if X.shape[1] != 4:\n"
+               "        raise ValueError('LEAKED ' + repr(X))\n"
+               "    return (1 / (1 + np.exp(-(w.T @ X + b))) > 0.5).astype(float)",
+}
+
 # ------------------------------------------------------------------- 7. resource abuse
 
 LOOP_PREDICT = "def predict(w, b, X):\n    while True:\n        pass"
@@ -410,6 +442,11 @@ def _class(ref: Reference) -> dict[str, tuple[NotebookNode, float]]:
         "forge_with_reference": (_answered(honest, WRONG, after_imports=FORGE_WITH_REFERENCE),
                                  visible),
         "history_leak": (_answered(honest, {}, append=HISTORY_DUMP), MAX),
+        "change_inputs": (_answered(honest, CHANGE_INPUTS),
+                          MAX - pts["propagate"] - pts["predict"]),
+        "print_arguments": (_answered(honest, PRINT_ARGUMENTS),
+                            MAX - _points(ref, "predict") + sum(
+                                g.points for g in ref.grade_cells if g.grade_id == "test_predict")),
         "resource_abuse": (_answered(honest, {"predict": LOOP_PREDICT,
                                               "initialize_with_zeros": EXIT_INIT}),
                            MAX - pts["predict"] - pts["initialize_with_zeros"]),
@@ -458,7 +495,7 @@ def _score(graded: dict, student: str) -> float:
 
 ATTACKS = ["patch_checks", "frame_reader", "impersonator", "import_reference",
            "copy_reference_source", "forge_serve", "hijack_comm", "forge_with_reference",
-           "history_leak", "resource_abuse"]
+           "history_leak", "resource_abuse", "change_inputs", "print_arguments"]
 #: attacks that earn points they should not, until the grader is fixed
 #: Attacks that take course_lib's code as it is in the grading kernel: the student edition,
 #: whose stand-ins answer only the calls the released notebook makes (its visible tests,
@@ -561,3 +598,36 @@ def test_forged_answers_fail_as_answers_that_are_not_data(graded):
     # an ndarray subclass never crosses; the student's own objects come back as handles
     assert "NotPlainData" in cells["impersonator"]["test_propagate"][1]
     assert "expected a numpy array" in cells["impersonator"]["test_sigmoid"][1]
+
+
+def test_changing_the_tests_inputs_fails_the_test_and_says_so(graded):
+    cells = graded["cells"]["change_inputs"]
+    for gid in ("test_propagate_gradcheck", "test_predict_hidden"):
+        assert cells[gid][0] == 0, cells[gid]
+    # the gradient check failed on its own; the hidden test of predict passed on ones
+    assert "predict changed an argument it was given" in cells["test_predict_hidden"][1]
+    assert _score(graded, "change_inputs") == graded["deserved"]["change_inputs"]
+
+
+def test_a_hidden_test_shows_neither_its_inputs_nor_its_expected_values(graded):
+    """What the student's code printed or raised in a hidden test, and the hidden checks'
+    messages (their expected values), stay in the autograded notebook: not on the feedback
+    page, not in grades.csv."""
+    ref = build_reference(SOURCE_NB, ASSIGNMENT)
+    hidden = {g.grade_id for g in ref.grade_cells if g.hidden}
+    for student in ("print_arguments", "patch_checks", "frame_reader"):
+        nb = nbformat.read(graded["out"] / "autograded" / student / ASSIGNMENT / f"{NAME}.ipynb",
+                           as_version=4)
+        secrets = {line.strip() for c in nb.cells if grade_id_of(c) in hidden
+                   for output in c.get("outputs", []) for line in _shown(output).splitlines()
+                   if re.search(r"\d\.\d", line)}
+        if student == "print_arguments":
+            assert any("LEAKED" in line for line in secrets)   # the hidden calls' inputs
+        else:
+            assert any("expected" in line for line in secrets)  # the hidden checks' values
+        page = graded["out"] / "feedback" / student / ASSIGNMENT / f"{NAME}.html"
+        assert not secrets & page_lines(page)
+        for gid in hidden:
+            assert not any(line in graded["cells"][student][gid][1] for line in secrets)
+            assert "LEAKED" not in graded["cells"][student][gid][1]
+        assert not any(line in graded["rows"][student]["message"] for line in secrets)
