@@ -82,7 +82,7 @@ def validate(path: Path, source: Path, timeout: float, memory_mb: int) -> Valida
               support={rel: str(p) for rel, p in
                        course.support_files(nb_source.assignment).items()})
     # one notebook: nothing to overlap a zygote's start-up with, so start the kernel directly
-    settings = WorkerSettings(timeout=timeout, kernel=KernelSettings(
+    settings = WorkerSettings(timeout=timeout, hidden_details=True, kernel=KernelSettings(
         memory_mb=memory_mb, fork=False, warmup=()))
 
     async def run() -> SubmissionResult:

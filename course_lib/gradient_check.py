@@ -104,10 +104,17 @@ def _differences(values: list[float], point: np.ndarray, eps: float) -> np.ndarr
     return ((costs[:, 0] - costs[:, 1]) / ((flat + eps) - (flat - eps))).reshape(point.shape)
 
 
+#: Whether :func:`numeric_gradients` differentiates the course's cost it is given too. False in
+#: the student edition (the course's code is not there: its stand-ins answer only recorded
+#: calls) and while the edition's answers are recorded at release.
+CHECK_AGAINST_REFERENCE = True
+
+
 def numeric_gradients(
     cost_fn: Callable[[dict[str, Any]], float],
     parameters: Mapping[str, Any],
     eps: float = 1e-7,
+    reference: Callable[[dict[str, Any]], float] | None = None,
 ) -> dict[str, np.ndarray]:
     """Centred finite-difference gradients of ``cost_fn`` for every parameter.
 
@@ -117,7 +124,28 @@ def numeric_gradients(
     backward pass uses (``dw`` for ``w``, ``dW1`` for ``W1``). Each parameter is perturbed in
     a copy; ``parameters`` and its arrays are never modified. The cost is evaluated at every
     perturbed point with :func:`course_lib.isolation.call_each` (together, under the grader).
+
+    reference: the course's version of ``cost_fn``. Where the course's code is at hand
+    (:data:`CHECK_AGAINST_REFERENCE`) it is differentiated too, and if any gradient of
+    ``cost_fn`` differs from the course's by more than :data:`GRADIENT_THRESHOLD` (relative
+    error), the course's gradients are returned. A test takes the student's cost only once it
+    returned the course's value at the test's point; an honest one then has the course's
+    slopes there too (to about 1e-9), while a forward that answers the check's perturbed
+    points with a slope of its own (a red team's, made to agree with a wrong backward) is not
+    differentiated.
     """
+    numeric = _numeric_gradients(cost_fn, parameters, eps)
+    if reference is None or not CHECK_AGAINST_REFERENCE:
+        return numeric
+    course = _numeric_gradients(reference, parameters, eps)
+    if any(relative_error(numeric[name], gradient) > GRADIENT_THRESHOLD
+           for name, gradient in course.items()):
+        return course
+    return numeric
+
+
+def _numeric_gradients(cost_fn: Callable[[dict[str, Any]], float], parameters: Mapping[str, Any],
+                       eps: float) -> dict[str, np.ndarray]:
     if not eps > 0:
         raise ValueError(_("eps must be positive, got {eps}").format(eps=repr(eps)))
     points = {name: np.array(value, dtype=float) for name, value in parameters.items()}

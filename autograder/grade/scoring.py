@@ -101,10 +101,12 @@ def _hidden_message(cell: NotebookNode) -> str:
 
 
 def score_cells(nb: NotebookNode, ref: Reference, execution: Execution | None,
-                not_run_message: str = "") -> list[CellResult]:
+                not_run_message: str = "", hidden_details: bool = False) -> list[CellResult]:
     """One CellResult per grade cell of ``ref``, in the source order.
 
     ``execution`` None means nothing ran (every cell scores 0 with ``not_run_message``).
+    ``hidden_details``: hidden tests' messages as visible ones' (validate's instructor mode,
+    on the instructor's machine), not what a student reads (:func:`cell_message`).
     """
     index_of = {gid: i for i, c in enumerate(nb.cells) if (gid := grade_id_of(c))}
     results = []
@@ -132,7 +134,7 @@ def score_cells(nb: NotebookNode, ref: Reference, execution: Execution | None,
             res.message = "needs manual grading"   # not translated: the gradebook reads it
             continue
         res.points = max(0.0, min(float(points), grade.points))
-        res.message = cell_message(cell, grade.hidden)
+        res.message = cell_message(cell, grade.hidden and not hidden_details)
         if 0 < res.points < grade.points:
             credit = _("partial credit: {points} of {max_points}").format(
                 points=f"{res.points:g}", max_points=f"{grade.points:g}")

@@ -150,7 +150,8 @@ async def _grade_readable(nb: nbformat.NotebookNode, result: NotebookResult, job
     finally:
         kernels.release()
     apply_output_policy(clean.notebook)
-    result.cells = score_cells(clean.notebook, ref, execution)
+    result.cells = score_cells(clean.notebook, ref, execution,
+                               hidden_details=settings.hidden_details)
     result.seconds = round(execution.seconds, 3)
     messages = []
     if monitor is not None:   # first: it explains the zeros

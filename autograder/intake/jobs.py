@@ -71,6 +71,7 @@ class WorkerSettings:
     kernel: KernelSettings = field(default_factory=KernelSettings)
     budget: float = 0.0        # seconds a notebook may take (0: BUDGET_TIMEOUTS x timeout)
     max_restarts: int = nbgrader_config.MAX_KERNEL_RESTARTS   # fresh kernels per notebook
+    hidden_details: bool = False   # hidden tests' messages in full: validate's instructor mode
 
     @property
     def notebook_budget(self) -> float:

@@ -76,17 +76,29 @@ class Ledger:
         return [self.results[k] for k in sorted(self.results)]
 
 
+#: What a spreadsheet reads as the start of a formula (OWASP's list for CSV injection)
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def as_text(value: str) -> str:
+    """``value`` for a text column of a CSV file an instructor opens in a spreadsheet: one
+    that a spreadsheet would run as a formula gets a leading ``'`` (a student's folder named
+    ``=HYPERLINK(...)`` is an id, not a link)."""
+    return f"'{value}" if value.startswith(FORMULA_STARTS) else value
+
+
 def csv_text(results: list[SubmissionResult], term: Term = NO_TERM) -> str:
-    """``grades.csv``'s text: one row per result, its lateness under ``term``."""
+    """``grades.csv``'s text: one row per result, its lateness under ``term`` (text columns
+    :func:`as_text`)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(CSV_FIELDS)
     for r in results:
         late = lateness(r, term)
-        writer.writerow([r.student_id, r.assignment, r.submitted_at, format_score(r.score),
-                         late.late_by_text, format_score(late.penalty),
+        writer.writerow([as_text(r.student_id), as_text(r.assignment), r.submitted_at,
+                         format_score(r.score), late.late_by_text, format_score(late.penalty),
                          format_score(late.score), format_score(r.max_score), r.status.value,
-                         r.message.replace("\n", " "), late.note])
+                         as_text(r.message.replace("\n", " ")), as_text(late.note)])
     return buffer.getvalue()
 
 

@@ -71,6 +71,8 @@ class Recorder:
         isolation = importlib.import_module("course_lib.isolation")   # as in the edition
         isolation.reference_for = edition.reference_for
         isolation.reference_if_wrong = edition.reference_if_wrong
+        gradient_check = importlib.import_module("course_lib.gradient_check")   # as in the edition
+        gradient_check.CHECK_AGAINST_REFERENCE = False
         return self
 
     def _seed_watch(self, seed: Callable[..., Any]) -> Callable[..., Any]:

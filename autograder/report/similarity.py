@@ -71,6 +71,7 @@ from nbformat import NotebookNode  # noqa: E402
 
 from autograder.course.reference import cached_reference  # noqa: E402
 from autograder.course.source import Course, SourceNotebook  # noqa: E402
+from autograder.records.ledger import as_text  # noqa: E402
 from autograder.vocabulary import grade_id_of, nbgrader_meta  # noqa: E402
 
 __all__ = [
@@ -419,7 +420,8 @@ def write_csv(similar: Iterable[AssignmentSimilarity], path: Path,
         for a in sorted(similar, key=lambda a: a.assignment):
             for p in a.pairs:
                 if p.score >= floor:
-                    writer.writerow([p.assignment, p.student_a, p.student_b, f"{p.score:.3f}",
+                    writer.writerow([as_text(p.assignment), as_text(p.student_a),
+                                     as_text(p.student_b), f"{p.score:.3f}",
                                      p.shared_tokens, f"{p.share_a:.3f}", f"{p.share_b:.3f}"])
     return path
 

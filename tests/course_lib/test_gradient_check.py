@@ -113,12 +113,18 @@ def test_gradient_check_bad_grads():
 # --------------------------------------------------------------------------- grading helpers
 
 
-def _logistic():
-    """A logistic unit's cost and its correct gradients on fixed random data."""
+def _logistic_data():
+    """(X, Y, w): fixed random data of a logistic unit."""
     rng = np.random.default_rng(3)
     X = rng.normal(size=(3, 6))
     Y = (rng.random((1, 6)) > 0.5).astype(float)
-    parameters = {"w": rng.normal(size=(3, 1)), "b": 0.3}
+    return X, Y, rng.normal(size=(3, 1))
+
+
+def _logistic():
+    """A logistic unit's cost and its correct gradients on fixed random data."""
+    X, Y, w = _logistic_data()
+    parameters = {"w": w, "b": 0.3}
 
     def cost(p):
         A = 1 / (1 + np.exp(-(p["w"].T @ X + p["b"])))
@@ -254,3 +260,45 @@ def test_one_flat_direction_is_not_a_constant_cost():
     numeric = numeric_gradients(cost, parameters)
     numeric["dw"] = np.zeros_like(numeric["dw"])   # a cost that ignores w but not b
     check_gradients({"dw": np.zeros((3, 1)), "db": grads["db"]}, numeric)
+
+
+def _lying(cost, parameters, slope):
+    """A cost that returns ``cost``'s value at ``parameters`` and, near it, a plane of slope
+    ``slope`` (a red team's forward, made to agree with a wrong backward)."""
+    w0, b0, c0 = parameters["w"].copy(), parameters["b"], cost(parameters)
+
+    def lie(p):
+        if np.array_equal(p["w"], w0) and p["b"] == b0:
+            return c0
+        return c0 + float(slope["dw"].ravel() @ (p["w"] - w0).ravel()) + slope["db"] * (p["b"] - b0)
+    return lie
+
+
+def test_a_cost_with_slopes_of_its_own_is_not_differentiated_where_the_course_is_at_hand(
+        monkeypatch):
+    cost, parameters, grads = _logistic()
+    wrong = {"dw": 6 * grads["dw"], "db": grads["db"]}   # 1/m forgotten in dw
+    lie = _lying(cost, parameters, wrong)
+    assert lie(parameters) == cost(parameters)
+    check_gradients(wrong, numeric_gradients(lie, parameters))   # the lie alone passes
+    numeric = numeric_gradients(lie, parameters, reference=cost)
+    with pytest.raises(AssertionError, match="dw"):
+        check_gradients(wrong, numeric)
+    check_gradients(grads, numeric)
+
+    X, Y, _w = _logistic_data()
+
+    def honest(p):   # the same cost written another way: its own slopes are kept
+        Z = p["w"].T @ X + p["b"]
+        return float(np.mean(Y * np.logaddexp(0, -Z) + (1 - Y) * np.logaddexp(0, Z)))
+
+    kept, own = numeric_gradients(honest, parameters, reference=cost), numeric_gradients(
+        honest, parameters)
+    assert all(np.array_equal(kept[k], own[k]) for k in own)
+    assert 0 < relative_error(own["dw"], numeric_gradients(cost, parameters)["dw"]) < 1e-7
+    check_gradients(grads, kept)
+
+    # the student edition (and the recording of its answers): the course's cost is not there
+    monkeypatch.setattr("course_lib.gradient_check.CHECK_AGAINST_REFERENCE", False)
+    check_gradients(wrong, numeric_gradients(lie, parameters, reference=cost))
+

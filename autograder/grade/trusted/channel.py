@@ -411,6 +411,9 @@ class Channel:
             if frame is Link.TOO_BIG:
                 raise CallFailed(_("the answer was larger than the grader accepts"))
             if frame is not None:
+                if wire.too_many_values(frame):
+                    raise CallFailed(_("the answer held more values than the grader accepts "
+                                       "(a long list: return a numpy array instead)"))
                 try:
                     return json.loads(frame)
                 except ValueError:
@@ -475,11 +478,16 @@ class Channel:
             return self.proxies[number]
 
     def _answer(self, question: Any) -> dict:
-        """The answer to one question of the student's code (see the module docstring)."""
+        """The answer to one question of the student's code (see the module docstring), given
+        within the test's latest end (:func:`_within`): a question is the grader's work, so
+        its time limit is the grader's to keep (a red team asked the course's ``optimize``
+        for a million iterations, which held the grading process past the cell's limit)."""
         self._answering = True
         try:
             self.questions += 1
-            return {"value": wire.encode(self._serve(question), self.handle_of)}
+            with _within(self.latest - self.loop.time()):
+                value = self._serve(question)
+            return {"value": wire.encode(value, self.handle_of)}
         except Exception as error:  # noqa: BLE001 - the course's code raised: say so
             return {"raised": {"type": type(error).__name__, "message": str(error)[:2000]}}
         finally:
@@ -517,6 +525,32 @@ class Channel:
                     wire.decode(request.get("value"), self.resolve))
             return None
         raise ValueError(f"unknown request {str(op)[:20]!r}")
+
+
+class AnswerTimeout(TimeoutError):
+    """A question of the student's code took the grader past the test's latest end."""
+
+
+@contextmanager
+def _within(seconds: float) -> Iterator[None]:
+    """Stop the block (AnswerTimeout) once it has run ``seconds``: a trace function of this
+    thread looks at the clock at every line of Python the block runs, and raises there (an
+    exception raised by a profile function at a call of numpy's is not seen until the
+    Python code around it returns). Hand-written: a thread cannot be interrupted from outside
+    in Python, and the grader's test threads are not the main thread (signals)."""
+    end = time.monotonic() + max(seconds, 0.0)
+
+    def watch(_frame, _event, _arg):
+        if time.monotonic() > end:
+            raise AnswerTimeout(_("the course's code ran past the test's time limit"))
+        return watch
+
+    previous = sys.gettrace()
+    sys.settrace(watch)
+    try:
+        yield
+    finally:
+        sys.settrace(previous)
 
 
 def _in_event_loop() -> bool:

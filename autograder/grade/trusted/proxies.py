@@ -22,6 +22,7 @@ change: drawing from one is what it is given for.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -41,7 +42,7 @@ def call(channel: Channel, target: dict, args: tuple, kwargs: dict) -> Any:
         "rng": wire.encode(random.take()) if random.moved() else None})
     if answer.get("rng") is not None:
         try:
-            state = wire.decode(answer["rng"])
+            state = _legacy_state(wire.decode(answer["rng"]))
             np.random.set_state(state)
         except (TypeError, ValueError, KeyError) as error:
             raise CallFailed(_("the kernel's random state came back malformed ({error})").format(
@@ -59,6 +60,22 @@ def call(channel: Channel, target: dict, args: tuple, kwargs: dict) -> Any:
         raise wire.NotPlainData(_("{name} returned {what}, not plain data (numbers, strings, "
                                   "lists, tuples, dicts, numpy arrays)").format(
             name=name, what=what)) from None
+
+
+def _legacy_state(state: Any) -> tuple:
+    """``state`` if it is a state numpy's legacy generator can draw from, else ValueError:
+    numpy takes a position past the key, an all-zero key or a nan cached Gaussian, and the
+    grader would then crash or loop in its next draw (a red team's finding)."""
+    if not (type(state) is tuple and len(state) == 5 and state[0] == "MT19937"):
+        raise ValueError("not a MT19937 state")
+    _, key, position, has_gauss, cached = state
+    if not (isinstance(key, np.ndarray) and key.shape == (624,) and key.dtype.kind in "iu"
+            and key.any() and ((key >= 0) & (key < 2**32)).all()):
+        raise ValueError("a key that is not 624 words of 32 bits, not all zero")
+    if not (type(position) is int and 0 <= position <= 624 and has_gauss in (0, 1)
+            and type(cached) is float and math.isfinite(cached)):
+        raise ValueError("a position, or cached Gaussian, out of range")
+    return state
 
 
 def write_back(original: Any, changed: Any) -> bool:

@@ -33,6 +33,11 @@ import numpy as np
 from autograder.messages import N_, _
 
 MAX_REPLY_BYTES = 64 * 2**20      # one reply's JSON text
+#: Values in one reply: its commas (items of lists, tuples and dicts; an array travels as one
+#: string) and its lists and dicts. JSON makes about 30 bytes of Python objects of each 3
+#: bytes of ``[],``: under the size cap alone, a red team's 16 MB reply took 1.4 GB.
+MAX_ITEMS = 1_000_000
+MAX_CONTAINERS = 100_000
 MAX_DEPTH = 20
 _SCALARS = (bool, int, float, str, type(None))
 
@@ -146,6 +151,13 @@ def _key(value: Any) -> Any:
     except TypeError:
         raise NotPlainData(_("a dict with an unhashable key")) from None
     return value
+
+
+def too_many_values(frame: bytes) -> bool:
+    """Whether a reply's JSON text holds more values than the grader unpacks (counted before
+    it is parsed: a scan of the bytes)."""
+    return (frame.count(b",") > MAX_ITEMS
+            or frame.count(b"[") + frame.count(b"{") > MAX_CONTAINERS)
 
 
 def decode(data: Any, resolve: Callable[[str, dict], Any] | None = None,

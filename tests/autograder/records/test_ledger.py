@@ -50,3 +50,16 @@ def test_csv_has_one_row_per_submission_and_survives_commas(tmp_path):
         ("alice", "1", "graded"), ("bob", "0.25", "graded")]
     assert rows[0]["message"] == 'a, "quoted" message'
     assert not list(tmp_path.glob(".*.tmp"))
+
+
+def test_no_text_of_grades_csv_runs_as_a_spreadsheet_formula(tmp_path):
+    """A red team named its folder ``=HYPERLINK(...)``: grades.csv opened in a spreadsheet
+    would have run it. Text cells that start like a formula start with ' instead."""
+    evil = '=HYPERLINK("http:evil.example","click")'
+    tricky = result(evil)
+    tricky.message = "-1+1 @cmd"
+    write_csv([tricky, result("+alice"), result("bob")], tmp_path / "grades.csv")
+    rows = read_csv(tmp_path / "grades.csv")
+    assert [r["student_id"] for r in rows] == [f"'{evil}", "'+alice", "bob"]
+    assert rows[0]["message"] == "'-1+1 @cmd" and rows[2]["message"] == 'a, "quoted" message'
+    assert rows[0]["score"] == "1"   # numbers are left as they are

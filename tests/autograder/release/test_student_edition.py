@@ -264,6 +264,9 @@ def test_the_release_ships_the_edition_unpacked_zipped_and_as_a_wheel(real_relea
             listed = [ln.split(",")[0] for ln in z.read(record[0]).decode().splitlines()]
         assert sorted(listed) == sorted(names)
         assert "course_lib/_answers/edition.json" in names
+        # its gradient checks differentiate the student's cost alone (no course's cost here)
+        overlay = (folder / "course_lib" / "gradient_check.py").read_text().splitlines()[-1]
+        assert overlay.startswith("CHECK_AGAINST_REFERENCE = False"), overlay
         assert "autograder/__main__.py" in names
         assert not any(n.startswith("course_lib/mistakes/") and not n.endswith("__init__.py")
                        for n in names)

@@ -36,6 +36,10 @@ def spin(x):
         pass
 def draw(n):
     return np.random.randn(n)
+def nested(n):
+    return [[] for _ in range(n)]
+def numbers(n):
+    return list(range(n))
 """
 
 
@@ -112,6 +116,24 @@ def test_answers_failures_and_the_next_test(monkeypatch):
     assert kinds[6] == ("lost", TIMEOUT)
     assert kinds[7] == ("value", 10)
     assert kinds[8] == ("lost", DEAD)
+
+
+def test_an_answer_of_more_values_than_the_grader_unpacks_fails_its_call(monkeypatch):
+    """A red team's 16 MB answer of empty lists took 1.4 GB in the grader: the values are
+    counted before the JSON is parsed."""
+    monkeypatch.setattr(wire, "MAX_CONTAINERS", 1_000)
+    monkeypatch.setattr(wire, "MAX_ITEMS", 1_000)
+    outcomes = asyncio.run(_session([
+        (10, lambda call: call("nested", 900)),
+        (10, lambda call: call("nested", 2_000)),    # 6 kB of JSON, 2,001 lists
+        (10, lambda call: call("numbers", 2_000)),   # 2,000 numbers
+        (10, lambda call: call("numbers", 900)),
+    ]))
+    refused = ("failed", "the answer held more values than the grader accepts (a long list: "
+               "return a numpy array instead)")
+    assert outcomes[0][:2] == ("value", [[]] * 900)
+    assert outcomes[1][:2] == refused and outcomes[2][:2] == refused
+    assert outcomes[3][:2] == ("value", list(range(900)))
 
 
 def test_hundreds_of_calls_in_one_test():
@@ -225,7 +247,8 @@ def test_the_students_questions_cannot_change_what_outlives_their_test():
     its ``forward`` broke every later student's tests in that grading process. Instances the
     student's code made (or was given) stay open; classes, functions and modules are called
     only."""
-    channel = Channel(None, asyncio.new_event_loop(), 0.0)
+    loop = asyncio.new_event_loop()
+    channel = Channel(None, loop, loop.time() + 10)
     channel.bound["Layer"] = _Layer
 
     def ask(**question):
@@ -265,3 +288,31 @@ def test_no_exception_of_the_students_takes_the_name_of_the_graders_verdict():
     spoof = student_error({"type": "InputsChanged", "message": "X = [[0.7, -1.5]]"})
     assert not isinstance(spoof, InputsChanged) and type(spoof).__name__ == "Exception"
     assert type(student_error({"type": "ValueError", "message": "m"})).__name__ == "ValueError"
+
+
+def _long_training(iterations: int) -> float:
+    """A course function that loops (calling numpy at every step), as ``optimize`` does."""
+    w = np.zeros(3)
+    for _step in range(iterations):
+        w = w - 0.1 * np.tanh(w + 1.0)
+    return float(w.sum())
+
+
+def test_a_question_is_answered_within_the_tests_latest_end():
+    """A red team asked the course's optimize for a million iterations from its own code: the
+    grader worked on it past the cell's limit (up to the run's watchdog). The answer now
+    stops at the test's latest end, LATEST times its limit."""
+    loop = asyncio.new_event_loop()
+    channel = Channel(None, loop, loop.time() + 0.1)   # answers end 0.4 s from now
+    channel.bound["train"] = _long_training
+    question = {"op": "call", "name": "train", "args": [10**9], "kwargs": wire.encode({})}
+    start = time.monotonic()
+    answer = channel._answer(question)
+    assert answer["raised"]["type"] == "AnswerTimeout", answer
+    assert time.monotonic() - start < 5
+    assert channel._answer({**question, "args": [3]})["raised"]["type"] == "AnswerTimeout"
+    later = Channel(None, loop, loop.time() + 10)
+    later.bound["train"] = _long_training
+    assert later._answer({**question, "args": [3]}) == {"value": _long_training(3)}
+    import sys
+    assert sys.getprofile() is None

@@ -70,3 +70,19 @@ def test_a_remembered_state_is_the_reference(random):
     assert random.moved()
     random.forget()
     assert random.known is None and random.moved()
+
+
+def test_a_state_the_legacy_generator_cannot_draw_from_is_refused():
+    """numpy takes a position past the key, an all-zero key or a nan cached Gaussian, and
+    then crashes or loops in its next draw: the grader refuses such a state from a kernel."""
+    from autograder.grade.trusted.proxies import _legacy_state
+
+    np.random.seed(3)
+    good = np.random.get_state()
+    assert _legacy_state(good) is good
+    name, key, position, has_gauss, cached = good
+    for bad in [(name, key, 700, has_gauss, cached), (name, np.zeros(624, np.uint32), 0, 0, 0.0),
+                (name, key, position, 1, float("nan")), (name, key[:10], position, 0, 0.0),
+                ("PCG64", key, position, 0, 0.0), [name, key, position, 0, 0.0]]:
+        with pytest.raises(ValueError):
+            _legacy_state(bad)
