@@ -13,7 +13,7 @@ def test_worker_settings_come_back_from_json_field_for_field():
                             env=(("MPLBACKEND", "Agg"), ("X", "1")), tmp_root="/tmp/k",
                             sandbox='{"mode": "none"}')
     settings = WorkerSettings(timeout=7.5, max_output_chars=99, integrity=False, trusted=False,
-                              kernel=kernel, budget=12.0, max_restarts=5)
+                              kernel=kernel, budget=12.0, max_restarts=5, hidden_details=True)
     # every field differs from its default, so a field the JSON drops would show
     for obj in (settings, kernel):
         for f in dataclasses.fields(obj):
