@@ -290,11 +290,16 @@ def test_no_exception_of_the_students_takes_the_name_of_the_graders_verdict():
     assert type(student_error({"type": "ValueError", "message": "m"})).__name__ == "ValueError"
 
 
+def _step(w: np.ndarray) -> np.ndarray:
+    return w - 0.1 * np.tanh(w + 1.0)
+
+
 def _long_training(iterations: int) -> float:
-    """A course function that loops (calling numpy at every step), as ``optimize`` does."""
+    """A course function that loops, calling a function of its own at every step, as
+    ``optimize`` calls ``propagate``."""
     w = np.zeros(3)
-    for _step in range(iterations):
-        w = w - 0.1 * np.tanh(w + 1.0)
+    for _iteration in range(iterations):
+        w = _step(w)
     return float(w.sum())
 
 
