@@ -84,8 +84,9 @@ class CallFailed(Exception):  # noqa: N818 - reads as what happened
 
 
 class InputsChanged(CheckFailed):
-    """The failure of a test whose student code changed the arguments it was given
-    (:mod:`autograder.grade.trusted.proxies`): its checks ran on what that code made of them.
+    """The failure of a test that passed only on what its student code made of the arguments
+    it was given (:mod:`autograder.grade.trusted.proxies`): run again on the arguments as
+    they were given, it failed (:mod:`autograder.grade.trusted.runner`).
     Its message holds no value of the test's, so a hidden test shows it too
     (:mod:`autograder.grade.scoring`); no exception of the student's is given its name."""
 
@@ -217,6 +218,8 @@ class Channel:
         self._through = threading.local()    # see calls_through
         self.printed = 0                     # characters the student's code printed so far
         self.changed: list[str] = []         # calls whose student code changed an argument
+        self.undo: list[tuple[Any, Any]] = []  # (each changed argument, its value as sent)
+        self.write_backs = True              # changes reach the test's data (see proxies)
         self.questions = 0                   # questions of the student's code answered
         self._numbering = threading.Lock()   # handles are numbered from several threads
         self._talking = threading.Lock()     # one exchange on the link at a time
@@ -441,6 +444,12 @@ class Channel:
         except Exception:  # noqa: BLE001 - a kernel that cannot say is not alive
             return False
 
+    def extend(self, seconds: float) -> None:
+        """Give the test ``seconds`` more, its latest end too (a test run again)."""
+        self.deadline += seconds
+        self.latest += seconds
+        self._overtime.extend(seconds)
+
     def end(self) -> None:
         """End the stub's session (the kernel goes back to running cells)."""
         link = getattr(self.kernel, "grader_link", None)
@@ -550,7 +559,7 @@ class _Overtime:
         self.end = end
         self._lock = threading.Lock()
         self._answering: int | None = None      # the thread answering now
-        self._watcher: threading.Thread | None = None
+        self._watching = False                  # a watcher waits for the end (under the lock)
         self._over = threading.Event()          # the test ended: the watcher stops waiting
 
     @contextmanager
@@ -561,10 +570,9 @@ class _Overtime:
         ident = threading.get_ident()
         with self._lock:
             self._answering = ident
-            if self._watcher is None:
-                self._watcher = threading.Thread(target=self._watch, name="overtime",
-                                                 daemon=True)
-                self._watcher.start()
+            if not self._watching:
+                self._watching = True
+                threading.Thread(target=self._watch, name="overtime", daemon=True).start()
         try:
             yield
         finally:
@@ -572,15 +580,26 @@ class _Overtime:
                 self._answering = None
                 _raise_in(ident, None)   # one raised too late to be seen: never seen
 
+    def extend(self, seconds: float) -> None:
+        """Move the end ``seconds`` later (a watcher waiting wakes at the old end and waits
+        on; one that saw the old end pass has stopped, and the next answer starts one)."""
+        with self._lock:
+            self.end += seconds
+
     def stop(self) -> None:
         self._over.set()
 
     def _watch(self) -> None:
-        if self._over.wait(max(self.end - time.monotonic(), 0.0)):
-            return
+        while not self._over.wait(max(self.end - time.monotonic(), 0.0)):
+            with self._lock:
+                if time.monotonic() < self.end:   # moved later meanwhile (extend)
+                    continue
+                if self._answering is not None:
+                    _raise_in(self._answering, AnswerTimeout)
+                self._watching = False
+                return
         with self._lock:
-            if self._answering is not None:
-                _raise_in(self._answering, AnswerTimeout)
+            self._watching = False
 
 
 def _raise_in(thread: int, kind: type[BaseException] | None) -> None:

@@ -12,12 +12,13 @@ grader as well (a test that checks "w must not change" still sees the change). A
 read from an object of the student's are copies: a test assigns them (``layer.w = ...``)
 rather than changing them in place (``layer.w.fill(0)`` would change the copy only).
 
-A test whose student code changed one of its arguments fails, whatever its checks said
-(:attr:`Channel.changed`): a function of the course must not change its inputs, and a test
-that computes its expected values, or differentiates, after the call would do so on what the
-student's code made of its data (a red team's ``predict`` that set ``X`` to ones, then
-returned the zeros the course's ``predict`` gives for them). A generator's state is not a
-change: drawing from one is what it is given for.
+Each change is noted (:attr:`Channel.changed`, with the arguments as they were sent in
+:attr:`Channel.undo`): a test that passed on arguments its student code changed is run again
+with the changes undone and not written back (:mod:`autograder.grade.trusted.runner`), since a
+test that computes its expected values, or differentiates, after the call would have done so
+on what the student's code made of its data (a red team's ``predict`` that set ``X`` to ones,
+then returned the zeros the course's ``predict`` gives for them). A generator's state is not
+a change: drawing from one is what it is given for.
 """
 
 from __future__ import annotations
@@ -36,9 +37,9 @@ def call(channel: Channel, target: dict, args: tuple, kwargs: dict) -> Any:
     """Call the student's ``target`` ({"name": ...} or {"handle": n, "method": ...})."""
     sent_args, sent_kwargs = list(args), dict(kwargs)
     random = channel.random   # numpy's legacy generator, as the kernel last had it
+    sent = (wire.encode(sent_args, channel.handle_of), wire.encode(sent_kwargs, channel.handle_of))
     answer = channel.request({
-        "op": "call", **target, "args": wire.encode(sent_args, channel.handle_of),
-        "kwargs": wire.encode(sent_kwargs, channel.handle_of),
+        "op": "call", **target, "args": sent[0], "kwargs": sent[1],
         "rng": wire.encode(random.take()) if random.moved() else None})
     if answer.get("rng") is not None:
         try:
@@ -49,10 +50,11 @@ def call(channel: Channel, target: dict, args: tuple, kwargs: dict) -> Any:
                 error=error)) from None
         random.remember(np.random.get_state())
     changed = answer.get("changed")
-    if type(changed) is list and len(changed) == 2:
-        for before, after in zip((sent_args, sent_kwargs), changed, strict=True):
+    if type(changed) is list and len(changed) == 2 and channel.write_backs:
+        for before, as_sent, after in zip((sent_args, sent_kwargs), sent, changed, strict=True):
             if after is not None and write_back(before, wire.decode(after, channel.resolve)):
                 channel.changed.append(target.get("method") or target.get("name") or "")
+                channel.undo.append((before, as_sent))
     try:
         return wire.decode(answer.get("value"), channel.resolve)
     except wire.NotPlainData as what:
@@ -115,6 +117,15 @@ def write_back(original: Any, changed: Any) -> bool:
     if isinstance(original, np.random.Generator) and isinstance(changed, np.random.Generator):
         original.bit_generator.state = changed.bit_generator.state
     return False
+
+
+def undo_changes(channel: Channel) -> None:
+    """Make the test's arguments that the student's code changed what they were when they
+    were sent (latest change first), and forget the changes."""
+    for argument, as_sent in reversed(channel.undo):
+        write_back(argument, wire.decode(as_sent, channel.resolve))
+    channel.undo.clear()
+    channel.changed.clear()
 
 
 def _equal(a: Any, b: Any) -> bool:

@@ -31,9 +31,11 @@ import contextlib
 import contextvars
 import io
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from IPython.core.inputtransformer2 import TransformerManager
 from nbformat import NotebookNode
 from nbformat.v4 import new_output
@@ -56,6 +58,7 @@ from autograder.grade.trusted.proxies import (
     RemoteMethod,
     RemoteObject,
     proxy_class,
+    undo_changes,
 )
 from autograder.messages import _
 from autograder.vocabulary import cells_testing, grade_id_of
@@ -219,6 +222,50 @@ class NotebookTests:
         channel.end()
         return OK
 
+    def _exec(self, tree: ast.Module | None, channel: Channel, gid: str) -> Exception | None:
+        """Run the test once; the exception that failed it, or None."""
+        try:
+            if tree is None:
+                raise SyntaxError(_("the test cell could not be read"))
+            namespace = self._namespace(tree, channel, gid)
+            try:
+                with evaluating_together(channel):
+                    exec(compile(tree, "<test>", "exec"), namespace)  # noqa: S102 - the instructor's
+            finally:
+                self._keep(namespace)
+        except KernelLost:
+            raise
+        except Exception as failure:  # noqa: BLE001 - a failed test is an output
+            return failure
+        return None
+
+    def _as_given(self, tree: ast.Module | None, channel: Channel, gid: str,
+                  random_state: tuple, took: float
+                  ) -> tuple[io.StringIO | None, InputsChanged | None]:
+        """The verdict of a test that passed while its student code changed arguments it was
+        given (written back into the test's data, as one kernel would). It is run again with
+        those changes undone and no longer written back, numpy's legacy generator as it was,
+        and as much time again. Passing both ways, it passes (None, None): an
+        ``update_parameters`` that assigns into the dict it was given, or an ``FC.backward``
+        that multiplies the residual it was given in place, changes only the copy its test
+        gives it. Failing then, the test passed only on what the student's code made of its
+        data (its expected values, or a gradient check's slopes, computed after the call):
+        what it printed this time (the values as given, not a "passed" line) and
+        InputsChanged."""
+        names = list(channel.changed)
+        undo_changes(channel)
+        np.random.set_state(random_state)
+        channel.random.forget()
+        channel.extend(took)
+        channel.printed, channel.write_backs = 0, False
+        again = io.StringIO()
+        try:
+            with contextlib.redirect_stdout(again):
+                error = self._exec(tree, channel, gid)
+        finally:
+            channel.write_backs = True
+        return (None, None) if error is None else (again, _inputs_changed(names))
+
     def _namespace(self, tree: ast.Module, channel: Channel, running: str) -> dict[str, Any]:
         namespace = {**self.tests.prelude(), **self.shared}
         wanted = sorted(_read(tree) - _defined(tree) - set(namespace) - _BUILTINS)
@@ -245,21 +292,12 @@ class NotebookTests:
         folder = self.tests.folder or Path.cwd()   # a test reads the assignment's own files
         with (contextlib.redirect_stdout(printed), contextlib.redirect_stderr(io.StringIO()),
               contextlib.chdir(folder)):
-            try:
-                if tree is None:
-                    raise SyntaxError(_("the test cell could not be read"))
-                namespace = self._namespace(tree, channel, gid)
-                try:
-                    with evaluating_together(channel):
-                        exec(compile(tree, "<test>", "exec"), namespace)  # noqa: S102 - the instructor's
-                finally:
-                    self._keep(namespace)
-            except KernelLost:
-                raise
-            except Exception as failure:  # noqa: BLE001 - a failed test is an output
-                error = failure
+            random_state, started = np.random.get_state(), time.monotonic()
+            error = self._exec(tree, channel, gid)
             if error is None and channel.changed:
-                error = _inputs_changed(channel.changed)
+                again, error = self._as_given(tree, channel, gid, random_state,
+                                              time.monotonic() - started)
+                printed = again or printed
         outputs = []
         text, limit = printed.getvalue(), self.tests.max_output_chars
         if len(text) > limit:
@@ -274,12 +312,13 @@ class NotebookTests:
 
 
 def _inputs_changed(names: list[str]) -> InputsChanged:
-    """The failure of a test that passed on arguments its student code changed (``names``:
-    the calls that changed them)."""
+    """The failure of a test that passed only on arguments its student code changed
+    (``names``: the calls that changed them)."""
     name = next((n for n in names if n), "") or _("your code")
-    return InputsChanged(_("{name} changed an argument it was given, in place: a function must "
-                         "not change its inputs (write X = X - ..., not X -= ...). This test "
-                         "checked the changed values, so it cannot pass.").format(name=name))
+    return InputsChanged(_("{name} changed an argument it was given, in place, and this test "
+                           "passed only on the changed values: on the arguments as they were "
+                           "given, it fails. A function must not change its inputs (write "
+                           "X = X - ..., not X -= ...).").format(name=name))
 
 
 def _from_kernel(channel: Channel, names: list[str]) -> dict[str, Any]:

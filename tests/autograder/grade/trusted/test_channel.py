@@ -321,3 +321,21 @@ def test_a_question_is_answered_within_the_tests_latest_end():
     assert later._answer({**question, "args": [3]}) == {"value": _long_training(3)}
     import sys
     assert sys.getprofile() is None
+
+
+def test_a_test_given_more_time_answers_again_and_still_stops():
+    """A test run again (its arguments as given: runner) gets as much time again: its latest
+    end moves, answers are given again, and a long one still stops (the thread that waits
+    for the end starts again when it had seen the old end pass)."""
+    loop = asyncio.new_event_loop()
+    channel = Channel(None, loop, loop.time() + 0.1)
+    channel.bound["train"] = _long_training
+    question = {"op": "call", "name": "train", "args": [10**9], "kwargs": wire.encode({})}
+    assert channel._answer(question)["raised"]["type"] == "AnswerTimeout"
+    channel.extend(1.0)
+    start = time.monotonic()
+    assert channel._answer(question)["raised"]["type"] == "AnswerTimeout"
+    assert time.monotonic() - start < 5
+    channel.extend(60.0)
+    assert channel._answer({**question, "args": [3]}) == {"value": _long_training(3)}
+    channel.end()

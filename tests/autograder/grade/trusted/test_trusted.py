@@ -149,18 +149,54 @@ def test_a_name_whose_tests_have_not_run_is_bound_in_the_test_only():
     assert _bind(run, channel, "test_f", ["g"]) == ["g"] and channel.bound == []
 
 
+#: Right code that changes, in place, an argument its tests give it a copy of: the article's
+#: update_parameters assigns into the dict it was given; FC.backward multiplies the residual
+#: it was given by the sigmoid's slope. One kernel gives full marks, and so must the grader (it
+#: runs a test that passed on changed arguments again on the arguments as given; before that,
+#: such a test failed with InputsChanged: 33 of 35 and 8 of 14). 05's Dense is not here: its
+#: backward changing dA in place changes the dA_prev the layer above keeps (wrong code).
+IN_PLACE = {
+    "03_deep_network": ("    L = len(parameters) // 2\n    updated = {}\n", """\
+    L = len(parameters) // 2
+    for l in range(1, L + 1):
+        parameters["W" + str(l)] = parameters["W" + str(l)] - learning_rate * grads["dW" + str(l)]
+        parameters["b" + str(l)] -= learning_rate * grads["db" + str(l)]
+    return parameters
+    updated = {}
+"""),
+    "04_initialization": ("        residual_z = residual * self.y * (1 - self.y)\n",
+                          "        residual *= self.y * (1 - self.y)\n"
+                          "        residual_z = residual\n"),
+}
+
+
+def _changing_in_place(source, assignment: str):
+    """The source notebook ``source`` with IN_PLACE's change to its solution."""
+    import nbformat
+
+    nb = nbformat.read(source, as_version=4)
+    old, new = IN_PLACE[assignment]
+    cell = next(c for c in nb.cells if old in c.source)
+    cell.source = cell.source.replace(old, new)
+    return nb
+
+
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
+    import nbformat
+
     root = tmp_path_factory.mktemp("trusted")
     for assignment in ASSIGNMENTS:
         source = next((DEFAULT_SOURCE / assignment).glob("*.ipynb"))
         (root / "subs" / "reference" / assignment).mkdir(parents=True)
         shutil.copy(source, root / "subs" / "reference" / assignment)
+        if assignment in IN_PLACE:
+            (root / "subs" / "in_place" / assignment).mkdir(parents=True)
+            nbformat.write(_changing_in_place(source, assignment),
+                           root / "subs" / "in_place" / assignment / source.name)
     source01 = next((DEFAULT_SOURCE / ASSIGNMENTS[0]).glob("*.ipynb"))
     (root / "subs" / "blank" / ASSIGNMENTS[0]).mkdir(parents=True)
     released = build_reference(source01, ASSIGNMENTS[0]).release()
-    import nbformat
-
     nbformat.write(released, root / "subs" / "blank" / ASSIGNMENTS[0] / source01.name)
     grade(GradeOptions(submissions=root / "subs", out=root / "out", jobs=2,
                        progress=False, feedback=False, report=False, gradebook=False))
@@ -171,6 +207,12 @@ def graded(tmp_path_factory):
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_the_reference_solutions_keep_full_marks(graded, assignment):
     row = graded[("reference", assignment)]
+    assert (row["status"], float(row["score"])) == ("graded", float(row["max_score"])), row
+
+
+@pytest.mark.parametrize("assignment", sorted(IN_PLACE))
+def test_right_code_that_changes_a_copy_it_was_given_keeps_full_marks(graded, assignment):
+    row = graded[("in_place", assignment)]
     assert (row["status"], float(row["score"])) == ("graded", float(row["max_score"])), row
 
 
