@@ -51,6 +51,7 @@ __all__ = [
     "explain_mistakes",
     "matching_mistake",
     "matching_outcome",
+    "named_mistake",
     "part_name",
     "same_output",
 ]
@@ -58,11 +59,19 @@ __all__ = [
 #: (ran, output) or (False, the exception the call raised).
 Outcome = tuple[bool, Any]
 
-#: How the line naming a catalogued mistake starts (the feedback page looks for it), in
-#: English: the line starts with its translation, ``_(NAMED_MISTAKE)``.
+#: How the line naming a catalogued mistake starts, in English: the line starts with its
+#: translation, ``_(NAMED_MISTAKE)`` (:func:`named_mistake` finds it).
 NAMED_MISTAKE = N_("This looks like a known mistake")
 
 _ABSENT = object()  # a part one output has and the other lacks
+
+
+def named_mistake(message: str) -> str:
+    """The line of a failure ``message`` that names a catalogued mistake, stripped (it starts
+    with :data:`NAMED_MISTAKE` in English or in the language of the moment), or ""."""
+    starts = (NAMED_MISTAKE, _(NAMED_MISTAKE))
+    return next((line.strip() for line in message.splitlines()
+                 if line.strip().startswith(starts)), "")
 
 Path = tuple[Any, ...]  # dict keys and tuple indices from the whole value down to one part
 

@@ -25,8 +25,7 @@ from autograder.kernel.execute import DEAD, TIMEOUT, Execution
 from autograder.messages import _
 from autograder.records.results import CellResult
 from autograder.vocabulary import grade_id_of
-from course_lib.diagnosis import NAMED_MISTAKE
-from course_lib.language import translate
+from course_lib.diagnosis import named_mistake
 
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 MESSAGE_LINES = 8
@@ -89,8 +88,7 @@ def _hidden_message(cell: NotebookNode) -> str:
         return _("NotImplementedError: a function it tests is not written yet")
     if ename == "InputsChanged":   # the grader's own words, no value of the test's
         return _clip(evalue)
-    named = next((ln.strip() for ln in evalue.splitlines()
-                  if ln.strip().startswith((NAMED_MISTAKE, translate(NAMED_MISTAKE)))), "")
+    named = named_mistake(evalue)
     if isinstance(getattr(builtins, ename, None), type) and not (
             ename == "AssertionError" and evalue.strip()):
         # a built-in exception's name (the student's code raised it), never its message

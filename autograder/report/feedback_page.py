@@ -54,7 +54,8 @@ from autograder.records.lateness import NO_DUE_DATE, Lateness
 from autograder.records.results import CellResult, NotebookResult, Status, SubmissionResult
 from autograder.report.safe_html import TEMPLATES, clean_html, clean_outputs, page_templates
 from autograder.vocabulary import HIDDEN_BEGIN, HIDDEN_END, grade_id_of
-from course_lib.language import DEFAULT, current, notebook_language, translate, use
+from course_lib.diagnosis import named_mistake
+from course_lib.language import DEFAULT, current, notebook_language, use
 
 __all__ = [
     "write_feedback",
@@ -411,18 +412,12 @@ def _notebook_html(nb: NotebookNode, cells: dict[str, CellResult]) -> Markup:
     return Markup(body)
 
 
-#: How course_lib.diagnosis starts the line that names a catalogued mistake (in English; in
-#: another language, with its translation in course_lib's catalogue).
-NAMED_MISTAKE = "This looks like a known mistake"
-
-
 def summary_lines(message: str) -> list[str]:
     """What the summary table shows of a failure message: its first line, and the line naming
     the catalogued mistake (``This looks like a known mistake ...``, or its translation into
     the language of the moment) when there is one."""
     lines = [ln.strip() for ln in message.strip().splitlines() if ln.strip()]
-    starts = (NAMED_MISTAKE, translate(NAMED_MISTAKE))
-    named = next((ln for ln in lines[1:] if ln.startswith(starts)), None)
+    named = named_mistake("\n".join(lines[1:]))
     return lines[:1] + ([named] if named else [])
 
 
