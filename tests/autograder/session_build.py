@@ -5,6 +5,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+from pathlib import Path
 
 
 def shared(tmp_path_factory, name: str, build) -> dict:
@@ -20,3 +21,15 @@ def shared(tmp_path_factory, name: str, build) -> dict:
         if not record.exists():
             record.write_text(json.dumps(build(folder)))
     return json.loads(record.read_text())
+
+
+def shared_grading(tmp_path_factory, name: str, grade_the_class) -> dict:
+    """:func:`shared` for a class graded once (``grade_the_class(folder)`` returns a record
+    whose "out" is the run's folder): the record, with "out" a Path and "rows" the rows of its
+    grades.csv by student."""
+    from autograder.records.ledger import read_csv
+
+    record = shared(tmp_path_factory, name, grade_the_class)
+    record["out"] = Path(record["out"])
+    record["rows"] = {r["student_id"]: r for r in read_csv(record["out"] / "grades.csv")}
+    return record

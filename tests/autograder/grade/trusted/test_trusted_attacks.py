@@ -26,12 +26,11 @@ import pytest
 from leaks import hidden_only_lines, page_lines
 from nbformat import NotebookNode
 from nbformat.v4 import new_code_cell
-from session_build import shared
+from session_build import shared_grading
 
 from autograder.course.reference import Reference, build_reference
 from autograder.course.source import DEFAULT_SOURCE
 from autograder.demo.sample_class import complete_notebook
-from autograder.records.ledger import read_csv
 from autograder.vocabulary import grade_id_of
 
 ASSIGNMENT, NAME = "01_logistic_unit", "logistic_unit"
@@ -482,11 +481,7 @@ def _grade_the_class(folder: Path) -> dict:
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory) -> dict:
     """The attack class above, graded once (shared by xdist workers)."""
-    record = shared(tmp_path_factory, "trusted_attacks", _grade_the_class)
-    out = Path(record["out"])
-    record["rows"] = {r["student_id"]: r for r in read_csv(out / "grades.csv")}
-    record["out"] = out
-    return record
+    return shared_grading(tmp_path_factory, "trusted_attacks", _grade_the_class)
 
 
 def _score(graded: dict, student: str) -> float:

@@ -21,10 +21,9 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from session_build import shared
+from session_build import shared_grading
 
 from autograder.course.source import DEFAULT_SOURCE
-from autograder.records.ledger import read_csv
 from autograder.vocabulary import grade_id_of
 
 ASSIGNMENT, NAME = "05_layers", "layers"
@@ -145,11 +144,7 @@ def _grade_the_class(folder: Path) -> dict:
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory) -> dict:
-    record = shared(tmp_path_factory, "trusted_attacks_05", _grade_the_class)
-    out = Path(record["out"])
-    record["rows"] = {r["student_id"]: r for r in read_csv(out / "grades.csv")}
-    record["out"] = out
-    return record
+    return shared_grading(tmp_path_factory, "trusted_attacks_05", _grade_the_class)
 
 
 def _score(graded: dict, student: str) -> float:
