@@ -217,8 +217,8 @@ class Channel:
         self.session: str | None = None      # the message that started the stub's session
         self._through = threading.local()    # see calls_through
         self.printed = 0                     # characters the student's code printed so far
-        self.changed: list[str] = []         # calls whose student code changed an argument
-        self.undo: list[tuple[Any, Any]] = []  # (each changed argument, its value as sent)
+        #: (the call, the argument its student code changed, that argument as it was sent)
+        self.changes: list[tuple[str, Any, Any]] = []
         self.write_backs = True              # changes reach the test's data (see proxies)
         self.questions = 0                   # questions of the student's code answered
         self._numbering = threading.Lock()   # handles are numbered from several threads

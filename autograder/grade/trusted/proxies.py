@@ -12,13 +12,13 @@ grader as well (a test that checks "w must not change" still sees the change). A
 read from an object of the student's are copies: a test assigns them (``layer.w = ...``)
 rather than changing them in place (``layer.w.fill(0)`` would change the copy only).
 
-Each change is noted (:attr:`Channel.changed`, with the arguments as they were sent in
-:attr:`Channel.undo`): a test that passed on arguments its student code changed is run again
-with the changes undone and not written back (:mod:`autograder.grade.trusted.runner`), since a
-test that computes its expected values, or differentiates, after the call would have done so
-on what the student's code made of its data (a red team's ``predict`` that set ``X`` to ones,
-then returned the zeros the course's ``predict`` gives for them). A generator's state is not
-a change: drawing from one is what it is given for.
+Each change is noted with the argument as it was sent (:attr:`Channel.changes`): a test
+that passed on arguments its student code changed is run again with the changes undone and
+not written back (:mod:`autograder.grade.trusted.runner`), since a test that computes its
+expected values, or differentiates, after the call would have done so on what the student's
+code made of its data (a red team's ``predict`` that set ``X`` to ones, then returned the
+zeros the course's ``predict`` gives for them). A generator's state is not a change: drawing
+from one is what it is given for.
 """
 
 from __future__ import annotations
@@ -53,8 +53,8 @@ def call(channel: Channel, target: dict, args: tuple, kwargs: dict) -> Any:
     if type(changed) is list and len(changed) == 2 and channel.write_backs:
         for before, as_sent, after in zip((sent_args, sent_kwargs), sent, changed, strict=True):
             if after is not None and write_back(before, wire.decode(after, channel.resolve)):
-                channel.changed.append(target.get("method") or target.get("name") or "")
-                channel.undo.append((before, as_sent))
+                name = target.get("method") or target.get("name") or ""
+                channel.changes.append((name, before, as_sent))
     try:
         return wire.decode(answer.get("value"), channel.resolve)
     except wire.NotPlainData as what:
@@ -122,10 +122,9 @@ def write_back(original: Any, changed: Any) -> bool:
 def undo_changes(channel: Channel) -> None:
     """Make the test's arguments that the student's code changed what they were when they
     were sent (latest change first), and forget the changes."""
-    for argument, as_sent in reversed(channel.undo):
+    for _name, argument, as_sent in reversed(channel.changes):
         write_back(argument, wire.decode(as_sent, channel.resolve))
-    channel.undo.clear()
-    channel.changed.clear()
+    channel.changes.clear()
 
 
 def _equal(a: Any, b: Any) -> bool:

@@ -252,7 +252,7 @@ class NotebookTests:
         data (its expected values, or a gradient check's slopes, computed after the call):
         what it printed this time (the values as given, not a "passed" line) and
         InputsChanged."""
-        names = list(channel.changed)
+        names = [name for name, _argument, _as_sent in channel.changes]
         undo_changes(channel)
         np.random.set_state(random_state)
         channel.random.forget()
@@ -294,7 +294,7 @@ class NotebookTests:
               contextlib.chdir(folder)):
             random_state, started = np.random.get_state(), time.monotonic()
             error = self._exec(tree, channel, gid)
-            if error is None and channel.changed:
+            if error is None and channel.changes:
                 again, error = self._as_given(tree, channel, gid, random_state,
                                               time.monotonic() - started)
                 printed = again or printed
