@@ -56,13 +56,16 @@ def execute(nb: Any, folder: Path, timeout: float, allow_errors: bool = True,
     """Run every cell of the notebook ``nb`` (an nbformat node) in ``folder``; returns it with
     its outputs. With ``allow_errors=False`` the first failing cell raises
     ``nbclient.exceptions.CellExecutionError``. ``language``: the kernel's
-    ``COURSE_LANG`` (default: as this process has it)."""
+    ``COURSE_LANG`` (default: as this process has it). The kernel is shut down at the end
+    (nbclient leaves running a kernel whose manager it was given, until this process ends)."""
     from nbclient import NotebookClient
 
     client = NotebookClient(nb, km=_this_python_kernel(), timeout=timeout,
                             allow_errors=allow_errors, record_timing=False,
+                            shutdown_kernel="immediate",
                             resources={"metadata": {"path": str(folder)}})
-    client.execute(**({"env": {**os.environ, ENV: language}} if language else {}))
+    client.execute(cleanup_kc=True,
+                   **({"env": {**os.environ, ENV: language}} if language else {}))
     return nb
 
 

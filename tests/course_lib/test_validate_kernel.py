@@ -1,0 +1,47 @@
+"""course_lib.validate.execute: runs a notebook in a fresh kernel and leaves nothing behind
+(nbclient, given a kernel manager, leaves the kernel running and its connection file in the
+temporary folder until the process ends: `autograder release` left five of each)."""
+
+from __future__ import annotations
+
+import tempfile
+
+import nbformat
+import psutil
+import pytest
+from nbclient.exceptions import CellExecutionError
+
+from course_lib.validate import execute
+
+
+def _kernels() -> set[int]:
+    return {p.pid for p in psutil.Process().children(recursive=True)
+            if "ipykernel" in " ".join(p.cmdline())}
+
+
+@pytest.fixture
+def temporary(tmp_path, monkeypatch):
+    """The temporary folder jupyter_client writes connection files to, empty."""
+    folder = tmp_path / "tmp"
+    folder.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(folder))
+    return folder
+
+
+def test_execute_runs_every_cell_then_stops_its_kernel(tmp_path, temporary):
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 6 * 7"),
+                                         nbformat.v4.new_code_cell("print(x)")])
+    before = _kernels()
+    execute(nb, tmp_path, timeout=60)
+    assert nb.cells[1].outputs[0]["text"] == "42\n"
+    assert _kernels() - before == set()
+    assert list(temporary.iterdir()) == []
+
+
+def test_execute_stops_its_kernel_when_a_cell_fails(tmp_path, temporary):
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1 / 0")])
+    before = _kernels()
+    with pytest.raises(CellExecutionError):
+        execute(nb, tmp_path, timeout=60, allow_errors=False)
+    assert _kernels() - before == set()
+    assert list(temporary.iterdir()) == []
