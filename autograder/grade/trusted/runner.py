@@ -32,7 +32,9 @@ import contextvars
 import io
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
+from types import CodeType
 from typing import Any
 
 import numpy as np
@@ -95,6 +97,28 @@ def _read(tree: ast.AST) -> set[str]:
     return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
 
 
+@dataclass(frozen=True)
+class CompiledTest:
+    """One test cell, read once a grading process (every submission of the assignment runs
+    the same test): its code, and the names it reads without defining them (what it takes
+    from the tests before it, the notebook's imports or the student's kernel). ``code`` is
+    None when the cell cannot be read."""
+
+    code: CodeType | None
+    free: frozenset[str] = frozenset()
+
+    @classmethod
+    def of(cls, source: str) -> CompiledTest:
+        tree = _parse(source)
+        try:
+            code = compile(tree, "<test>", "exec") if tree is not None else None
+        except (SyntaxError, ValueError):   # parsed, yet not a program ('return' at the top)
+            code = None
+        if code is None:
+            return cls(None)
+        return cls(code, frozenset(_read(tree) - _defined(tree)))
+
+
 STUB_SECONDS = 60.0   # at most, to put the stub into a kernel
 
 
@@ -118,12 +142,20 @@ class TrustedTests:
                         if is_test(c) and (gid := grade_id_of(c))}
         self._prelude: dict[str, Any] | None = None
         self._importing = threading.Lock()
+        self._compiled: dict[str, CompiledTest] = {}
         code = [(c, tree) for c in ref.notebook.cells if c.cell_type == "code"
                 and not is_test(c) and (tree := _parse(c.source)) is not None]
         #: the names the solution cells define (the student's graded functions and classes)
         self.graded: set[str] = {n for c, tree in code if is_solution(c) for n in _defined(tree)}
         self._imports = [n for _, tree in code for n in tree.body
                          if isinstance(n, (ast.Import, ast.ImportFrom))]
+
+    def compiled(self, gid: str) -> CompiledTest:
+        """The test cell ``gid``, parsed and compiled the first time it is asked for (it took
+        about 80 ms a notebook, each time)."""
+        if gid not in self._compiled:
+            self._compiled[gid] = CompiledTest.of(self.sources.get(gid, ""))
+        return self._compiled[gid]
 
     def prelude(self) -> dict[str, Any]:
         """The notebook's imports, done in the grader (the student's graded names excluded);
@@ -222,15 +254,15 @@ class NotebookTests:
         channel.end()
         return OK
 
-    def _exec(self, tree: ast.Module | None, channel: Channel, gid: str) -> Exception | None:
+    def _exec(self, test: CompiledTest, channel: Channel, gid: str) -> Exception | None:
         """Run the test once; the exception that failed it, or None."""
         try:
-            if tree is None:
+            if test.code is None:
                 raise SyntaxError(_("the test cell could not be read"))
-            namespace = self._namespace(tree, channel, gid)
+            namespace = self._namespace(test, channel, gid)
             try:
                 with evaluating_together(channel):
-                    exec(compile(tree, "<test>", "exec"), namespace)  # noqa: S102 - the instructor's
+                    exec(test.code, namespace)  # noqa: S102 - the instructor's
             finally:
                 self._keep(namespace)
         except KernelLost:
@@ -239,7 +271,7 @@ class NotebookTests:
             return failure
         return None
 
-    def _as_given(self, tree: ast.Module | None, channel: Channel, gid: str,
+    def _as_given(self, test: CompiledTest, channel: Channel, gid: str,
                   random_state: tuple, took: float
                   ) -> tuple[io.StringIO | None, InputsChanged | None]:
         """The verdict of a test that passed while its student code changed arguments it was
@@ -261,14 +293,14 @@ class NotebookTests:
         again = io.StringIO()
         try:
             with contextlib.redirect_stdout(again):
-                error = self._exec(tree, channel, gid)
+                error = self._exec(test, channel, gid)
         finally:
             channel.write_backs = True
         return (None, None) if error is None else (again, _inputs_changed(names))
 
-    def _namespace(self, tree: ast.Module, channel: Channel, running: str) -> dict[str, Any]:
+    def _namespace(self, test: CompiledTest, channel: Channel, running: str) -> dict[str, Any]:
         namespace = {**self.tests.prelude(), **self.shared}
-        wanted = sorted(_read(tree) - _defined(tree) - set(namespace) - _BUILTINS)
+        wanted = sorted(test.free - set(namespace) - _BUILTINS)
         namespace.update(_from_kernel(channel, wanted))
         namespace[STUDENT_PROCESS] = self._binder(channel, running)
         namespace["__builtins__"] = _KernelGlobals(channel)
@@ -287,15 +319,15 @@ class NotebookTests:
 
     def _run(self, gid: str, channel: Channel) -> list[NotebookNode]:
         """Run one test in this (worker) thread; its outputs."""
-        tree = _parse(self.tests.sources.get(gid, ""))
+        test = self.tests.compiled(gid)
         printed, error = io.StringIO(), None
         folder = self.tests.folder or Path.cwd()   # a test reads the assignment's own files
         with (contextlib.redirect_stdout(printed), contextlib.redirect_stderr(io.StringIO()),
               contextlib.chdir(folder)):
             random_state, started = np.random.get_state(), time.monotonic()
-            error = self._exec(tree, channel, gid)
+            error = self._exec(test, channel, gid)
             if error is None and channel.changes:
-                again, error = self._as_given(tree, channel, gid, random_state,
+                again, error = self._as_given(test, channel, gid, random_state,
                                               time.monotonic() - started)
                 printed = again or printed
         outputs = []
