@@ -23,6 +23,7 @@ import argparse
 import os
 import re
 import sys
+import tempfile
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,9 +37,11 @@ _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 _STUB = re.compile(r"^\s*raise NotImplementedError", re.M)   # a solution not written yet
 
 
-def _this_python_kernel() -> Any:
+def _this_python_kernel(sockets: Path) -> Any:
     """A kernel manager whose kernel is this interpreter's ipykernel (not whatever "python3"
-    kernel spec a machine has elsewhere)."""
+    kernel spec a machine has elsewhere), talking over local sockets in the folder ``sockets``
+    where the system has them (not Windows): no TCP port to race another program for, and
+    none of ipykernel's warnings about TCP without encryption."""
     from jupyter_client import KernelManager
     from jupyter_client.kernelspec import KernelSpec, KernelSpecManager
 
@@ -48,7 +51,10 @@ def _this_python_kernel() -> Any:
                                     "{connection_file}"], display_name="Python 3",
                               language="python", resource_dir="")
 
-    return KernelManager(kernel_name="python3", kernel_spec_manager=_ThisPython())
+    if os.name == "nt":
+        return KernelManager(kernel_name="python3", kernel_spec_manager=_ThisPython())
+    return KernelManager(kernel_name="python3", kernel_spec_manager=_ThisPython(),
+                         transport="ipc", ip=str(sockets / "kernel"))
 
 
 def execute(nb: Any, folder: Path, timeout: float, allow_errors: bool = True,
@@ -60,12 +66,13 @@ def execute(nb: Any, folder: Path, timeout: float, allow_errors: bool = True,
     (nbclient leaves running a kernel whose manager it was given, until this process ends)."""
     from nbclient import NotebookClient
 
-    client = NotebookClient(nb, km=_this_python_kernel(), timeout=timeout,
-                            allow_errors=allow_errors, record_timing=False,
-                            shutdown_kernel="immediate",
-                            resources={"metadata": {"path": str(folder)}})
-    client.execute(cleanup_kc=True,
-                   **({"env": {**os.environ, ENV: language}} if language else {}))
+    with tempfile.TemporaryDirectory(prefix="kernel-") as sockets:
+        client = NotebookClient(nb, km=_this_python_kernel(Path(sockets)), timeout=timeout,
+                                allow_errors=allow_errors, record_timing=False,
+                                shutdown_kernel="immediate",
+                                resources={"metadata": {"path": str(folder)}})
+        client.execute(cleanup_kc=True,
+                       **({"env": {**os.environ, ENV: language}} if language else {}))
     return nb
 
 

@@ -1,9 +1,13 @@
 """course_lib.validate.execute: runs a notebook in a fresh kernel and leaves nothing behind
 (nbclient, given a kernel manager, leaves the kernel running and its connection file in the
-temporary folder until the process ends: `autograder release` left five of each)."""
+temporary folder until the process ends: `autograder release` left five of each), and says
+nothing of its own on the terminal (ipykernel warned of TCP without encryption, then that its
+parent had exited)."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import tempfile
 
 import nbformat
@@ -45,3 +49,22 @@ def test_execute_stops_its_kernel_when_a_cell_fails(tmp_path, temporary):
         execute(nb, tmp_path, timeout=60, allow_errors=False)
     assert _kernels() - before == set()
     assert list(temporary.iterdir()) == []
+
+
+RUN_ONE_CELL = """
+import nbformat, pathlib, tempfile
+from course_lib.validate import execute
+nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("print(6 * 7)")])
+execute(nb, pathlib.Path(tempfile.mkdtemp()), timeout=60)
+print(nb.cells[0].outputs[0]["text"], end="")
+"""
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="local sockets: not on Windows")
+def test_a_process_that_runs_a_notebook_prints_only_what_the_notebook_printed():
+    """Its own process (this suite's kernels are set up apart): the kernel's stderr is the
+    terminal's, where a release printed ten warnings of ipykernel for five notebooks."""
+    done = subprocess.run([sys.executable, "-c", RUN_ONE_CELL], capture_output=True,
+                          text=True, timeout=120, check=True)
+    assert done.stdout == "42\n"
+    assert "WARNING" not in done.stderr, done.stderr
