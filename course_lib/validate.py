@@ -51,10 +51,8 @@ def _this_python_kernel(sockets: Path) -> Any:
                                     "{connection_file}"], display_name="Python 3",
                               language="python", resource_dir="")
 
-    if os.name == "nt":
-        return KernelManager(kernel_name="python3", kernel_spec_manager=_ThisPython())
-    return KernelManager(kernel_name="python3", kernel_spec_manager=_ThisPython(),
-                         transport="ipc", ip=str(sockets / "kernel"))
+    local = {} if os.name == "nt" else {"transport": "ipc", "ip": str(sockets / "kernel")}
+    return KernelManager(kernel_name="python3", kernel_spec_manager=_ThisPython(), **local)
 
 
 def execute(nb: Any, folder: Path, timeout: float, allow_errors: bool = True,

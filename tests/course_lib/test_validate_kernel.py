@@ -52,19 +52,19 @@ def test_execute_stops_its_kernel_when_a_cell_fails(tmp_path, temporary):
 
 
 RUN_ONE_CELL = """
-import nbformat, pathlib, tempfile
+import nbformat, pathlib, sys
 from course_lib.validate import execute
 nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("print(6 * 7)")])
-execute(nb, pathlib.Path(tempfile.mkdtemp()), timeout=60)
+execute(nb, pathlib.Path(sys.argv[1]), timeout=60)
 print(nb.cells[0].outputs[0]["text"], end="")
 """
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="local sockets: not on Windows")
-def test_a_process_that_runs_a_notebook_prints_only_what_the_notebook_printed():
+def test_a_process_that_runs_a_notebook_prints_only_what_the_notebook_printed(tmp_path):
     """Its own process (this suite's kernels are set up apart): the kernel's stderr is the
     terminal's, where a release printed ten warnings of ipykernel for five notebooks."""
-    done = subprocess.run([sys.executable, "-c", RUN_ONE_CELL], capture_output=True,
+    done = subprocess.run([sys.executable, "-c", RUN_ONE_CELL, str(tmp_path)], capture_output=True,
                           text=True, timeout=120, check=True)
     assert done.stdout == "42\n"
     assert "WARNING" not in done.stderr, done.stderr

@@ -110,11 +110,11 @@ class CompiledTest:
     @classmethod
     def of(cls, source: str) -> CompiledTest:
         tree = _parse(source)
+        if tree is None:
+            return cls(None)
         try:
-            code = compile(tree, "<test>", "exec") if tree is not None else None
+            code = compile(tree, "<test>", "exec")
         except (SyntaxError, ValueError):   # parsed, yet not a program ('return' at the top)
-            code = None
-        if code is None:
             return cls(None)
         return cls(code, frozenset(_read(tree) - _defined(tree)))
 
