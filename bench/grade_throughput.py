@@ -140,7 +140,8 @@ def floor_seconds(graded: list[Path], submissions: Path) -> float:
     The work graded is the notebook's own cells in a kernel holding the student edition of
     ``course_lib``, and its tests with the course's full library. So two warm kernels, twins of
     a grading kernel (its environment, :func:`autograder.kernel.zygote.kernel_env`: inline
-    figures, one BLAS thread; the modules its zygote imports first,
+    figures, one BLAS thread; its options, :data:`autograder.kernel.settings.KERNEL_OPTIONS`:
+    each figure drawn once; the modules its zygote imports first,
     :data:`autograder.kernel.settings.WARM_MODULES`, frozen for the garbage collector as
     the zygote freezes them), run each notebook: one its non-test
     cells with the edition in the submission's folder (timed; the test cells skipped), the
@@ -183,12 +184,13 @@ class _WarmKernel:
     def __init__(self, library: Path | None):
         from jupyter_client.manager import start_new_kernel
 
-        from autograder.kernel.settings import WARM_MODULES
+        from autograder.kernel.settings import KERNEL_OPTIONS, WARM_MODULES
         from autograder.kernel.zygote import kernel_env
 
         self.library = library
         self.km, self.kc = start_new_kernel(kernel_name="python3",
-                                            env=kernel_env(_env() | _KERNEL_ENV))
+                                            env=kernel_env(_env() | _KERNEL_ENV),
+                                            extra_arguments=list(KERNEL_OPTIONS))
         self.kc.execute_interactive("\n".join(f"import {m}" for m in WARM_MODULES),
                                     timeout=120)
         # frozen as a zygote freezes its imports before it forks a kernel: a grading

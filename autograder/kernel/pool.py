@@ -40,7 +40,7 @@ from jupyter_core.utils import ensure_async
 
 from autograder.kernel.launcher import RUN_DIR_ENV
 from autograder.kernel.sandbox import Sandbox, bwrap_prefix, kernel_user, kill_user
-from autograder.kernel.settings import KernelSettings
+from autograder.kernel.settings import KERNEL_OPTIONS, KernelSettings
 from autograder.kernel.zygote import Zygote, kernel_env
 
 KERNEL_NAME = "autograder-python"
@@ -63,8 +63,7 @@ class _SpecManager(KernelSpecManager):
                      "--memory-mb", str(self._settings.memory_mb),
                      *(["--sandbox", self._settings.sandbox] if self._settings.sandbox
                        else [])])
-        return KernelSpec(argv=[*launcher, "-f", "{connection_file}",
-                                "--HistoryManager.hist_file=:memory:"],
+        return KernelSpec(argv=[*launcher, "-f", "{connection_file}", *KERNEL_OPTIONS],
                           display_name="Python 3 (autograder)", language="python",
                           name=KERNEL_NAME)
 

@@ -20,6 +20,12 @@ from dataclasses import dataclass
 WARM_MODULES = ("numpy", "matplotlib", "matplotlib.pyplot", "matplotlib_inline.backend_inline",
                 "contourpy", "sklearn.datasets", "sklearn.model_selection", "sklearn.linear_model")
 
+#: The options of every grading kernel (ipykernel's command line): its input history kept in
+#: memory (no sqlite file written for each cell), and inline figures drawn once a cell
+#: (:mod:`autograder.kernel.figures`).
+KERNEL_OPTIONS = ("--HistoryManager.hist_file=:memory:",
+                  "--IPKernelApp.extensions=autograder.kernel.figures")
+
 
 @dataclass(frozen=True)
 class KernelSettings:

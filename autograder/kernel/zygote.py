@@ -164,7 +164,8 @@ def main(argv: list[str] | None = None) -> None:
     # IPython's magics), the integrity checks (and the modules they protect), the sandbox
     for name in ("ipykernel.debugger", "sqlite3", "IPython.core.magics",
                  "IPython.core.completerlib", "IPython.extensions.storemagic",
-                 "autograder.grade.integrity_probe", "autograder.kernel.sandbox", "numpy.testing"):
+                 "autograder.grade.integrity_probe", "autograder.kernel.sandbox",
+                 "autograder.kernel.figures", "numpy.testing"):
         with contextlib.suppress(Exception):
             importlib.import_module(name)
     for name in modules:
