@@ -255,13 +255,26 @@ class Zygote:
             await asyncio.sleep(0.01)
 
     async def fork(self, argv: list[str], cwd: str, log: str, run: str = "") -> int:
-        """Fork a kernel in folder ``cwd`` (``run``: its private folder); returns its pid."""
+        """Fork a kernel in folder ``cwd`` (``run``: its private folder); returns its pid.
+
+        Cancelled once the request is sent (a pool closing while a spare starts), it still
+        waits for the pid and kills that kernel: the zygote forks it all the same, and it
+        would run unowned until the zygote ends, writing its connection file and sockets
+        into the folder its caller has just removed."""
         await self.wait_ready()
         self._next += 1
         rid = self._next
         request = {"id": rid, "argv": argv, "cwd": cwd, "log": log, "run": run or cwd}
         self.proc.stdin.write((json.dumps(request) + "\n").encode())
         self.proc.stdin.flush()
+        try:
+            return await self._pid_of(rid)
+        except asyncio.CancelledError:
+            with contextlib.suppress(Exception):
+                os.kill(await self._pid_of(rid), signal.SIGKILL)
+            raise
+
+    async def _pid_of(self, rid: int) -> int:
         deadline = time.monotonic() + FORK_TIMEOUT
         while rid not in self.forked:
             self._drain()

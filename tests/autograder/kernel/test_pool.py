@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import shutil
 
 import nbformat
+import psutil
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
 from autograder.kernel.execute import DEAD, OK, execute_notebook
 from autograder.kernel.pool import KernelPool, KernelSettings
+from autograder.kernel.zygote import Zygote, kernel_env
 
 
 def _run(settings: KernelSettings, notebooks, files=None):
@@ -113,6 +117,36 @@ def test_a_pool_closed_while_preparing_leaves_no_kernel_running():
         return await started[0].alive(), started[0].cwd.exists()
 
     assert asyncio.run(go()) == (False, False)
+
+
+def test_a_fork_cancelled_while_the_zygote_forks_leaves_no_kernel_running(tmp_path):
+    """A pool closing cancels a spare that may be waiting for its pid: the zygote forks that
+    kernel all the same. It is killed, not left to write into the folder its caller
+    removes (test runs left such ``grade-*-run`` folders in /tmp)."""
+    run = tmp_path / "run"
+    run.mkdir()
+
+    async def go():
+        zygote = Zygote(1024, (), kernel_env())
+        try:
+            await zygote.wait_ready()
+            fork = asyncio.ensure_future(zygote.fork(
+                ["-f", str(run / "kernel.json")], str(tmp_path), os.devnull, str(run)))
+            await asyncio.sleep(0)   # the request is sent; the fork waits for its pid
+            fork.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await fork
+            shutil.rmtree(run)   # as start_kernel's clean-up does
+            for _ in range(200):   # the killed kernel reaped by the zygote: 10 s at most
+                if not psutil.Process(zygote.proc.pid).children():
+                    break
+                await asyncio.sleep(0.05)
+            await asyncio.sleep(1.0)   # time enough for a kernel to write its connection file
+            return psutil.Process(zygote.proc.pid).children(), run.exists()
+        finally:
+            zygote.close()
+
+    assert asyncio.run(go()) == ([], False)
 
 
 def test_a_forked_kernel_collects_garbage_but_not_the_zygotes_imports():
