@@ -19,8 +19,7 @@ _draw = Figure.draw
 Figure.draw = lambda self, *a, **k: (draws.append(1), _draw(self, *a, **k))[1]"""
 A_FIGURE = "fig, ax = plt.subplots()\nax.plot([1, 2, 3])\nax.set_title('cost');"
 #: the draws a PNG of the same figure takes (the inline backend crops it: bbox_inches="tight")
-PNG_ALONE = """fig, ax = plt.subplots()
-ax.plot([1, 2, 3]); ax.set_title('cost')
+PNG_ALONE = A_FIGURE + """
 before = len(draws)
 fig.savefig(io.BytesIO(), format="png", bbox_inches="tight")
 plt.close(fig)
