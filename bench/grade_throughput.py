@@ -391,10 +391,13 @@ class Round(NamedTuple):
 def _explained(rounds: list[Round]) -> list[tuple]:
     """What the two speed ratios are made of (rows without a target, medians of rounds).
 
-    - ``-j 2`` can be at most (2 / the cores ``-j 1`` kept busy) times faster than ``-j 1``:
-      that is if it did no more work and kept both cores busy from start to end. ``-j 1``
-      keeps more than one core busy (the coordinator writes each result's pages, the next
-      kernel is forked and started, while a notebook runs), so the bound is below 2.
+    - ``-j 2`` can be at most (2 / the cores ``-j 1`` kept busy) times faster than ``-j 1``
+      if it takes as many core-seconds (the same work on a machine as fast) and keeps both
+      cores busy from start to end. ``-j 1`` keeps more than one core busy (the coordinator
+      writes each result's pages, the next kernel is forked and started, while a notebook
+      runs), so the bound is below 2. Each run's core-seconds are printed with it: the same
+      run's from round to round show how much the machine's speed moved (a round whose
+      ``-j 2`` ran in a faster moment beats the bound).
     - ``-j 1``'s seconds are its notebooks' own (the kernels' time from each notebook's first
       cell to its last: compared with the floor, the same cells' time in warm kernels) and the
       rest: the start before the first notebook, the moments between notebooks, the gradebook
@@ -403,7 +406,7 @@ def _explained(rounds: list[Round]) -> list[tuple]:
     busy = [r.j1.busy_cores for r in rounds if r.j1.busy_cores]
     return [
         ("-j 1: cores busy on average", busy, None, ""),
-        ("-j 2 vs -j 1, at most 2 / that", [2 / b for b in busy], None, ""),
+        ("-j 2 vs -j 1 at most, same CPU", [2 / b for b in busy], None, ""),
         ("-j 1 in notebooks / floor", [r.j1.in_notebooks / r.floor for r in rounds], None, ""),
         ("-j 1 outside notebooks, seconds",
          [r.j1.seconds - r.j1.in_notebooks for r in rounds], None, ""),
@@ -426,7 +429,8 @@ def _round(submissions: Path, work: Path, n: int, editions: tuple[str, ...]) -> 
 
 
 def _detail(run: Run) -> str:
-    busy = f"{run.busy_cores:.2f} cores busy, " if run.busy_cores is not None else ""
+    busy = (f"{run.busy_cores:.2f} cores busy: {run.busy_cores * run.seconds:.1f} core-s, "
+            if run.busy_cores is not None else "")
     return f"({busy}{run.in_notebooks:.1f} s in notebooks)"
 
 
