@@ -372,7 +372,7 @@ def main(argv: list[str] | None = None) -> int:
         value = statistics.median(values)
         spread = f"  (rounds: {min(values):.2f}-{max(values):.2f})" if len(values) > 1 else ""
         if target is None:
-            print(f"{name:34s} {value:9.2f}")
+            print(f"{name:34s} {value:9.2f} {'':9s}  {spread.strip()}".rstrip())
             continue
         ok = value >= target if op == ">=" else value <= target
         print(f"{name:34s} {value:9.2f} {op + ' ' + format(target, 'g'):>9s}  "
