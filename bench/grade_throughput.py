@@ -62,6 +62,7 @@ sys.path.insert(0, str(REPO))
 
 from autograder.demo import sample_class  # noqa: E402
 from autograder.grade.cluster import local_cluster  # noqa: E402
+from autograder.records.ledger import Ledger  # noqa: E402
 from autograder.records.results import Status  # noqa: E402
 
 CONFIG = REPO / "autograder" / "nbgrader_config.py"
@@ -135,11 +136,8 @@ def _cpu_ticks() -> tuple[int, int] | None:
 
 def _seconds_in_notebooks(ledger: Path) -> float:
     """The sum of the graded notebooks' own seconds in a run's ledger."""
-    import json
-
-    with open(ledger, encoding="utf-8") as fh:
-        return sum(nb.get("seconds", 0.0) for line in fh if line.strip()
-                   for nb in json.loads(line).get("notebooks", []))
+    return sum(nb.seconds for result in Ledger(ledger).results.values()
+               for nb in result.notebooks)
 
 
 # --------------------------------------------------------------------------- plain nbgrader
@@ -403,10 +401,10 @@ def _explained(rounds: list[Round]) -> list[tuple]:
       rest: the start before the first notebook, the moments between notebooks, the gradebook
       and class report at the end.
     """
-    busy = [r.j1.busy_cores for r in rounds if r.j1.busy_cores]
+    busy = [r.j1.busy_cores for r in rounds if r.j1.busy_cores is not None]
     return [
         ("-j 1: cores busy on average", busy, None, ""),
-        ("-j 2 vs -j 1 at most, same CPU", [2 / b for b in busy], None, ""),
+        ("-j 2 vs -j 1 at most, same CPU", [2 / b for b in busy if b > 0], None, ""),
         ("-j 1 in notebooks / floor", [r.j1.in_notebooks / r.floor for r in rounds], None, ""),
         ("-j 1 outside notebooks, seconds",
          [r.j1.seconds - r.j1.in_notebooks for r in rounds], None, ""),
