@@ -93,7 +93,7 @@ def _notebooks(folder: Path) -> list[Path]:
 
 class Run(NamedTuple):
     """One run of the grader: its wall seconds; the cores this machine kept busy meanwhile,
-    on average (None where ``/proc/stat`` is not there); the seconds its kernels spent in the
+    on average (None if the clock did not move); the seconds its kernels spent in the
     notebooks (the ledger's per-notebook ``seconds``: cells and tests, from each notebook's
     first cell to its last), the rest being start-up, the moments between notebooks and the
     writing at the end."""
@@ -110,28 +110,28 @@ def grade_with_grader(submissions: Path, out: Path, jobs: int, *extra: str) -> R
         shutil.rmtree(out)
     cmd = [PYTHON, "-m", "autograder", "grade", str(submissions), "--out", str(out),
            "-j", str(jobs), "--force", "--no-progress", *extra]
-    before = _cpu_ticks()
+    before = _cpu_times()
     start = time.perf_counter()
     done = subprocess.run(cmd, cwd=REPO, env=_env(), capture_output=True, text=True)
     seconds = time.perf_counter() - start
-    after = _cpu_ticks()
+    after = _cpu_times()
     if done.returncode not in (0, 1):   # 1: some submission did not score full marks
         raise SystemExit(f"{' '.join(cmd)} failed ({done.returncode}):\n{done.stderr[-3000:]}")
     busy = None
-    if before is not None and after is not None and after[0] > before[0]:
-        cores = os.cpu_count() or 1
-        busy = cores * (1 - (after[1] - before[1]) / (after[0] - before[0]))
+    if after[0] > before[0]:
+        busy = (os.cpu_count() or 1) * (1 - (after[1] - before[1]) / (after[0] - before[0]))
     return Run(seconds, busy, _seconds_in_notebooks(out / "ledger.jsonl"))
 
 
-def _cpu_ticks() -> tuple[int, int] | None:
-    """(all, idle) clock ticks of this machine's cores so far (``/proc/stat``), or None."""
-    try:
-        with open("/proc/stat", encoding="ascii") as fh:
-            ticks = [int(x) for x in fh.readline().split()[1:]]
-    except (OSError, ValueError):
-        return None
-    return sum(ticks), ticks[3] + ticks[4]   # idle and iowait
+def _cpu_times() -> tuple[float, float]:
+    """(all, idle) seconds of this machine's cores so far (psutil; guest time is already in
+    user time, and waiting for the disk counts as idle)."""
+    import psutil
+
+    times = psutil.cpu_times()
+    guest = getattr(times, "guest", 0.0) + getattr(times, "guest_nice", 0.0)
+    idle = times.idle + getattr(times, "iowait", 0.0)
+    return sum(times) - guest, idle
 
 
 def _seconds_in_notebooks(ledger: Path) -> float:
@@ -365,7 +365,7 @@ def main(argv: list[str] | None = None) -> int:
     ]
     print(f"\n{'ratio':34s} {'measured':>9s} {'target':>9s}")
     for name, values, target, op in checks:
-        if not values:   # not measurable here (no /proc/stat)
+        if not values:   # not measured
             continue
         value = statistics.median(values)
         spread = f"  (rounds: {min(values):.2f}-{max(values):.2f})" if len(values) > 1 else ""
