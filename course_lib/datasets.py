@@ -9,6 +9,10 @@ Shapes follow the course convention: X (n_features, m), Y (1, m) with float 0.0/
 
 Functions that split return a :class:`Split` (or :class:`DigitsSplit`), which unpacks as
 ``X_train, Y_train, X_test, Y_test = load_moons()``.
+
+scikit-learn is imported by the functions that draw from it, not with this module: it takes
+about a second to import, and the grader imports this module (through ``fc_layers``) without
+drawing any data set.
 """
 
 from __future__ import annotations
@@ -17,8 +21,6 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
-from sklearn.datasets import load_digits, make_circles, make_moons
-from sklearn.model_selection import train_test_split
 
 __all__ = [
     "Split",
@@ -80,6 +82,8 @@ def _columns(X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def _split(X: np.ndarray, y: np.ndarray, test_size: float, seed: int) -> Split:
     """Stratified, seeded split of (m, n) samples into a column-major Split."""
+    from sklearn.model_selection import train_test_split
+
     X_tr, X_te, y_tr, y_te = train_test_split(
         X, y, test_size=test_size, random_state=seed, stratify=y
     )
@@ -159,6 +163,8 @@ def load_digits_binary(
     if not neg:
         raise ValueError(f"positive {pos} leaves no digit for the negative class")
     _check_fraction(test_size, "test_size")
+    from sklearn.datasets import load_digits
+    from sklearn.model_selection import train_test_split
 
     bunch = load_digits()
     keep = np.isin(bunch.target, pos + neg)
@@ -193,6 +199,8 @@ def load_circles(
     _check_fraction(factor, "factor")
     if noise < 0:
         raise ValueError(f"noise must be >= 0, got {noise!r}")
+    from sklearn.datasets import make_circles
+
     X, y = make_circles(n_samples=m, noise=noise, factor=factor, random_state=seed)
     return _split(X, y, test_size, seed)
 
@@ -206,5 +214,7 @@ def load_moons(m: int = 400, noise: float = 0.2, seed: int = 1, test_size: float
     _check_fraction(test_size, "test_size")
     if noise < 0:
         raise ValueError(f"noise must be >= 0, got {noise!r}")
+    from sklearn.datasets import make_moons
+
     X, y = make_moons(n_samples=m, noise=noise, random_state=seed)
     return _split(X, y, test_size, seed)

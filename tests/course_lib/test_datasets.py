@@ -137,3 +137,15 @@ def test_circles_inner_class_is_inner():
 def test_two_d_bad_arguments(loader, kwargs, match):
     with pytest.raises(ValueError, match=match):
         loader(**kwargs)
+
+
+def test_importing_the_module_does_not_import_scikit_learn():
+    """The grader imports course_lib.fc_layers (and so this module) and draws no data set:
+    scikit-learn, a second of CPU, is imported by the functions that use it."""
+    import subprocess
+    import sys
+
+    code = "import sys, course_lib.fc_layers; print('sklearn' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True, timeout=120)
+    assert done.stdout.split()[-1] == "False"

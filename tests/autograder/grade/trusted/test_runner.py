@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 from types import SimpleNamespace
 
 import nbformat
@@ -34,3 +35,35 @@ def test_each_test_cell_is_compiled_once_for_every_notebook_graded():
     tests = TrustedTests(SimpleNamespace(notebook=nbformat.v4.new_notebook(cells=[cell])))
     first = tests.compiled("test_two")
     assert first.code is not None and tests.compiled("test_two") is first
+
+
+def _cell(source: str, **nbgrader) -> nbformat.NotebookNode:
+    return nbformat.v4.new_code_cell(source, metadata={"nbgrader": nbgrader} if nbgrader else {})
+
+
+def _tests_of(*cells) -> TrustedTests:
+    return TrustedTests(SimpleNamespace(notebook=nbformat.v4.new_notebook(cells=list(cells))))
+
+
+IMPORTS = ("import numpy as np\nimport matplotlib.pyplot as plt\nimport os.path\n"
+           "from course_lib import checks, datasets, plotting\nfrom math import *")
+
+
+def test_the_grader_imports_only_the_names_its_tests_read():
+    tests = _tests_of(
+        _cell(IMPORTS),
+        _cell("def f(x):\n    return x", solution=True, grade=False, grade_id="f"),
+        _cell("assert checks is not None\nassert os.path.sep\nassert np.pi > 3",
+              grade=True, solution=False, grade_id="test_f", points=1))
+    kept = [ast.unparse(node) for node in tests._imports]
+    assert kept == ["import numpy as np", "import os.path", "from course_lib import checks",
+                    "from math import *"]   # a star import binds names no one can list
+    assert set(tests.prelude()) >= {"np", "os", "checks", "pi"}
+    assert not {"plt", "datasets", "plotting"} & set(tests.prelude())
+
+
+def test_a_test_that_cannot_be_read_keeps_every_import():
+    tests = _tests_of(_cell("import numpy as np\nimport math"),
+                      _cell("def (", grade=True, solution=False, grade_id="test_x", points=1))
+    assert [ast.unparse(node) for node in tests._imports] == ["import numpy as np",
+                                                              "import math"]
