@@ -30,6 +30,7 @@ import builtins
 import contextlib
 import contextvars
 import io
+import textwrap
 import threading
 import time
 from dataclasses import dataclass
@@ -97,8 +98,8 @@ def _read(tree: ast.AST) -> set[str]:
     return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
 
 
-def _read_by_tests(sources) -> set[str] | None:
-    """Every name the test cells read, None (all) if one of them cannot be parsed."""
+def _read_by_tests(sources: list[str]) -> set[str] | None:
+    """Every name the tests' code reads, None (all) if a piece of it cannot be parsed."""
     read: set[str] = set()
     for source in sources:
         tree = _parse(source)
@@ -108,14 +109,24 @@ def _read_by_tests(sources) -> set[str] | None:
     return read
 
 
+def _mistaken_code(graded: set[str]) -> list[str]:
+    """The code of the catalogued mistakes of the ``graded`` names: a test's
+    ``explain_mistakes`` runs each in the test's namespace, so it reads names from it too."""
+    from course_lib.mistakes import catalogue
+
+    return [textwrap.dedent(m.body) for m in catalogue() if m.cell in graded]
+
+
 def _binding_only(node: ast.Import | ast.ImportFrom,
                   read: set[str] | None) -> ast.Import | ast.ImportFrom | None:
     """The import ``node`` reduced to the names in ``read`` (None: it binds none of them).
 
     The grader imports only what its tests read: a notebook's ``import matplotlib.pyplot``
     or ``from course_lib import datasets`` (scikit-learn) cost each grading process 1.5 s
-    of CPU at its start, for names no test uses. A name a test reads and the notebook
-    imports is imported as before; a star import is kept whole."""
+    of CPU at its start, for names no test uses. Read by a test: in a test cell, a solution
+    cell or a catalogued mistake of a solution's names (:func:`_mistaken_code`: a test's
+    ``explain_mistakes`` runs them in its namespace). Such a name is imported as before; a
+    star import is kept whole."""
     if read is None or any(alias.name == "*" for alias in node.names):
         return node
     names = [a for a in node.names if (a.asname or a.name.split(".")[0]) in read]
@@ -177,7 +188,9 @@ class TrustedTests:
                 and not is_test(c) and (tree := _parse(c.source)) is not None]
         #: the names the solution cells define (the student's graded functions and classes)
         self.graded: set[str] = {n for c, tree in code if is_solution(c) for n in _defined(tree)}
-        read = _read_by_tests(self.sources.values())
+        read = _read_by_tests([*self.sources.values(), *_mistaken_code(self.graded)])
+        if read is not None:   # the solutions: a catalogued mistake runs in their place
+            read |= {n for c, tree in code if is_solution(c) for n in _read(tree)}
         self._imports = [kept for _, tree in code for n in tree.body
                          if isinstance(n, (ast.Import, ast.ImportFrom))
                          and (kept := _binding_only(n, read)) is not None]

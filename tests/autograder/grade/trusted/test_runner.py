@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import ast
+from pathlib import Path
 from types import SimpleNamespace
 
 import nbformat
+import pytest
 
-from autograder.grade.trusted.runner import CompiledTest, TrustedTests
+from autograder.course.reference import cached_reference
+from autograder.course.rules import is_test
+from autograder.grade.trusted.runner import CompiledTest, TrustedTests, _parse, _read
+from course_lib.mistakes import catalogue
+
+NOTEBOOKS = Path(__file__).resolve().parents[4] / "notebooks"
 
 
 def test_a_test_cell_is_compiled_with_the_names_it_takes_from_outside():
@@ -60,6 +67,31 @@ def test_the_grader_imports_only_the_names_its_tests_read():
                     "from math import *"]   # a star import binds names no one can list
     assert set(tests.prelude()) >= {"np", "os", "checks", "pi"}
     assert not {"plt", "datasets", "plotting"} & set(tests.prelude())
+
+
+def test_names_the_solutions_read_are_imported_for_their_mistakes():
+    """explain_mistakes runs a catalogued mistake, a variant of the solution cell, in the
+    test's namespace: what the solution reads must be there."""
+    tests = _tests_of(
+        _cell("import numpy as np\nfrom math import exp, log"),
+        _cell("def f(x):\n    return exp(x)", solution=True, grade=False, grade_id="f"),
+        _cell("assert f(0) == 1", grade=True, solution=False, grade_id="test_f", points=1))
+    assert [ast.unparse(node) for node in tests._imports] == ["from math import exp"]
+
+
+@pytest.mark.parametrize("path", sorted(NOTEBOOKS.glob("*/*.ipynb")), ids=lambda p: p.parent.name)
+def test_every_name_a_catalogued_mistake_reads_is_in_the_graders_namespace(path):
+    ref = cached_reference(path, path.parent.name)
+    tests = TrustedTests(ref)
+    imported = {(alias.asname or alias.name).split(".")[0]
+                for c in ref.notebook.cells if c.cell_type == "code" and not is_test(c)
+                for node in ast.walk(_parse(c.source))
+                if isinstance(node, (ast.Import, ast.ImportFrom)) for alias in node.names}
+    mistakes = [m for m in catalogue(path.parent.name) if m.cell in tests.graded]
+    assert mistakes
+    for mistake in mistakes:
+        needed = _read(_parse(mistake.source)) & imported - tests.graded
+        assert needed <= set(tests.prelude()), (mistake.name, needed - set(tests.prelude()))
 
 
 def test_a_test_that_cannot_be_read_keeps_every_import():
