@@ -98,7 +98,7 @@ def _read(tree: ast.AST) -> set[str]:
     return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
 
 
-def _read_by_tests(sources: list[str]) -> set[str] | None:
+def _names_read(sources: list[str]) -> set[str] | None:
     """Every name the tests' code reads, None (all) if a piece of it cannot be parsed."""
     read: set[str] = set()
     for source in sources:
@@ -188,7 +188,7 @@ class TrustedTests:
                 and not is_test(c) and (tree := _parse(c.source)) is not None]
         #: the names the solution cells define (the student's graded functions and classes)
         self.graded: set[str] = {n for c, tree in code if is_solution(c) for n in _defined(tree)}
-        read = _read_by_tests([*self.sources.values(), *_mistaken_code(self.graded)])
+        read = _names_read([*self.sources.values(), *_mistaken_code(self.graded)])
         if read is not None:   # the solutions: a catalogued mistake runs in their place
             read |= {n for c, tree in code if is_solution(c) for n in _read(tree)}
         self._imports = [kept for _, tree in code for n in tree.body

@@ -90,7 +90,7 @@ def test_every_name_a_catalogued_mistake_reads_is_in_the_graders_namespace(path)
     mistakes = [m for m in catalogue(path.parent.name) if m.cell in tests.graded]
     assert mistakes
     for mistake in mistakes:
-        needed = _read(_parse(mistake.source)) & imported - tests.graded
+        needed = _read(_parse(mistake.source)) & (imported - tests.graded)
         assert needed <= set(tests.prelude()), (mistake.name, needed - set(tests.prelude()))
 
 
