@@ -38,8 +38,7 @@ import tempfile
 import threading
 import time
 import uuid
-from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -47,6 +46,7 @@ from distributed import Client, WorkerPlugin, get_worker, wait
 
 import course_lib
 from autograder.grade.dispatch import _GradingProcess, _scratch
+from autograder.grade.longest_first import LongestFirst
 from autograder.intake.find import IntakeError
 from autograder.intake.jobs import Job, WorkerSettings, error_result
 from autograder.kernel import sandbox
@@ -66,13 +66,15 @@ def run_jobs_on_cluster(jobs: Iterable[Job], settings: WorkerSettings, scheduler
                         on_result: Callable[[Job, SubmissionResult, dict[str, str]], None],
                         prepare: Callable[[], None] | None = None,
                         stop: threading.Event | None = None,
-                        watchdog: float | None = None) -> None:
+                        watchdog: float | None = None,
+                        estimates: Mapping[str, float] | None = None) -> None:
     """Grade ``jobs`` on the Dask cluster whose scheduler is ``scheduler`` (an address such
     as ``tcp://host:8786``, or the path of a ``--scheduler-file``), calling ``on_result`` in
     this process once per job as each finishes. Same contract as
     :func:`autograder.grade.dispatch.run_jobs`: ``prepare`` runs before the first job is
     sent; once ``stop`` is set, KeyboardInterrupt within about a second, between two
-    results (the tasks not finished are cancelled, what finished is kept)."""
+    results (the tasks not finished are cancelled, what finished is kept); jobs are sent
+    longest expected first (:class:`~autograder.grade.longest_first.LongestFirst`)."""
     jobs = list(jobs)
     if not jobs:
         return
@@ -85,8 +87,10 @@ def run_jobs_on_cluster(jobs: Iterable[Job], settings: WorkerSettings, scheduler
         delivered: set[tuple[str, str]] = set()
         try:
             with client.as_current():   # the client Dask's ``wait`` uses
-                for job, future in _graded(client, plugin.name, jobs, watchdog, stop):
-                    _deliver(job, future, on_result, delivered)
+                queue = LongestFirst(jobs, estimates)
+                for job, future in _graded(client, plugin.name, queue, watchdog, stop):
+                    seconds = _deliver(job, future, on_result, delivered)
+                    queue.finished(job.assignment, seconds)
         finally:
             with contextlib.suppress(Exception):
                 client.unregister_worker_plugin(plugin.name)
@@ -102,24 +106,25 @@ def _connect(scheduler: str) -> Client:
         raise IntakeError(f"cannot reach the Dask scheduler {scheduler}: {exc}") from None
 
 
-def _graded(client: Client, plugin: str, jobs: list[Job], watchdog: float,
+def _graded(client: Client, plugin: str, todo: LongestFirst, watchdog: float,
             stop: threading.Event | None) -> Iterator[tuple[Job, object]]:
     """(job, its finished future) as tasks finish. Jobs are submitted a window at a time
     (four per worker thread): the scheduler holds a task's submission bytes until it is
     done, and a class of 50,000 notebooks should not sit there at once. Waits a second at a
     time (``distributed.wait``; ``as_completed`` cannot time out) so that ``stop`` is seen:
     KeyboardInterrupt once it is set, the tasks still running cancelled."""
-    todo = deque(enumerate(jobs))
     running: dict = {}
+    sent = 0
     window = max(8, 4 * sum(client.nthreads().values()))
     try:
         while todo or running:
             if stop is not None and stop.is_set():
                 raise KeyboardInterrupt
             while todo and len(running) < window:
-                i, job = todo.popleft()
+                job = todo.next()
                 running[client.submit(grade_on_worker, plugin, *_shipped(job), watchdog,
-                                      key=f"{plugin}-{i}", pure=False)] = job
+                                      key=f"{plugin}-{sent}", pure=False)] = job
+                sent += 1
             try:
                 done, _ = wait(list(running), timeout=1.0, return_when="FIRST_COMPLETED")
             except TimeoutError:
@@ -130,21 +135,24 @@ def _graded(client: Client, plugin: str, jobs: list[Job], watchdog: float,
         client.cancel(list(running))
 
 
-def _deliver(job: Job, future, on_result: Callable, delivered: set) -> None:
+def _deliver(job: Job, future, on_result: Callable, delivered: set) -> float:
     """``on_result`` for ``job`` from its finished ``future``: the grading process's result,
     or an ``error`` row when Dask could not run the task (e.g. ``KilledWorker``: the workers
     running it died again and again). Once per job: a second result (``delivered`` holds
-    the keys done) is logged and dropped."""
+    the keys done) is logged and dropped. Returns the seconds the job took (0: none
+    measured)."""
     if job.key in delivered:
         log.warning("a second result for %s/%s ignored", *job.key)
-        return
+        return 0.0
     delivered.add(job.key)
     if future.status == "finished":
         result_json, executed = future.result()
-        on_result(job, SubmissionResult.from_json(result_json), executed)
+        result = SubmissionResult.from_json(result_json)
     else:
         why = repr(future.exception()) if future.status == "error" else future.status
-        on_result(job, error_result(job, f"the cluster could not grade it ({why})"), {})
+        result, executed = error_result(job, f"the cluster could not grade it ({why})"), {}
+    on_result(job, result, executed)
+    return result.seconds
 
 
 def course_bundle(jobs: list[Job]) -> bytes:

@@ -4,9 +4,10 @@ and is the only one to write anything.
 :func:`grade` takes the instructor's :class:`GradeOptions`, holds the output folder's lock,
 finds the submissions (:mod:`autograder.intake`), skips those the ledger already holds
 unchanged (``force`` regrades everything), hands the rest to grading processes
-(:func:`autograder.grade.dispatch.run_jobs`) and writes each result as it arrives, in the
-crash-safe order of :mod:`autograder.grade.outputs`. Ctrl-C or SIGTERM stops the run at its
-next turn; what finished is kept, and the same command grades the rest.
+(:func:`autograder.grade.dispatch.run_jobs`; the assignments that took longest in this run or
+the last one first: :mod:`autograder.grade.longest_first`) and writes each result as it
+arrives, in the crash-safe order of :mod:`autograder.grade.outputs`. Ctrl-C or SIGTERM stops
+the run at its next turn; what finished is kept, and the same command grades the rest.
 
 Student code runs confined as far as the machine allows (:mod:`autograder.kernel.sandbox`: a user
 of its own per kernel, no network, the course's files hidden); the run decides it once and
@@ -51,6 +52,7 @@ from autograder.course.source import (
 )
 from autograder.course.term import NO_TERM, Term, default_paths, load_term
 from autograder.grade.dispatch import run_jobs, wait_for_workers
+from autograder.grade.longest_first import mean_seconds
 from autograder.grade.outputs import Outputs
 from autograder.intake.find import (
     IntakeError,
@@ -235,6 +237,8 @@ def _grade(options: GradeOptions, course: Course, out: Path, start: float, term:
             bar.set_postfix({k: v for k, v in sorted(statuses.items())}, refresh=False)
             bar.update(1)
 
+    # the longest assignments are handed out first; how long, as far as earlier runs know
+    estimates = mean_seconds(outputs.ledger.results.values())
     stop = threading.Event()   # Ctrl-C or SIGTERM: the run stops at its next turn
     previous = _stop_on_signals(stop)
     background = _Background(course, todo, options)
@@ -247,10 +251,10 @@ def _grade(options: GradeOptions, course: Course, out: Path, start: float, term:
             from autograder.grade.cluster import run_jobs_on_cluster
 
             run_jobs_on_cluster(todo, settings, options.scheduler, on_result,
-                                prepare=background.attach, stop=stop)
+                                prepare=background.attach, stop=stop, estimates=estimates)
         else:
             run_jobs(todo, settings, max(1, options.jobs), on_result,
-                     prepare=background.attach, stop=stop)
+                     prepare=background.attach, stop=stop, estimates=estimates)
     except KeyboardInterrupt:
         summary.interrupted = True
         on_disk = Ledger(outputs.ledger.path)   # the truth: Ctrl-C may have come between a
@@ -260,6 +264,7 @@ def _grade(options: GradeOptions, course: Course, out: Path, start: float, term:
         log.warning("interrupted: %d submission(s) not graded; run the same command again "
                     "to grade them (finished ones are kept)", summary.lost)
     except BaseException:
+        background.first_result()   # else the gradebook's thread waits for it forever
         outputs.stop_gradebook()
         raise
     finally:

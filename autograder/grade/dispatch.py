@@ -22,11 +22,12 @@ import sys
 import tempfile
 import threading
 import time
-from collections import Counter, deque
-from collections.abc import Callable, Iterable
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
 from multiprocessing.connection import Connection
 from pathlib import Path
 
+from autograder.grade.longest_first import LongestFirst
 from autograder.intake.jobs import Job, WorkerSettings, error_result
 from autograder.kernel.sandbox import compiled, pid_alive
 from autograder.records.results import SubmissionResult
@@ -85,16 +86,20 @@ class _GradingProcess:
 def run_jobs(jobs: Iterable[Job], settings: WorkerSettings, processes: int,
              on_result: Callable[[Job, SubmissionResult, dict[str, str]], None],
              watchdog: float | None = None, prepare: Callable[[], None] | None = None,
-             stop: threading.Event | None = None) -> None:
+             stop: threading.Event | None = None,
+             estimates: Mapping[str, float] | None = None) -> None:
     """Grade ``jobs`` in ``processes`` grading processes, calling ``on_result`` in this
     process as each finishes. ``prepare`` runs once the processes are starting, before the
     first job is sent. A job whose process dies is retried once in a new process, then
     reported as ``error``; one that runs past ``watchdog`` seconds is reported as ``error``.
     Once ``stop`` is set, KeyboardInterrupt within about a second, between two results (the
-    grading processes are stopped, and what finished is kept)."""
-    queue = deque(jobs)
-    if not queue:
+    grading processes are stopped, and what finished is kept). Jobs are handed out longest
+    expected first (:class:`~autograder.grade.longest_first.LongestFirst`; ``estimates``:
+    an earlier run's seconds per job of an assignment)."""
+    jobs = list(jobs)
+    if not jobs:
         return
+    queue = LongestFirst(jobs, estimates)
     scratch = _scratch()  # the kernels' folders: removed at the end, even after a kill -9
     settings = dataclasses.replace(settings, kernel=dataclasses.replace(
         settings.kernel, tmp_root=str(scratch)))
@@ -112,14 +117,14 @@ def run_jobs(jobs: Iterable[Job], settings: WorkerSettings, processes: int,
         attempts[job.key] += 1
         if attempts[job.key] < 2 and not overdue:
             log.warning("grading process died on %s/%s; retrying it", *job.key)
-            queue.appendleft(job)
+            queue.retry(job)
         else:
             why = (f"grading took longer than {watchdog:g} s" if overdue
                    else "the grading process died twice on it")
             on_result(job, error_result(job, why), {})
 
     try:
-        _compile_editions(queue, scratch)
+        _compile_editions(jobs, scratch)
         while True:
             if stop is not None and stop.is_set():
                 raise KeyboardInterrupt
@@ -127,7 +132,7 @@ def run_jobs(jobs: Iterable[Job], settings: WorkerSettings, processes: int,
                 if w.job is None and queue:
                     if w.proc.poll() is not None:  # stopped after a loss: a new one
                         workers[i] = w = _GradingProcess(settings, i)
-                    if not w.give(queue.popleft()):
+                    if not w.give(queue.next()):
                         lost(i, overdue=False)
             busy = [w for w in workers if w.job is not None]
             if not busy:
@@ -146,10 +151,12 @@ def run_jobs(jobs: Iterable[Job], settings: WorkerSettings, processes: int,
                     lost(i, overdue=False)
                     continue
                 job, w.job = w.job, None
-                if queue and not w.give(queue.popleft()):  # keep it busy while we write
-                    lost(i, overdue=False)
                 _, result_json, executed = message
-                on_result(job, SubmissionResult.from_json(result_json), executed)
+                result = SubmissionResult.from_json(result_json)
+                queue.finished(job.assignment, result.seconds)
+                if queue and not w.give(queue.next()):  # keep it busy while we write
+                    lost(i, overdue=False)
+                on_result(job, result, executed)
         clean = True
     finally:
         def stop_all(wait: float) -> None:

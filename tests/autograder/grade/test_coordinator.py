@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from types import SimpleNamespace
@@ -194,7 +196,8 @@ def _small_class(source: Path, folder: Path, slow: bool = False) -> Path:
 
 def _fake_run_jobs(graded: list):
     """Stands in for the grading processes: a result per job, 2 points if add is wrong."""
-    def run(jobs, settings, processes, on_result, watchdog=None, prepare=None, stop=None):
+    def run(jobs, settings, processes, on_result, watchdog=None, prepare=None, stop=None,
+            estimates=None):
         if prepare is not None:
             prepare()
         for job in jobs:
@@ -236,6 +239,45 @@ def test_rerun_grades_only_what_is_missing_or_changed(course_source, tmp_path, m
     assert (forced.graded, forced.skipped) == (3, 0)
     assert len(read_csv(tmp_path / "out" / "grades.csv")) == 3
     assert len(Ledger(ledger_path).results) == 3
+
+
+def test_an_earlier_runs_seconds_order_the_next_runs_jobs(course_source, tmp_path,
+                                                          monkeypatch):
+    seen: list = []
+    fake = _fake_run_jobs([])
+
+    def run(jobs, settings, processes, on_result, estimates=None, **kw):
+        seen.append(estimates)
+        fake(jobs, settings, processes,
+             lambda job, result, executed: on_result(job, dataclasses.replace(
+                 result, seconds=2.0 if job.student_id == "alice" else 4.0), executed), **kw)
+
+    monkeypatch.setattr("autograder.grade.coordinator.run_jobs", run)
+    options = GradeOptions(submissions=_small_class(course_source, tmp_path / "class"),
+                           out=tmp_path / "out", jobs=1, source=course_source, progress=False,
+                           feedback=False, report=False, gradebook=False, force=True)
+    grade(options)
+    grade(options)
+    assert seen == [{}, {"01_adder": (2.0 + 4.0 + 4.0) / 3}]
+
+
+def test_a_failure_of_the_grading_processes_is_raised_not_waited_on(course_source, tmp_path,
+                                                                   monkeypatch):
+    def run(jobs, settings, processes, on_result, prepare=None, **kw):
+        prepare()
+        raise RuntimeError("the grading processes could not start")
+
+    monkeypatch.setattr("autograder.grade.coordinator.run_jobs", run)
+    options = GradeOptions(submissions=_small_class(course_source, tmp_path / "class"),
+                           out=tmp_path / "out", jobs=1, source=course_source, progress=False,
+                           feedback=False, report=False)   # the gradebook's thread is on
+    raised: list = []
+    thread = threading.Thread(target=lambda: raised.append(pytest.raises(
+        RuntimeError, grade, options)), daemon=True)
+    thread.start()
+    thread.join(120)
+    assert not thread.is_alive(), "grade() hung after run_jobs raised"
+    assert "could not start" in str(raised[0].value)
 
 
 LATE_TERM = """\
