@@ -31,13 +31,18 @@ from autograder.records.results import SubmissionResult
 __all__ = ["LongestFirst", "mean_seconds"]
 
 
+def _measured(seconds: float) -> bool:
+    """A job's seconds that tell how long it took (0: no notebook ran, an error row)."""
+    return seconds > 0 and math.isfinite(seconds)
+
+
 def mean_seconds(results: Iterable[SubmissionResult]) -> dict[str, float]:
     """Each assignment's mean seconds per job over ``results`` (an earlier run's, from the
     ledger), counting only results that were timed."""
     total: dict[str, float] = {}
     count: dict[str, int] = {}
     for result in results:
-        if result.seconds > 0 and math.isfinite(result.seconds):
+        if _measured(result.seconds):
             total[result.assignment] = total.get(result.assignment, 0.0) + result.seconds
             count[result.assignment] = count.get(result.assignment, 0) + 1
     return {name: total[name] / count[name] for name in total}
@@ -53,7 +58,6 @@ class LongestFirst:
         self._pending: dict[str, deque[Job]] = {}
         for job in jobs:
             self._pending.setdefault(job.assignment, deque()).append(job)
-        self._rank = {name: i for i, name in enumerate(self._pending)}
         self._retries: deque[Job] = deque()
         self._handed: dict[str, int] = dict.fromkeys(self._pending, 0)
         self._seconds: dict[str, float] = {}
@@ -79,7 +83,8 @@ class LongestFirst:
         waiting = [name for name, queue in self._pending.items() if queue]
         if not waiting:
             raise IndexError("no job left")
-        name = max(waiting, key=lambda a: (self.expected(a), -self._handed[a], -self._rank[a]))
+        # max keeps the first of equals: the order given decides the last ties
+        name = max(waiting, key=lambda a: (self.expected(a), -self._handed[a]))
         self._handed[name] += 1
         return self._pending[name].popleft()
 
@@ -89,6 +94,6 @@ class LongestFirst:
 
     def finished(self, assignment: str, seconds: float) -> None:
         """A job of ``assignment`` took ``seconds``."""
-        if seconds > 0 and math.isfinite(seconds):   # 0: no notebook ran (an error row)
+        if _measured(seconds):
             self._seconds[assignment] = self._seconds.get(assignment, 0.0) + seconds
             self._timed[assignment] = self._timed.get(assignment, 0) + 1
