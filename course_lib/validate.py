@@ -20,6 +20,7 @@ Needs ``nbclient`` and ``ipykernel`` (installed with the student edition).
 from __future__ import annotations
 
 import argparse
+import atexit
 import os
 import re
 import sys
@@ -47,7 +48,10 @@ def _this_python_kernel(sockets: Path) -> Any:
 
     class _ThisPython(KernelSpecManager):
         def get_kernel_spec(self, kernel_name: str) -> KernelSpec:
-            return KernelSpec(argv=[sys.executable, "-m", "ipykernel_launcher", "-f",
+            # absolute: the kernel starts in the notebook's folder, and this interpreter may
+            # have been found on a relative PATH entry (PATH=.venv/bin:$PATH)
+            return KernelSpec(argv=[os.path.abspath(sys.executable), "-m",
+                                    "ipykernel_launcher", "-f",
                                     "{connection_file}"], display_name="Python 3",
                               language="python", resource_dir="")
 
@@ -69,8 +73,14 @@ def execute(nb: Any, folder: Path, timeout: float, allow_errors: bool = True,
                                 allow_errors=allow_errors, record_timing=False,
                                 shutdown_kernel="immediate",
                                 resources={"metadata": {"path": str(folder)}})
-        client.execute(cleanup_kc=True,
-                       **({"env": {**os.environ, ENV: language}} if language else {}))
+        try:
+            client.execute(cleanup_kc=True,
+                           **({"env": {**os.environ, ENV: language}} if language else {}))
+        finally:
+            # nbclient registers a clean-up at exit before it starts the kernel, and leaves it
+            # there when the start fails: at exit it then waited forever on a kernel that
+            # never was (a bad interpreter path hung `validate` after its error message)
+            atexit.unregister(client._cleanup_kernel)
     return nb
 
 

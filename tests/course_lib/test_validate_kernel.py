@@ -6,6 +6,7 @@ parent had exited)."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import tempfile
@@ -68,3 +69,33 @@ def test_a_process_that_runs_a_notebook_prints_only_what_the_notebook_printed(tm
                           text=True, timeout=120, check=True)
     assert done.stdout == "42\n"
     assert "WARNING" not in done.stderr, done.stderr
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="local sockets: not on Windows")
+def test_a_python_found_on_a_relative_path_entry_starts_its_kernel_in_another_folder(tmp_path):
+    """``PATH=.venv/bin:$PATH python ...`` (the bench's usage) makes ``sys.executable``
+    relative; the kernel starts in the notebook's folder, where that path leads nowhere (the
+    bench's release stopped on ``No such file or directory: '.venv/bin/python'``)."""
+    bindir = os.path.dirname(os.path.abspath(sys.executable))
+    parent = os.path.dirname(bindir)
+    relative = os.path.basename(bindir)   # "bin", seen from the venv's folder
+    env = dict(os.environ, PATH=relative + os.pathsep + os.environ.get("PATH", ""))
+    script = ("import os, sys\nassert not os.path.isabs(sys.executable), sys.executable\n"
+              + RUN_ONE_CELL)
+    done = subprocess.run([os.path.basename(sys.executable), "-c", script, str(tmp_path)],
+                          cwd=parent, env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout == "42\n"
+
+
+def test_a_kernel_that_cannot_start_is_an_error_and_the_process_ends(tmp_path):
+    """nbclient left its clean-up registered at exit when the kernel's start failed, and that
+    clean-up waited forever: `validate` printed its error, then never ended."""
+    script = ("import sys\nsys.executable = '/nonexistent/python'\n"
+              "from course_lib.validate import main\nsys.exit(main())\n")
+    nb = tmp_path / "n.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1")]), nb)
+    done = subprocess.run([sys.executable, "-c", script, str(nb)], capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode == 2
+    assert "cannot run" in done.stderr and "/nonexistent/python" in done.stderr
