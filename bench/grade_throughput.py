@@ -476,7 +476,7 @@ def _explained(rounds: list[Round]) -> list[tuple]:
     return [
         ("-j 1: cores busy on average", busy, None, ""),
         ("-j 2 vs -j 1 at most, same CPU", [2 / b for b in busy if b > 0], None, ""),
-        ("machine: 2 copies at once, speed-up", [r.machine for r in rounds], None, ""),
+        ("machine: 2 copies at once (x)", [r.machine for r in rounds], None, ""),
         ("-j 2 vs -j 1 / machine's speed-up",
          [r.j1.seconds / r.j2.seconds / r.machine for r in rounds], None, ""),
         ("-j 1 in notebooks / floor", [r.j1.in_notebooks / r.floor for r in rounds], None, ""),
