@@ -139,7 +139,10 @@ def lab_command(workspace: Path, port: int | None = None, token: str | None = No
     """The command line and environment that start Jupyter Lab on ``workspace`` with its config
     dir (as root too). ``token``: None lets Lab make one and print the URL holding it."""
     workspace = Path(workspace).resolve()
-    argv = [sys.executable, "-m", "jupyterlab", f"--ServerApp.root_dir={workspace}"]
+    # absolute: open_lab moves into the workspace first, and this interpreter may have been
+    # found on a relative PATH entry (PATH=.venv/bin:$PATH)
+    argv = [os.path.abspath(sys.executable), "-m", "jupyterlab",
+            f"--ServerApp.root_dir={workspace}"]
     if port is not None:
         argv += [f"--port={port}", "--ServerApp.port_retries=0"]
     if token is not None:

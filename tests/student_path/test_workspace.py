@@ -5,6 +5,7 @@ kernel import the student edition shipped beside the notebook."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -170,3 +171,15 @@ def test_without_an_edition_the_kernel_uses_the_installed_course_lib(fake_releas
     first, second = _import_in_kernel(ws, "02_b").splitlines()
     assert Path(first).parent.name == "course_lib" and not Path(first).is_relative_to(ws)
     assert second.endswith("logistic_unit.py")
+
+
+def test_lab_starts_from_the_workspace_with_a_python_found_on_a_relative_path(
+        tmp_path, monkeypatch):
+    """``open_lab`` moves into the workspace, then runs the command's first word: a
+    ``sys.executable`` of ``.venv/bin/python`` (``PATH=.venv/bin:$PATH``) led nowhere there."""
+    monkeypatch.chdir(Path(sys.executable).parent.parent)
+    monkeypatch.setattr(sys, "executable", os.path.join(
+        Path(sys.executable).parent.name, Path(sys.executable).name))
+    argv = lab_command(tmp_path)[0]
+    monkeypatch.chdir(tmp_path)
+    assert os.path.isabs(argv[0]) and os.access(argv[0], os.X_OK), argv[0]
