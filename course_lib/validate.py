@@ -79,8 +79,9 @@ def execute(nb: Any, folder: Path, timeout: float, allow_errors: bool = True,
         finally:
             # nbclient registers a clean-up at exit before it starts the kernel, and leaves it
             # there when the start fails: at exit it then waited forever on a kernel that
-            # never was (a bad interpreter path hung `validate` after its error message)
-            atexit.unregister(client._cleanup_kernel)
+            # never was (a bad interpreter path hung `validate` after its error message);
+            # a private name of nbclient's, so looked up without failing if it goes
+            atexit.unregister(getattr(client, "_cleanup_kernel", None))
     return nb
 
 
