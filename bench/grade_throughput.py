@@ -31,7 +31,10 @@ the other. That is the most any ``-j 2`` can gain on the machine at that moment.
 machine whose two cores are not two free cores gives less than 2 (1.59 to 2.09 from one
 minute to the next on the machine this was written on: above 2, its speed moved between the
 runs alone and the pair), and then the 1.8x target says more of the machine than of the
-grader; the last rows print the share of the machine's speed-up ``-j 2`` reached.
+grader; the last rows print the share of the machine's speed-up ``-j 2`` reached. The floor
+is also run two at a time (:func:`floor_in_pairs`: two halves of the notebooks at once), which
+measures the same on the graded cells themselves, cache and memory shared between two kernels
+included.
 
 Prints seconds per notebook for each, and the ratios against the targets:
 ``-j 2`` at least 1.8x faster than ``-j 1``; Dask at least 0.9x as fast as ``-j 2`` (and the
@@ -59,7 +62,9 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import NamedTuple
 
@@ -180,7 +185,8 @@ def grade_with_nbgrader(root: Path, pairs: list[tuple[str, str]]) -> float:
 
 # --------------------------------------------------------------------------- the floor
 
-def floor_seconds(graded: list[Path], submissions: Path) -> float:
+def floor_seconds(graded: list[Path], submissions: Path,
+                  ready: threading.Barrier | None = None) -> float:
     """Seconds the graded notebooks' cells take in warm kernels, without the grader around.
 
     The work graded is the notebook's own cells in a kernel holding the student edition of
@@ -196,10 +202,15 @@ def floor_seconds(graded: list[Path], submissions: Path) -> float:
     ``course_lib`` forgotten, so each notebook imports it again, as its grading kernel does. A
     timed cell that raises here but not in the graded notebook means the floor did not do the
     graded work: the bench stops rather than print a floor too low (the floor once ran every
-    notebook against the first assignment's edition, most cells failing at once)."""
+    notebook against the first assignment's edition, most cells failing at once).
+
+    ``ready``: waited on once both kernels are up (:func:`floor_in_pairs` starts two floors
+    together)."""
     students, course = _WarmKernel(library=None), _WarmKernel(library=REPO)
     total = 0.0
     try:
+        if ready is not None:
+            ready.wait()
         for path in graded:
             nb = nbformat.read(path, as_version=4)
             folder = submissions / path.parent.parent.name / path.parent.name
@@ -209,6 +220,23 @@ def floor_seconds(graded: list[Path], submissions: Path) -> float:
         students.close()
         course.close()
     return total
+
+
+def floor_in_pairs(graded: list[Path], submissions: Path) -> float:
+    """The floor of the same notebooks split in two halves run at the same time (two floors,
+    each in its own pair of warm kernels, every other notebook each): the seconds of the
+    slower half. ``floor_seconds / floor_in_pairs`` is how much faster this machine does the
+    graded work itself two at a time, with no grader around it: the most any ``-j 2`` can
+    gain over ``-j 1`` on that work at that moment.
+
+    Unlike :func:`machine_scaling`'s small training run, this is the notebooks' own cells
+    (their arrays, their imports, their figures), so it also shows what two kernels at once
+    lose to each other in the cores' shared cache and memory."""
+    halves = [graded[0::2], graded[1::2]]
+    ready = threading.Barrier(len(halves), timeout=300)
+    with ThreadPoolExecutor(len(halves)) as pool:
+        runs = [pool.submit(floor_seconds, half, submissions, ready) for half in halves]
+        return max(run.result() for run in runs)
 
 
 #: What a floor kernel does between two notebooks (outside the timing).
@@ -446,12 +474,14 @@ def main(argv: list[str] | None = None) -> int:
 
 class Round(NamedTuple):
     """``-j 1``, the floor (seconds), the machine's own speed-up on two cores
-    (:func:`machine_scaling`) and ``-j 2``, measured one right after the other."""
+    (:func:`machine_scaling`), ``-j 2`` and the floor two at once (:func:`floor_in_pairs`,
+    seconds), measured one right after the other."""
 
     j1: Run
     floor: float
     j2: Run
     machine: float
+    floor_paired: float
 
 
 def _explained(rounds: list[Round]) -> list[tuple]:
@@ -467,6 +497,9 @@ def _explained(rounds: list[Round]) -> list[tuple]:
     - The machine's own speed-up on two cores (:func:`machine_scaling`, right before
       ``-j 2``): the most any ``-j 2`` could gain on it at that moment. The last row is the
       share of it ``-j 2`` reached (1.0: all the machine gave).
+    - The floor's own speed-up two at a time (:func:`floor_in_pairs`): the same, measured on
+      the graded notebooks' cells rather than a small training run; the row after it is the
+      share of it ``-j 2`` reached.
     - ``-j 1``'s seconds are its notebooks' own (the kernels' time from each notebook's first
       cell to its last: compared with the floor, the same cells' time in warm kernels) and the
       rest: the start before the first notebook, the moments between notebooks, the gradebook
@@ -479,6 +512,10 @@ def _explained(rounds: list[Round]) -> list[tuple]:
         ("machine: 2 copies at once (x)", [r.machine for r in rounds], None, ""),
         ("-j 2 vs -j 1 / machine's speed-up",
          [r.j1.seconds / r.j2.seconds / r.machine for r in rounds], None, ""),
+        ("floor: 2 at once vs 1 (speed-up)", [r.floor / r.floor_paired for r in rounds],
+         None, ""),
+        ("-j 2 vs -j 1 / floor's speed-up",
+         [r.j1.seconds / r.j2.seconds / (r.floor / r.floor_paired) for r in rounds], None, ""),
         ("-j 1 in notebooks / floor", [r.j1.in_notebooks / r.floor for r in rounds], None, ""),
         ("-j 1 outside notebooks, seconds",
          [r.j1.seconds - r.j1.in_notebooks for r in rounds], None, ""),
@@ -495,12 +532,15 @@ def _round(submissions: Path, work: Path, n: int, editions: tuple[str, ...]) -> 
     _check_statuses(work / "graded_j1")
     floor = floor_seconds(graded, submissions)
     print(f"  floor (warm)      {floor:7.1f} s", flush=True)
+    paired = floor_in_pairs(graded, submissions)
+    print(f"  floor, 2 at once  {paired:7.1f} s  ({floor / paired:.2f} x the floor's speed "
+          "one at a time)", flush=True)
     scaling, alone = machine_scaling()
     print(f"  machine           {scaling:7.2f} x  (two copies of {alone:.1f} s of training at "
           "once, against one after the other)", flush=True)
     j2 = grade_with_grader(submissions, work / "graded_j2", 2, *editions)
     print(f"  grade -j 2        {j2.seconds:7.1f} s  {_detail(j2)}", flush=True)
-    return Round(j1, floor, j2, scaling)
+    return Round(j1, floor, j2, scaling, paired)
 
 
 def _detail(run: Run) -> str:
