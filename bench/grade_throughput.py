@@ -473,9 +473,10 @@ def main(argv: list[str] | None = None) -> int:
 
 
 class Round(NamedTuple):
-    """``-j 1``, the floor (seconds), the machine's own speed-up on two cores
-    (:func:`machine_scaling`), ``-j 2`` and the floor two at once (:func:`floor_in_pairs`,
-    seconds), measured one right after the other."""
+    """``-j 1``, the floor (seconds), ``-j 2``, the machine's own speed-up on two cores
+    (:func:`machine_scaling`) and the floor two at once (:func:`floor_in_pairs`, seconds),
+    measured one right after the other in the order ``-j 1``, floor, floor two at once,
+    machine, ``-j 2``."""
 
     j1: Run
     floor: float
