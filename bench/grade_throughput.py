@@ -234,9 +234,22 @@ def floor_in_pairs(graded: list[Path], submissions: Path) -> float:
     lose to each other in the cores' shared cache and memory."""
     halves = [graded[0::2], graded[1::2]]
     ready = threading.Barrier(len(halves), timeout=300)
+
+    def floor_of(half: list[Path]) -> float:
+        try:
+            return floor_seconds(half, submissions, ready)
+        except BaseException:
+            ready.abort()   # the other half stops waiting for this one's kernels
+            raise
+
     with ThreadPoolExecutor(len(halves)) as pool:
-        runs = [pool.submit(floor_seconds, half, submissions, ready) for half in halves]
-        return max(run.result() for run in runs)
+        runs = [pool.submit(floor_of, half) for half in halves]
+    # the error that stopped the pair, not the other half's broken wait
+    errors = [run.exception() for run in runs if run.exception() is not None]
+    errors.sort(key=lambda error: isinstance(error, threading.BrokenBarrierError))
+    if errors:
+        raise errors[0]
+    return max(run.result() for run in runs)
 
 
 #: What a floor kernel does between two notebooks (outside the timing).
