@@ -13,10 +13,14 @@ unpacks it once into its local folder and starts one pre-warmed grading process
 (:class:`autograder.grade.dispatch._GradingProcess`, sandboxed as this worker's machine
 allows). :func:`grade_on_worker` is the task: it writes the submission's files (sent as bytes,
 not paths) into a scratch folder, hands the job to that process and returns its result as
-plain data. A notebook that kills its grading process or runs past the watchdog is that
-job's ``error`` row, as in ``run_jobs``; the task never raises for a bad notebook. A worker
-lost mid-run (killed, its machine gone) is Dask's business: the scheduler runs its task on
-another worker.
+plain data. The job itself travels pickled, as bytes, without the grading view of its source
+notebooks (``NotebookJob.reference``): the scheduler, which unpickles every task's arguments,
+then never loads nbformat for them (with jsonschema, 1-2 s of CPU per process, taken from
+the grading on a small cluster), and the worker's grading process builds that view from the
+course copy (the same bytes: about 15 ms a notebook, once per process). A notebook that
+kills its grading process or runs past the watchdog is that job's ``error`` row, as in
+``run_jobs``; the task never raises for a bad notebook. A worker lost mid-run (killed, its
+machine gone) is Dask's business: the scheduler runs its task on another worker.
 
 ``distributed`` is imported only here, and this module only when ``--scheduler`` is given:
 local grading never loads it.
@@ -30,6 +34,7 @@ import hashlib
 import io
 import logging
 import os
+import pickle
 import shutil
 import subprocess
 import sys
@@ -183,9 +188,10 @@ def _arcname(path: str) -> str:
     return os.path.abspath(path).lstrip("/")
 
 
-def _shipped(job: Job) -> tuple[Job, dict[str, Shipped]]:
-    """``job`` as it travels: course paths relative to the course copy, submitted files
-    renamed ``<n>/<their name>`` (the name is kept: messages show it) and sent as bytes."""
+def _shipped(job: Job) -> tuple[bytes, dict[str, Shipped]]:
+    """``job`` as it travels, pickled: course paths relative to the course copy, no grading
+    view of the notebooks (built on the worker), submitted files renamed ``<n>/<their name>``
+    (the name is kept: messages show it) and sent as bytes."""
     files: dict[str, Shipped] = {}
 
     def submitted(path: str) -> str:
@@ -196,14 +202,15 @@ def _shipped(job: Job) -> tuple[Job, dict[str, Shipped]]:
             files[name] = None
         return name
 
-    notebooks = [dataclasses.replace(nb, source=_arcname(nb.source),
+    notebooks = [dataclasses.replace(nb, source=_arcname(nb.source), reference=None,
                                      path=submitted(nb.path) if nb.path else None)
                  for nb in job.notebooks]
-    return dataclasses.replace(
+    shipped = dataclasses.replace(
         job, notebooks=notebooks,
         files={rel: submitted(src) for rel, src in job.files.items()},
         support={rel: _arcname(src) for rel, src in job.support.items()},
-        edition=_arcname(job.edition) if job.edition else ""), files
+        edition=_arcname(job.edition) if job.edition else "")
+    return pickle.dumps(shipped), files
 
 
 # --------------------------------------------------------------------------- worker side
@@ -242,13 +249,15 @@ class CoursePlugin(WorkerPlugin):
         for folder in (self.home, self.kernels):
             shutil.rmtree(folder, ignore_errors=True)
 
-    def grade(self, job: Job, files: dict[str, Shipped], watchdog: float
+    def grade(self, job: bytes, files: dict[str, Shipped], watchdog: float
               ) -> tuple[str, dict[str, str]]:
-        """Grade the shipped ``job``: (result as JSON, executed notebooks)."""
+        """Grade the shipped ``job`` (:func:`_shipped`): (result as JSON, executed
+        notebooks)."""
         with self.lock:
             folder = Path(tempfile.mkdtemp(dir=self.submissions))
             try:
-                return self._grade(_localized(job, files, self.course, folder), watchdog)
+                return self._grade(_localized(pickle.loads(job), files, self.course, folder),
+                                   watchdog)
             finally:
                 shutil.rmtree(folder, ignore_errors=True)
 
@@ -284,7 +293,7 @@ class CoursePlugin(WorkerPlugin):
         return self.starter.submit(_GradingProcess, self.settings, 0).result()
 
 
-def grade_on_worker(plugin: str, job: Job, files: dict[str, Shipped], watchdog: float
+def grade_on_worker(plugin: str, job: bytes, files: dict[str, Shipped], watchdog: float
                     ) -> tuple[str, dict[str, str]]:
     """The Dask task: grade ``job`` with this worker's :class:`CoursePlugin` ``plugin``."""
     return get_worker().plugins[plugin].grade(job, files, watchdog)

@@ -18,8 +18,10 @@ from pathlib import Path
 import pytest
 from class_builder import run_cli
 
+from autograder.course.reference import cached_reference
 from autograder.course.source import venv_on_path
-from autograder.grade.cluster import local_cluster
+from autograder.grade.cluster import _shipped, local_cluster
+from autograder.intake.jobs import Job, NotebookJob
 from autograder.records.ledger import read_csv
 
 OPTIONS = ("--timeout", "3", "--memory", "2048", "--no-progress")
@@ -50,6 +52,28 @@ def assert_same_grades(out: Path, graded_class: dict) -> None:
     assert read_csv(out / "grades.csv") == local
     keys = ledger_keys(out)
     assert sorted(keys) == sorted(set(keys)) == sorted(ledger_keys(Path(graded_class["out"])))
+
+
+def test_a_job_travels_as_bytes_the_scheduler_unpickles_without_nbformat(course_source,
+                                                                        tmp_path):
+    """The scheduler unpickles every task's arguments: a job must not carry the grading view
+    of its notebooks (a NotebookNode: nbformat and jsonschema, 1-2 s of CPU to import)."""
+    source = next(course_source.rglob("*.ipynb"))
+    submitted = tmp_path / source.name
+    submitted.write_text("{}", encoding="utf-8")
+    reference = cached_reference(source, source.parent.name)
+    job = Job("s1", source.parent.name, [NotebookJob(source.stem, str(source), str(submitted),
+                                                     reference=reference)])
+    shipped, files = _shipped(job)
+    assert isinstance(shipped, bytes)
+    assert files == {f"0/{source.name}": b"{}"}
+    unpickle = ("import pickle, sys; job = pickle.loads(sys.stdin.buffer.read()); "
+                "print(job.notebooks[0].reference, job.notebooks[0].path, "
+                "'nbformat' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", unpickle], input=shipped,
+                          capture_output=True, check=True)
+    assert done.stdout.decode().split() == ["None", f"0/{source.name}", "False"]
+    assert job.notebooks[0].reference is reference   # the coordinator's job is left whole
 
 
 def test_the_cluster_grades_the_class_as_the_local_run(graded_class, course_source, cluster,
