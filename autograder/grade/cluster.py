@@ -17,7 +17,8 @@ plain data. The job itself travels pickled, as bytes, without the grading view o
 notebooks (``NotebookJob.reference``): the scheduler, which unpickles every task's arguments,
 then never loads nbformat for them (with jsonschema, 1-2 s of CPU per process, taken from
 the grading on a small cluster), and the worker's grading process builds that view from the
-course copy (the same bytes: about 15 ms a notebook, once per process). A notebook that
+course copy (the same bytes: about 15 ms a notebook, once per process; the worker itself
+only for an error row it writes, whose points need it). A notebook that
 kills its grading process or runs past the watchdog is that job's ``error`` row, as in
 ``run_jobs``; the task never raises for a bad notebook. A worker lost mid-run (killed, its
 machine gone) is Dask's business: the scheduler runs its task on another worker.
@@ -88,7 +89,8 @@ def run_jobs_on_cluster(jobs: Iterable[Job], settings: WorkerSettings, scheduler
         plugin = CoursePlugin(course_bundle(jobs), settings.to_json())
         client.register_plugin(plugin, name=plugin.name)   # the workers' processes start
         if prepare is not None:
-            prepare()   # the references, in the jobs before they travel
+            prepare()   # the references, in the coordinator's jobs (its error rows);
+            #             they stay here: _shipped leaves them out
         delivered: set[tuple[str, str]] = set()
         try:
             with client.as_current():   # the client Dask's ``wait`` uses
