@@ -52,7 +52,7 @@ from autograder.course.rules import replace_regions
 from autograder.messages import N_, _, ngettext
 from autograder.records.lateness import NO_DUE_DATE, Lateness
 from autograder.records.results import CellResult, NotebookResult, Status, SubmissionResult
-from autograder.report.safe_html import TEMPLATES, clean_html, clean_outputs, page_templates
+from autograder.report.safe_html import TEMPLATES, clean_html, clean_notebook, page_templates
 from autograder.vocabulary import HIDDEN_BEGIN, HIDDEN_END, grade_id_of
 from course_lib.diagnosis import named_mistake
 from course_lib.language import DEFAULT, current, notebook_language, use
@@ -364,6 +364,9 @@ def _exporter():
         optimistic_validation=True,   # the notebook validated once, not after each step
     )
     exporter.highlighter = SameCellsOnce(pygments_lexer="ipython3", parent=exporter)
+    # one sanitizer for the whole page: nbconvert's own would let a raw cell's markup keep
+    # the page's classes (a "PASSED" badge drawn by a student)
+    exporter.register_filter("clean_html", clean_html)
     exporter.exclude_input_prompt = True
     exporter.exclude_output_prompt = True
     return exporter
@@ -405,10 +408,11 @@ def _annotate(nb: NotebookNode, cells: dict[str, CellResult]) -> NotebookNode:
 
 
 def _notebook_html(nb: NotebookNode, cells: dict[str, CellResult]) -> Markup:
-    safe = _annotate(clean_outputs(redact_hidden_tests(nb, cells)), cells)
+    safe = _annotate(clean_notebook(redact_hidden_tests(nb, cells)), cells)
     body, _ = _exporter().from_notebook_node(safe)
     # safe to show as it is: nbconvert's HTML of a notebook whose hidden tests were removed,
-    # whose outputs and markdown were cleaned (safe_html), whose code and texts it escaped
+    # whose outputs, metadata, markdown and raw cells were cleaned (safe_html), whose code and
+    # texts it escaped; the badges and stop marks in it are the grader's (_annotate)
     return Markup(body)
 
 

@@ -12,7 +12,19 @@ markup dressed up as the page's own "PASSED" badges. This module keeps only iner
   nothing), no other ``data:`` URL;
 - outputs keep only inert MIME types: HTML is cleaned, SVG is shown as an image (a browser runs
   no script inside an ``<img>``), base64 images must be base64, everything else (JavaScript,
-  widgets, unknown types) is dropped and ``text/plain`` shows instead.
+  widgets, unknown types) is dropped and ``text/plain`` shows instead;
+- metadata, which nbconvert's templates act on, keeps only what is harmless: an image's width
+  and height as numbers (an output's ``filenames`` would make the page fetch a URL, its
+  ``isolated`` put it in a frame); a cell keeps its nbgrader metadata (which cells are
+  tests) and a raw cell's format, nothing else (``transient.remove_source`` would hide the
+  student's code from the page, and the page's own marks, a test's badge or the cell where
+  grading stopped, are added afterwards by the grader, never taken from the notebook).
+
+The notebook's HTML goes through :func:`clean_html` wherever nbconvert's templates clean
+(a raw cell's source among them): :mod:`autograder.report.feedback_page` gives the exporter
+this module's function as its ``clean_html`` filter. Each page also tells the browser, in
+its Content-Security-Policy, to run no script and fetch nothing from elsewhere, whatever a
+bug here lets through.
 
 What the grader itself writes on a page is made safe by the templates that write it: the
 pages are Jinja templates in ``autograder/report/templates/`` (shipped as package data, with
@@ -35,7 +47,7 @@ import nh3
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from nbformat import NotebookNode
 
-__all__ = ["clean_html", "clean_outputs", "page_templates", "TEMPLATES"]
+__all__ = ["clean_html", "clean_notebook", "page_templates", "TEMPLATES"]
 
 #: The pages' templates and their stylesheet (package data: see pyproject.toml).
 TEMPLATES = Path(__file__).resolve().with_name("templates")
@@ -68,6 +80,10 @@ _IMAGE_DATA = re.compile(r"^data:image/(png|jpeg|gif|svg\+xml);base64,[A-Za-z0-9
 _INERT_TYPES = ("text/plain", "text/html", "text/markdown", "text/latex",
                 "image/png", "image/jpeg", "image/gif", "image/svg+xml")
 _BASE64_IMAGES = ("image/png", "image/jpeg", "image/gif")
+#: The only cell metadata a page keeps from the notebook (see the module docstring).
+_CELL_METADATA = ("nbgrader", "raw_mimetype")
+#: The only output metadata it keeps, for each image type: the size to show it at.
+_IMAGE_SIZE = ("width", "height")
 
 
 def _attribute(element: str, attribute: str, value: str) -> str | None:
@@ -121,12 +137,29 @@ def _clean_data(data: dict) -> dict:
     return kept
 
 
-def clean_outputs(nb: NotebookNode) -> NotebookNode:
-    """``nb`` (changed in place) with only inert outputs (see the module docstring)."""
+def _clean_output_metadata(metadata: dict) -> dict:
+    kept = {}
+    for mime in _BASE64_IMAGES:
+        size = metadata.get(mime)
+        if isinstance(size, dict):
+            size = {k: v for k, v in size.items() if k in _IMAGE_SIZE
+                    and type(v) in (int, float) and 0 < v < 100_000}
+            if size:
+                kept[mime] = size
+    return kept
+
+
+def clean_notebook(nb: NotebookNode) -> NotebookNode:
+    """``nb`` (changed in place) with only inert outputs and harmless metadata (see the
+    module docstring)."""
     for cell in nb.cells:
+        cell.metadata = NotebookNode({k: v for k, v in cell.metadata.items()
+                                      if k in _CELL_METADATA})
         for output in cell.get("outputs", []):
             if "data" in output:
                 output["data"] = _clean_data(dict(output["data"]))
+            if "metadata" in output:
+                output["metadata"] = NotebookNode(_clean_output_metadata(output["metadata"]))
     return nb
 
 

@@ -1,19 +1,19 @@
 """Attacks on grading with the tests in the grader (:mod:`autograder.grade.trusted`), on the real
 ``01_logistic_unit`` (19 points).
 
-Each attacker writes no correct code for the functions it attacks (it returns zeros, ones,
-an empty dict), then tries to forge the grade from inside the kernel: patch the checks, read
-the expected values from the caller's frames, return objects that impersonate arrays, import
-course_lib's reference, answer the grader's comm itself, print the kernel's history, loop or
-exit. Every submission (and two controls: the instructor's source, the bare release) is graded
-once, in one run of the real grader (:func:`autograder.grade.coordinator.grade`, two processes);
-each attack must earn at most the points of the code it genuinely wrote, and no line of the hidden
-tests may reach an output of the graded notebook, the feedback page or grades.csv.
+Each attacker writes no correct code for the functions it attacks (it returns zeros, ones, an empty
+dict), then tries to forge the grade from inside the kernel: patch the checks, read the expected
+values from the caller's frames, return objects that impersonate arrays, import course_lib's
+reference, answer the grader's comm itself, print the kernel's history, loop or exit, or dress up
+its feedback page (badges in cell metadata, outputs that fetch or frame). Every submission (and two
+controls: the instructor's source, the bare release) is graded once, in one run of the real grader
+(:func:`autograder.grade.coordinator.grade`, two processes); each attack must earn at most the
+points of the code it genuinely wrote, and no line of the hidden tests may reach an output of the
+graded notebook, the feedback page or grades.csv.
 
-The kernels hold the student edition of course_lib (released here for this assignment):
-an attack that takes course_lib's code gets stand-ins that answer only the released
-notebook's own calls (:data:`EDITION_ONLY`: at most the visible tests' points, never a
-hidden test's).
+The kernels hold the student edition of course_lib (released here for this assignment): an attack
+that takes course_lib's code gets stand-ins that answer only the released notebook's own calls
+(:data:`EDITION_ONLY`: at most the visible tests' points, never a hidden test's).
 """
 
 from __future__ import annotations
@@ -392,6 +392,34 @@ LOOP_PREDICT = "def predict(w, b, X):\n    while True:\n        pass"
 EXIT_INIT = "def initialize_with_zeros(dim):\n    import os\n    os._exit(1)"
 
 
+# ------------------------------------------------------------- 8. forge the feedback page
+
+#: A forged badge and stop mark, as the page's template reads them from a cell's metadata.
+FORGED_MARKS = {
+    "autograder_feedback": {"state": "pass", "label": "PASSED", "grade_id": "forged_badge",
+                            "points": "99", "max_points": "99", "message": "FORGED-BADGE"},
+    "autograder_stopped": "FORGED-STOP", "autograder_stopped_first": True,
+    "transient": {"remove_source": True},   # nbconvert would not show this cell's code
+}
+#: Outputs whose metadata would make the page fetch a tracker's image and frame some HTML.
+FETCH_AND_FRAME = (
+    "from IPython.display import display\n"
+    "display({'image/png': 'iVBORw0KGgo=', 'text/plain': 'png'}, raw=True, metadata={\n"
+    "    'filenames': {'image/png': 'https://tracker.example/seen.png'}})\n"
+    "display({'text/html': '<b>framed</b>'}, raw=True,\n"
+    "        metadata={'text/html': {'isolated': True}})")
+
+
+def _page_forger(honest: NotebookNode) -> NotebookNode:
+    """Every function right (all points deserved), and cells that dress up the page."""
+    nb = _answered(honest, {}, append=FETCH_AND_FRAME)
+    nb.cells.append(new_code_cell("shown_anyway = 'FORGED-HIDDEN-CODE'", metadata=FORGED_MARKS))
+    nb.cells.append(nbformat.v4.new_raw_cell(
+        '<div class="badge pass">PASSED 19/19</div><script>alert(1)</script>',
+        metadata={"raw_mimetype": "text/html"}))
+    return nb
+
+
 # --------------------------------------------------------------------------- the class
 
 def _points(ref: Reference, name: str) -> float:
@@ -446,6 +474,7 @@ def _class(ref: Reference) -> dict[str, tuple[NotebookNode, float]]:
         "print_arguments": (_answered(honest, PRINT_ARGUMENTS),
                             MAX - _points(ref, "predict") + sum(
                                 g.points for g in ref.grade_cells if g.grade_id == "test_predict")),
+        "forge_page": (_page_forger(honest), MAX),
         "resource_abuse": (_answered(honest, {"predict": LOOP_PREDICT,
                                               "initialize_with_zeros": EXIT_INIT}),
                            MAX - pts["predict"] - pts["initialize_with_zeros"]),
@@ -490,7 +519,7 @@ def _score(graded: dict, student: str) -> float:
 
 ATTACKS = ["patch_checks", "frame_reader", "impersonator", "import_reference",
            "copy_reference_source", "forge_serve", "hijack_comm", "forge_with_reference",
-           "history_leak", "resource_abuse", "change_inputs", "print_arguments"]
+           "history_leak", "resource_abuse", "change_inputs", "print_arguments", "forge_page"]
 #: attacks that earn points they should not, until the grader is fixed
 #: Attacks that take course_lib's code as it is in the grading kernel: the student edition,
 #: whose stand-ins answer only the calls the released notebook makes (its visible tests,
@@ -626,3 +655,15 @@ def test_a_hidden_test_shows_neither_its_inputs_nor_its_expected_values(graded):
             assert not any(line in graded["cells"][student][gid][1] for line in secrets)
             assert "LEAKED" not in graded["cells"][student][gid][1]
         assert not any(line in graded["rows"][student]["message"] for line in secrets)
+
+
+def test_a_page_shows_only_the_graders_marks_and_fetches_nothing(graded):
+    page = (graded["out"] / "feedback" / "forge_page" / ASSIGNMENT
+            / f"{NAME}.html").read_text(encoding="utf-8")
+    badges = re.findall(r'<span class="badge (\w+)">', page)
+    assert badges == ["pass"] * len(graded["cells"]["forge_page"])    # one per test, no more
+    for forged in ("forged_badge", "99 / 99", "FORGED-BADGE", "FORGED-STOP", 'id="stopped"',
+                   'src="https://', "<iframe", "<script", 'class="badge pass">PASSED 19/19'):
+        assert forged not in page, forged
+    assert "FORGED-HIDDEN-CODE" in page and "<b>framed</b>" in page
+    assert _score(graded, "forge_page") == MAX
