@@ -18,7 +18,9 @@ markup dressed up as the page's own "PASSED" badges. This module keeps only iner
   ``isolated`` put it in a frame); a cell keeps its nbgrader metadata (which cells are
   tests) and a raw cell's format, nothing else (``transient.remove_source`` would hide the
   student's code from the page, and the page's own marks, a test's badge or the cell where
-  grading stopped, are added afterwards by the grader, never taken from the notebook).
+  grading stopped, are added afterwards by the grader, never taken from the notebook); the
+  notebook keeps only its kernel's and language's metadata (a widget state in it would be
+  copied into the page).
 
 The notebook's HTML goes through :func:`clean_html` wherever nbconvert's templates clean
 (a raw cell's source among them): :mod:`autograder.report.feedback_page` gives the exporter
@@ -82,6 +84,8 @@ _INERT_TYPES = ("text/plain", "text/html", "text/markdown", "text/latex",
 _BASE64_IMAGES = ("image/png", "image/jpeg", "image/gif")
 #: The only cell metadata a page keeps from the notebook (see the module docstring).
 _CELL_METADATA = ("nbgrader", "raw_mimetype")
+#: ... and the only notebook metadata.
+_NOTEBOOK_METADATA = ("kernelspec", "language_info")
 #: The only output metadata it keeps, for each image type: the size to show it at.
 _IMAGE_SIZE = ("width", "height")
 
@@ -152,6 +156,7 @@ def _clean_output_metadata(metadata: dict) -> dict:
 def clean_notebook(nb: NotebookNode) -> NotebookNode:
     """``nb`` (changed in place) with only inert outputs and harmless metadata (see the
     module docstring)."""
+    nb.metadata = NotebookNode({k: v for k, v in nb.metadata.items() if k in _NOTEBOOK_METADATA})
     for cell in nb.cells:
         cell.metadata = NotebookNode({k: v for k, v in cell.metadata.items()
                                       if k in _CELL_METADATA})

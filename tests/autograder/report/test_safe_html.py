@@ -113,6 +113,14 @@ def test_a_raw_cell_goes_through_the_same_sanitizer(tmp_path):
         assert bad not in page, bad
 
 
+def test_notebook_metadata_adds_nothing_to_the_page(tmp_path):
+    nb = graded_notebook()
+    nb.metadata["widgets"] = {"application/vnd.jupyter.widget-state+json": {
+        "state": {}, "version_major": 2, "version_minor": 0, "note": "WIDGET-STATE"}}
+    page = write_feedback(toy_result(), {NOTEBOOK: nb}, tmp_path)[0].read_text("utf-8")
+    assert "<script" not in page and "WIDGET-STATE" not in page
+
+
 def test_output_metadata_cannot_make_the_page_fetch_or_frame_anything(tmp_path):
     png = base64.b64encode(b"\x89PNG\r\n").decode()
     page = _page_of(tmp_path, nbformat.v4.new_code_cell("display(...)", outputs=[
