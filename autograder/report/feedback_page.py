@@ -364,9 +364,6 @@ def _exporter():
         optimistic_validation=True,   # the notebook validated once, not after each step
     )
     exporter.highlighter = SameCellsOnce(pygments_lexer="ipython3", parent=exporter)
-    # one sanitizer for the whole page: nbconvert's own would let a raw cell's markup keep
-    # the page's classes (a "PASSED" badge drawn by a student)
-    exporter.register_filter("clean_html", clean_html)
     exporter.exclude_input_prompt = True
     exporter.exclude_output_prompt = True
     return exporter

@@ -22,11 +22,12 @@ markup dressed up as the page's own "PASSED" badges. This module keeps only iner
   notebook keeps only its kernel's and language's metadata (a widget state in it would be
   copied into the page).
 
-The notebook's HTML goes through :func:`clean_html` wherever nbconvert's templates clean
-(a raw cell's source among them): :mod:`autograder.report.feedback_page` gives the exporter
-this module's function as its ``clean_html`` filter. Each page also tells the browser, in
-its Content-Security-Policy, to run no script and fetch nothing from elsewhere, whatever a
-bug here lets through.
+Every piece of student HTML goes through :func:`clean_html` before nbconvert sees it:
+outputs and raw cells in :func:`clean_notebook`, markdown as
+:mod:`autograder.report.feedback_page` renders it (nbconvert's own cleaner, which its
+templates apply too, kept a raw cell's ``class="badge pass"``). Each page also tells the
+browser, in its Content-Security-Policy, to run no script and fetch nothing from elsewhere,
+whatever a bug here lets through.
 
 What the grader itself writes on a page is made safe by the templates that write it: the
 pages are Jinja templates in ``autograder/report/templates/`` (shipped as package data, with
@@ -154,12 +155,14 @@ def _clean_output_metadata(metadata: dict) -> dict:
 
 
 def clean_notebook(nb: NotebookNode) -> NotebookNode:
-    """``nb`` (changed in place) with only inert outputs and harmless metadata (see the
-    module docstring)."""
+    """``nb`` (changed in place) with only inert outputs and raw cells, and harmless metadata
+    (see the module docstring)."""
     nb.metadata = NotebookNode({k: v for k, v in nb.metadata.items() if k in _NOTEBOOK_METADATA})
     for cell in nb.cells:
         cell.metadata = NotebookNode({k: v for k, v in cell.metadata.items()
                                       if k in _CELL_METADATA})
+        if cell.cell_type == "raw":   # nbconvert shows it as HTML
+            cell.source = clean_html(cell.source)
         for output in cell.get("outputs", []):
             if "data" in output:
                 output["data"] = _clean_data(dict(output["data"]))
