@@ -108,19 +108,30 @@ def _describe_value_type(value: Any) -> str:
     return _describe_type(type(value))
 
 
-def _fmt(x: Any) -> str:
-    """A number printed with enough digits to see a difference at RTOL."""
-    if isinstance(x, numbers.Integral) and not isinstance(x, bool):
-        return str(int(x))
-    if isinstance(x, numbers.Real):
-        return f"{float(x):.10g}"
-    return repr(x)
-
-
 #: Significant digits of the numbers a test prints for the student: enough to compare by eye,
 #: few enough that no machine's arithmetic (BLAS kernels round the last bits differently)
 #: changes what is shown.
 SHOWN_DIGITS = 6
+
+
+def _fmt(x: Any, digits: int = SHOWN_DIGITS) -> str:
+    """A number as a failed check prints it: ``digits`` significant digits (``1.0``, not ``1``)."""
+    if isinstance(x, numbers.Integral) and not isinstance(x, bool):
+        return str(int(x))
+    if isinstance(x, numbers.Real):
+        return repr(float(f"{float(x):.{digits}g}"))
+    return repr(x)
+
+
+def _shown(got: Any, expected: Any) -> dict[str, str]:
+    """``got`` and ``expected`` as a failed check prints them: ``SHOWN_DIGITS`` significant
+    digits, more only where that many would print two different numbers alike (``1.0000012``
+    against ``1.0000034`` shows as ``1.000001`` and ``1.000003``)."""
+    for digits in range(SHOWN_DIGITS, 18):
+        pair = _fmt(got, digits), _fmt(expected, digits)
+        if pair[0] != pair[1]:
+            break
+    return {"got": pair[0], "expected": pair[1]}
 
 
 def show(value: Any, digits: int = SHOWN_DIGITS) -> str:
@@ -289,7 +300,7 @@ def check_equal(actual: Any, expected: Any, name: str) -> None:
         _fail(_("{name} differs in {count} of {size} entries; first at index {index}: "
                 "got {got} expected {expected}").format(
             name=name, count=n_diff, size=expected.size, index=idx,
-            got=_fmt(actual[idx]), expected=_fmt(expected[idx])))
+            **_shown(actual[idx], expected[idx])))
     if isinstance(actual, _ndarray):
         check_type(actual, type(expected), name)
     if bool(actual == expected):
@@ -302,7 +313,7 @@ def check_equal(actual: Any, expected: Any, name: str) -> None:
 
 def _differs(name: str, got: Any, expected: Any) -> str:
     return _("{name} differs: got {got} expected {expected}").format(
-        name=name, got=_fmt(got), expected=_fmt(expected))
+        name=name, **_shown(got, expected))
 
 
 def _with_ratio(message: str, ratio: float) -> str:
@@ -412,7 +423,7 @@ def check_close(
     message = _("{name} differs in {count} of {size} entries ({tolerance}); worst at index "
                 "{index}: got {got} expected {expected}").format(
         name=name, count=n_bad, size=e_arr.size, tolerance=f"rtol={rtol:g}, atol={atol:g}",
-        index=idx, got=_fmt(a_arr[idx]), expected=_fmt(e_arr[idx]))
+        index=idx, **_shown(a_arr[idx], e_arr[idx]))
     pattern = _pattern(a_arr, e_arr, rtol, atol)
     _fail(_("{message}; {pattern}").format(message=message, pattern=pattern) if pattern
           else message)

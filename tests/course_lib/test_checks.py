@@ -136,7 +136,7 @@ def test_array_count_worst_entry_and_no_false_pattern():
     actual[0, 1] = -2.1
     msg = fails(check_close, actual, E, "dW")
     assert msg.startswith("dW differs in 2 of 4 entries")
-    assert "worst at index (1, 0): got 9 expected 3" in msg
+    assert "worst at index (1, 0): got 9.0 expected 3.0" in msg
     assert "times" not in msg and "same amount" not in msg
 
 
@@ -255,6 +255,18 @@ def test_show_prints_six_significant_digits_of_every_number():
     assert checks.show({"dw": np.array([2e-7]), "n": (1, 2.5)}) == "{'dw': [2e-07], 'n': (1, 2.5)}"
     assert checks.show(np.float64(8.54773471e-05)) == "8.54773e-05"
     assert checks.show(None) == "None" and checks.show("text") == "text"
+
+
+def test_a_failed_check_prints_six_significant_digits_unless_they_hide_the_difference():
+    msg = fails(check_close, np.array([-0.003002060745123]), np.array([0.01788628473]), "dw")
+    assert "got -0.00300206 expected 0.0178863" in msg
+    assert fails(check_close, 0.123456789, 0.1, "cost").startswith(
+        "cost differs: got 0.123457 expected 0.1 (ratio")
+    # at a tighter tolerance 1.0000012 and 1.0000034 both print 1.0 at six digits: one more
+    msg = fails(check_close, np.array([1.0000012]), np.array([1.0000034]), "dw", rtol=1e-7)
+    assert "got 1.000001 expected 1.000003" in msg
+    msg = fails(check_equal, np.array([0.1 + 2e-16]), np.array([0.1]), "a")
+    assert "got 0.1000000000000002 expected 0.1" in msg
 
 
 def test_a_failed_check_is_an_assertion_error_shown_as_its_message_first():
