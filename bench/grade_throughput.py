@@ -44,7 +44,9 @@ editions (kernels without the reference) and run the tests in the grader; one mo
 ``--in-kernel`` (tests inside the kernel, as nbgrader) shows what that trust costs. Rows
 without a target say what two of the ratios are made of (see :func:`_explained`): the cores
 ``-j 1`` keeps busy, and so the most ``-j 2`` can gain on two cores; ``-j 1``'s seconds in
-the notebooks against the floor, and its seconds around them.
+the notebooks against the floor, in all and by assignment (where running the tests out of the
+kernel costs most: an assignment whose tests call the student's objects hundreds of times),
+and its seconds around them.
 
 Usage::
 
@@ -109,11 +111,12 @@ class Run(NamedTuple):
     on average (None if the clock did not move); the seconds its kernels spent in the
     notebooks (the ledger's per-notebook ``seconds``: cells and tests, from each notebook's
     first cell to its last), the rest being start-up, the moments between notebooks and the
-    writing at the end."""
+    writing at the end; those seconds by assignment."""
 
     seconds: float
     busy_cores: float | None
     in_notebooks: float
+    by_assignment: dict[str, float]
 
 
 def grade_with_grader(submissions: Path, out: Path, jobs: int, *extra: str) -> Run:
@@ -133,7 +136,8 @@ def grade_with_grader(submissions: Path, out: Path, jobs: int, *extra: str) -> R
     busy = None
     if after[0] > before[0]:
         busy = (os.cpu_count() or 1) * (1 - (after[1] - before[1]) / (after[0] - before[0]))
-    return Run(seconds, busy, _seconds_in_notebooks(out / "ledger.jsonl"))
+    by_assignment = _seconds_in_notebooks(out / "ledger.jsonl")
+    return Run(seconds, busy, sum(by_assignment.values()), by_assignment)
 
 
 def _cpu_times() -> tuple[float, float]:
@@ -147,10 +151,13 @@ def _cpu_times() -> tuple[float, float]:
     return sum(times) - guest, idle
 
 
-def _seconds_in_notebooks(ledger: Path) -> float:
-    """The sum of the graded notebooks' own seconds in a run's ledger."""
-    return sum(nb.seconds for result in Ledger(ledger).results.values()
-               for nb in result.notebooks)
+def _seconds_in_notebooks(ledger: Path) -> dict[str, float]:
+    """The graded notebooks' own seconds in a run's ledger, summed by assignment."""
+    seconds: dict[str, float] = {}
+    for result in Ledger(ledger).results.values():
+        seconds[result.assignment] = (seconds.get(result.assignment, 0.0)
+                                      + sum(nb.seconds for nb in result.notebooks))
+    return seconds
 
 
 # --------------------------------------------------------------------------- plain nbgrader
@@ -187,7 +194,15 @@ def grade_with_nbgrader(root: Path, pairs: list[tuple[str, str]]) -> float:
 
 def floor_seconds(graded: list[Path], submissions: Path,
                   ready: threading.Barrier | None = None) -> float:
-    """Seconds the graded notebooks' cells take in warm kernels, without the grader around.
+    """Seconds the graded notebooks' cells take in warm kernels, in all (see
+    :func:`floor_by_assignment`)."""
+    return sum(floor_by_assignment(graded, submissions, ready).values())
+
+
+def floor_by_assignment(graded: list[Path], submissions: Path,
+                        ready: threading.Barrier | None = None) -> dict[str, float]:
+    """Seconds the graded notebooks' cells take in warm kernels, without the grader around,
+    summed by assignment (``graded``: ``autograded/<student>/<assignment>/<notebook>.ipynb``).
 
     The work graded is the notebook's own cells in a kernel holding the student edition of
     ``course_lib``, and its tests with the course's full library. So two warm kernels, twins of
@@ -207,19 +222,21 @@ def floor_seconds(graded: list[Path], submissions: Path,
     ``ready``: waited on once both kernels are up (:func:`floor_in_pairs` starts two floors
     together)."""
     students, course = _WarmKernel(library=None), _WarmKernel(library=REPO)
-    total = 0.0
+    seconds: dict[str, float] = {}
     try:
         if ready is not None:
             ready.wait()
         for path in graded:
             nb = nbformat.read(path, as_version=4)
-            folder = submissions / path.parent.parent.name / path.parent.name
-            total += students.run(nb, folder, path, tests=False)
-            total += course.run(nb, folder, path, tests=True)
+            assignment = path.parent.name
+            folder = submissions / path.parent.parent.name / assignment
+            seconds[assignment] = (seconds.get(assignment, 0.0)
+                                   + students.run(nb, folder, path, tests=False)
+                                   + course.run(nb, folder, path, tests=True))
     finally:
         students.close()
         course.close()
-    return total
+    return seconds
 
 
 def floor_in_pairs(graded: list[Path], submissions: Path) -> float:
@@ -496,6 +513,7 @@ class Round(NamedTuple):
     j2: Run
     machine: float
     floor_paired: float
+    floor_by_assignment: dict[str, float]
 
 
 def _explained(rounds: list[Round]) -> list[tuple]:
@@ -517,7 +535,9 @@ def _explained(rounds: list[Round]) -> list[tuple]:
     - ``-j 1``'s seconds are its notebooks' own (the kernels' time from each notebook's first
       cell to its last: compared with the floor, the same cells' time in warm kernels) and the
       rest: the start before the first notebook, the moments between notebooks, the gradebook
-      and class report at the end.
+      and class report at the end. The first ratio is given for each assignment too: where
+      the grader's way of running the tests (out of the kernel, each call a round trip) costs
+      more than their cells in a warm kernel.
     """
     busy = [r.j1.busy_cores for r in rounds if r.j1.busy_cores is not None]
     return [
@@ -531,6 +551,9 @@ def _explained(rounds: list[Round]) -> list[tuple]:
         ("-j 2 vs -j 1 / floor's speed-up",
          [r.j1.seconds / r.j2.seconds / (r.floor / r.floor_paired) for r in rounds], None, ""),
         ("-j 1 in notebooks / floor", [r.j1.in_notebooks / r.floor for r in rounds], None, ""),
+        *((f"  {assignment}", [r.j1.by_assignment[assignment] / r.floor_by_assignment[assignment]
+                               for r in rounds], None, "")
+          for assignment in sorted(rounds[0].floor_by_assignment)),
         ("-j 1 outside notebooks, seconds",
          [r.j1.seconds - r.j1.in_notebooks for r in rounds], None, ""),
     ]
@@ -544,7 +567,8 @@ def _round(submissions: Path, work: Path, n: int, editions: tuple[str, ...]) -> 
     if len(graded) != n:
         raise SystemExit(f"expected {n} graded notebooks, found {len(graded)}")
     _check_statuses(work / "graded_j1")
-    floor = floor_seconds(graded, submissions)
+    floor_by = floor_by_assignment(graded, submissions)
+    floor = sum(floor_by.values())
     print(f"  floor (warm)      {floor:7.1f} s", flush=True)
     paired = floor_in_pairs(graded, submissions)
     print(f"  floor, 2 at once  {paired:7.1f} s  ({floor / paired:.2f} x the floor's speed "
@@ -554,7 +578,7 @@ def _round(submissions: Path, work: Path, n: int, editions: tuple[str, ...]) -> 
           "once, against one after the other)", flush=True)
     j2 = grade_with_grader(submissions, work / "graded_j2", 2, *editions)
     print(f"  grade -j 2        {j2.seconds:7.1f} s  {_detail(j2)}", flush=True)
-    return Round(j1, floor, j2, scaling, paired)
+    return Round(j1, floor, j2, scaling, paired, floor_by)
 
 
 def _detail(run: Run) -> str:
