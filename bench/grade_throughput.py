@@ -66,6 +66,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import NamedTuple
@@ -108,15 +109,19 @@ def _notebooks(folder: Path) -> list[Path]:
 
 class Run(NamedTuple):
     """One run of the grader: its wall seconds; the cores this machine kept busy meanwhile,
-    on average (None if the clock did not move); the seconds its kernels spent in the
-    notebooks (the ledger's per-notebook ``seconds``: cells and tests, from each notebook's
-    first cell to its last), the rest being start-up, the moments between notebooks and the
-    writing at the end; those seconds by assignment."""
+    on average (None if the clock did not move); by assignment, the seconds its kernels spent
+    in the notebooks (the ledger's per-notebook ``seconds``: cells and tests, from each
+    notebook's first cell to its last), the rest being start-up, the moments between
+    notebooks and the writing at the end."""
 
     seconds: float
     busy_cores: float | None
-    in_notebooks: float
     by_assignment: dict[str, float]
+
+    @property
+    def in_notebooks(self) -> float:
+        """The seconds in the notebooks of every assignment."""
+        return sum(self.by_assignment.values())
 
 
 def grade_with_grader(submissions: Path, out: Path, jobs: int, *extra: str) -> Run:
@@ -136,8 +141,7 @@ def grade_with_grader(submissions: Path, out: Path, jobs: int, *extra: str) -> R
     busy = None
     if after[0] > before[0]:
         busy = (os.cpu_count() or 1) * (1 - (after[1] - before[1]) / (after[0] - before[0]))
-    by_assignment = _seconds_in_notebooks(out / "ledger.jsonl")
-    return Run(seconds, busy, sum(by_assignment.values()), by_assignment)
+    return Run(seconds, busy, _seconds_in_notebooks(out / "ledger.jsonl"))
 
 
 def _cpu_times() -> tuple[float, float]:
@@ -153,11 +157,10 @@ def _cpu_times() -> tuple[float, float]:
 
 def _seconds_in_notebooks(ledger: Path) -> dict[str, float]:
     """The graded notebooks' own seconds in a run's ledger, summed by assignment."""
-    seconds: dict[str, float] = {}
+    seconds: dict[str, float] = defaultdict(float)
     for result in Ledger(ledger).results.values():
-        seconds[result.assignment] = (seconds.get(result.assignment, 0.0)
-                                      + sum(nb.seconds for nb in result.notebooks))
-    return seconds
+        seconds[result.assignment] += sum(nb.seconds for nb in result.notebooks)
+    return dict(seconds)
 
 
 # --------------------------------------------------------------------------- plain nbgrader
@@ -222,7 +225,7 @@ def floor_by_assignment(graded: list[Path], submissions: Path,
     ``ready``: waited on once both kernels are up (:func:`floor_in_pairs` starts two floors
     together)."""
     students, course = _WarmKernel(library=None), _WarmKernel(library=REPO)
-    seconds: dict[str, float] = {}
+    seconds: dict[str, float] = defaultdict(float)
     try:
         if ready is not None:
             ready.wait()
@@ -230,13 +233,12 @@ def floor_by_assignment(graded: list[Path], submissions: Path,
             nb = nbformat.read(path, as_version=4)
             assignment = path.parent.name
             folder = submissions / path.parent.parent.name / assignment
-            seconds[assignment] = (seconds.get(assignment, 0.0)
-                                   + students.run(nb, folder, path, tests=False)
-                                   + course.run(nb, folder, path, tests=True))
+            seconds[assignment] += students.run(nb, folder, path, tests=False)
+            seconds[assignment] += course.run(nb, folder, path, tests=True)
     finally:
         students.close()
         course.close()
-    return seconds
+    return dict(seconds)
 
 
 def floor_in_pairs(graded: list[Path], submissions: Path) -> float:
@@ -503,17 +505,21 @@ def main(argv: list[str] | None = None) -> int:
 
 
 class Round(NamedTuple):
-    """``-j 1``, the floor (seconds), ``-j 2``, the machine's own speed-up on two cores
-    (:func:`machine_scaling`) and the floor two at once (:func:`floor_in_pairs`, seconds),
-    measured one right after the other in the order ``-j 1``, floor, floor two at once,
-    machine, ``-j 2``."""
+    """``-j 1``, the floor by assignment (seconds), ``-j 2``, the machine's own speed-up on
+    two cores (:func:`machine_scaling`) and the floor two at once (:func:`floor_in_pairs`,
+    seconds), measured one right after the other in the order ``-j 1``, floor, floor two at
+    once, machine, ``-j 2``."""
 
     j1: Run
-    floor: float
+    floor_by_assignment: dict[str, float]
     j2: Run
     machine: float
     floor_paired: float
-    floor_by_assignment: dict[str, float]
+
+    @property
+    def floor(self) -> float:
+        """The floor of every assignment (seconds)."""
+        return sum(self.floor_by_assignment.values())
 
 
 def _explained(rounds: list[Round]) -> list[tuple]:
@@ -578,7 +584,7 @@ def _round(submissions: Path, work: Path, n: int, editions: tuple[str, ...]) -> 
           "once, against one after the other)", flush=True)
     j2 = grade_with_grader(submissions, work / "graded_j2", 2, *editions)
     print(f"  grade -j 2        {j2.seconds:7.1f} s  {_detail(j2)}", flush=True)
-    return Round(j1, floor, j2, scaling, paired, floor_by)
+    return Round(j1, floor_by, j2, scaling, paired)
 
 
 def _detail(run: Run) -> str:
