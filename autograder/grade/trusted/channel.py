@@ -45,6 +45,7 @@ import types
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -196,6 +197,11 @@ class Link:
         return data
 
 
+#: (channel, submit) while a block of :meth:`Channel.calls_through` runs in this context
+_THROUGH: ContextVar[tuple[Channel, Callable[[dict], Any]] | None] = ContextVar(
+    "calls_through", default=None)
+
+
 class Channel:
     """Calls into one kernel for one test; ``deadline`` is the event loop's clock."""
 
@@ -215,7 +221,6 @@ class Channel:
         self.proxies: dict[int, Any] = {}    # handle number -> proxy (one per handle)
         self.random = LegacyRandom()         # numpy's legacy generator as the kernel last had it
         self.session: str | None = None      # the message that started the stub's session
-        self._through = threading.local()    # see calls_through
         self.printed = 0                     # characters the student's code printed so far
         #: (the call, the argument its student code changed, that argument as it was sent)
         self.changes: list[tuple[str, Any, Any]] = []
@@ -231,8 +236,8 @@ class Channel:
     def request(self, request: dict) -> dict:
         """One request's answer (a dict); raises KernelLost, CallFailed or the student's
         exception. Sent now, or with others' (see :meth:`calls_through`)."""
-        submit = getattr(self._through, "submit", None)
-        answer = submit(request) if submit is not None else self.send(request)
+        through = _THROUGH.get()
+        answer = through[1](request) if through and through[0] is self else self.send(request)
         if type(answer) is not dict:
             raise CallFailed(_("the kernel's answer was not a dict"))
         self.show_printed(answer)
@@ -283,15 +288,15 @@ class Channel:
         self.printed += len(printed)
 
     @contextmanager
-    def calls_through(self, submit) -> Iterator[None]:
-        """For the block, this thread's requests go to ``submit`` (which sends them, with
-        other threads' requests: :mod:`autograder.grade.trusted.lockstep`) and it returns
-        answers."""
-        self._through.submit = submit
+    def calls_through(self, submit: Callable[[dict], Any]) -> Iterator[None]:
+        """For the block, this channel's requests in this context (a thread's, a greenlet's)
+        go to ``submit``, which sends them with other evaluations' and returns their answers
+        (:mod:`autograder.grade.trusted.lockstep`)."""
+        token = _THROUGH.set((self, submit))
         try:
             yield
         finally:
-            self._through.submit = None
+            _THROUGH.reset(token)
 
     @contextmanager
     def bind(self, objects: dict[str, Any]) -> Iterator[dict[str, Any]]:

@@ -101,3 +101,16 @@ def test_numeric_gradients_under_the_grader_equal_one_evaluation_after_another()
         np.testing.assert_array_equal(together[name], alone[name])
     np.testing.assert_allclose(together["dW"], 4 * parameters["W"], rtol=1e-6)
     assert call_each(abs, [-1, 2]) == [1, 2]   # the block ended: one after another again
+
+
+def test_each_evaluation_runs_in_the_callers_context_as_one_after_another_would():
+    kernel = _Kernel()
+
+    def inverse_of_double(p):   # numpy's error state is the caller's (a context variable)
+        return np.float64(1.0) / (kernel.double(p) - 2 * p)
+
+    with np.errstate(divide="raise"):
+        with pytest.raises(FloatingPointError):
+            [inverse_of_double(p) for p in range(3)]
+        with pytest.raises(FloatingPointError):
+            Lockstep(kernel).map(inverse_of_double, range(3))
