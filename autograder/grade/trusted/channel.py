@@ -203,7 +203,9 @@ _THROUGH: ContextVar[tuple[Channel, Callable[[dict], Any]] | None] = ContextVar(
 
 
 class Channel:
-    """Calls into one kernel for one test; ``deadline`` is the event loop's clock."""
+    """Calls into one kernel for one test; ``deadline`` is the event loop's clock. Used by
+    the test's thread (a gradient check's evaluations take turns in it:
+    :mod:`autograder.grade.trusted.lockstep`), so its handles need no lock."""
 
     def __init__(self, kernel, loop: asyncio.AbstractEventLoop, deadline: float,
                  proxy_class: Callable[[str], type] | None = None):
@@ -226,7 +228,6 @@ class Channel:
         self.changes: list[tuple[str, Any, Any]] = []
         self.write_backs = True              # changes reach the test's data (see proxies)
         self.questions = 0                   # questions of the student's code answered
-        self._numbering = threading.Lock()   # handles are numbered from several threads
         self._talking = threading.Lock()     # one exchange on the link at a time
         self._answering = False              # the grader is answering a question
         self._overtime = _Overtime(time.monotonic() + self.latest - loop.time())
@@ -472,11 +473,10 @@ class Channel:
         number = getattr(obj, "_remote_number", None)
         if number is not None and getattr(obj, "_remote_channel", None) is self:
             return {"$h": number}
-        with self._numbering:
-            known = next((n for n, value in self.objects.items() if value is obj), None)
-            if known is None:
-                known = len(self.objects) + 1
-                self.objects[known] = obj
+        known = next((n for n, value in self.objects.items() if value is obj), None)
+        if known is None:
+            known = len(self.objects) + 1
+            self.objects[known] = obj
         return {"$g": known, "class": type(obj).__name__}
 
     def resolve(self, tag: str, data: dict) -> Any:
@@ -488,11 +488,10 @@ class Channel:
             return self.objects[number]
         if self.proxy_class is None:
             raise wire.NotPlainData(_("an object of the student's where plain data was expected"))
-        with self._numbering:
-            if number not in self.proxies:
-                kind = self.proxy_class(str(data.get("class", "object")))
-                self.proxies[number] = kind(self, number)
-            return self.proxies[number]
+        if number not in self.proxies:
+            kind = self.proxy_class(str(data.get("class", "object")))
+            self.proxies[number] = kind(self, number)
+        return self.proxies[number]
 
     def _answer(self, question: Any) -> dict:
         """The answer to one question of the student's code (see the module docstring), given
