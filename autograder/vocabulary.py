@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
 
 HIDDEN_BEGIN = "BEGIN HIDDEN TESTS"
@@ -26,6 +27,12 @@ HIDDEN_END = "END HIDDEN TESTS"
 TEST_CELL_SUFFIXES = ("", "_hidden", "_gradcheck")
 
 TAMPERED = "tampered"
+#: Flags that only inform, from intake (:mod:`autograder.intake.find`): a notebook graded under
+#: its course name; a student's other copy of the same submission, not graded; a student
+#: whose LMS name is shared with another student (graded as ``<name>_<LMS number>``).
+RENAMED = "renamed_notebook"
+DUPLICATE = "duplicate_submission"
+SAME_NAME = "same_name_students"
 COPIED = "copied_reference"
 #: Flags that withhold points: an honest submission never gets them.
 SERIOUS_FLAGS = (TAMPERED, COPIED)
@@ -45,6 +52,13 @@ def grade_id_of(cell: Any) -> str | None:
 def cells_testing(name: str) -> tuple[str, ...]:
     """The grade ids of the test cells of graded name ``name``, visible first."""
     return tuple(f"test_{name}{suffix}" for suffix in TEST_CELL_SUFFIXES)
+
+
+def student_id(text: str) -> str:
+    """A student id as every stage compares it: Unicode's composed form (NFC). A zip made on
+    macOS spells "José" as "Jose" and a combining accent; a roster typed elsewhere, with one
+    letter "é". Both are the same student."""
+    return unicodedata.normalize("NFC", text)
 
 
 def is_serious(flag: str) -> bool:

@@ -36,6 +36,8 @@ from datetime import UTC, date, datetime, time, tzinfo
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from autograder.vocabulary import student_id
+
 TERM_FILE = "course.toml"
 EXTENSIONS_FILE = "extensions.csv"
 EXTENSION_COLUMNS = ("student_id", "assignment", "due")
@@ -174,6 +176,8 @@ def _read_toml(path: Path, known: set[str] | None) -> Term:
         raise TermError(f"cannot read the course file {path}: {exc.strerror}") from None
     except tomllib.TOMLDecodeError as exc:
         raise TermError(f"course file {path}: not valid TOML: {exc}") from None
+    except UnicodeDecodeError as exc:
+        raise TermError(f"course file {path}: not UTF-8 text (byte {exc.start})") from None
     _no_unknown_keys(path, "", data, _TOP_KEYS)
     tz: tzinfo | None = None
     if "timezone" in data:
@@ -237,6 +241,9 @@ def read_extensions(path: Path, term: Term, known: set[str] | None = None
             return _extension_rows(path, reader, term, known)
     except OSError as exc:
         raise TermError(f"cannot read the extensions {path}: {exc.strerror}") from None
+    except UnicodeDecodeError as exc:
+        raise TermError(f"extensions {path}: not UTF-8 text (byte {exc.start}); save it as "
+                        "'CSV UTF-8'") from None
 
 
 def _extension_rows(path: Path, reader: csv.DictReader, term: Term, known: set[str] | None
@@ -249,6 +256,7 @@ def _extension_rows(path: Path, reader: csv.DictReader, term: Term, known: set[s
             raise TermError(f"extensions {path}, line {line}: {len(EXTENSION_COLUMNS)} "
                             "columns expected")
         student, assignment, due = (row[c].strip() for c in EXTENSION_COLUMNS)
+        student = student_id(student)
         if not (student or assignment or due):
             continue
         if not student or not assignment:

@@ -149,6 +149,8 @@ def grade(options: GradeOptions) -> RunSummary:
     times = read_manifest(options.manifest, term.timezone) if options.manifest else None
     check_path(Path(options.submissions))
     out = Path(options.out)
+    if out.exists() and not out.is_dir():
+        raise IntakeError(f"--out {out} is a file; give a folder for the results")
     out.mkdir(parents=True, exist_ok=True)
     lock = _lock(out)
     try:
@@ -179,7 +181,7 @@ def _grade(options: GradeOptions, course: Course, out: Path, start: float, term:
            times: dict | None) -> RunSummary:
     root = open_submissions(Path(options.submissions), out / "intake")
     extracted = not Path(options.submissions).is_dir()
-    intake = discover(root, course, term.timezone)
+    intake = discover(root, course, term.timezone, skip=out)
     if times is not None:
         apply_manifest(intake, times)
     for note in intake.notes:

@@ -3,9 +3,16 @@
 Accepted: a folder or a ``.zip`` of it, in either layout (both may be mixed):
 
 - nbgrader's: ``<student_id>/<assignment>/<notebook>.ipynb`` (plus any files);
-- LMS downloads, flat: ``<student_id>_<anything>_<notebook>.ipynb``; the notebook name is
-  matched to its assignment (notebook names are unique in the course), a resubmission suffix
-  (``-1``, `` (2)``) is tolerated and the latest copy is graded.
+- LMS downloads, flat: ``<student_id>_<anything>_<notebook>.ipynb`` (what each LMS's names
+  say: :mod:`autograder.intake.lms_names`); the notebook is matched to its assignment
+  (notebook names are unique in the course) and the latest upload is graded. The LMS's
+  number for the student tells two students of the same name apart: their uploads of one
+  assignment are never merged, each is graded as ``<student_id>_<number>``
+  (:data:`~autograder.vocabulary.SAME_NAME`).
+
+One submission per student and assignment: one found twice (a folder and an LMS file for the
+same student, say) is graded once, the first found (the folder), and the row says where the
+other copy is (:data:`~autograder.vocabulary.DUPLICATE`).
 
 A zip is checked before anything is extracted: absolute paths, ``..`` components and symbolic
 links make the whole archive rejected (:class:`IntakeError`), and it is extracted under the
@@ -22,8 +29,7 @@ When each submission was handed in (``submitted_at``, for the late penalties of
 2. nbgrader's ``<student_id>/<assignment>/timestamp.txt`` (what ``nbgrader collect`` writes,
    ``2026-10-05 23:59:01.123456 UTC``; without a zone it is UTC, as nbgrader reads it);
 3. a Blackboard download's name, ``<Assignment>_<username>_attempt_2026-10-05-23-59-01_<file>``
-   (the username must hold no ``_``; Blackboard's ``..._attempt_<time>.txt`` receipts are
-   skipped).
+   (Blackboard's ``..._attempt_<time>.txt`` receipts are skipped).
 
 Times written without a zone (a manifest's, Blackboard's) are in the course's timezone
 (``timezone`` of :func:`discover`). ``timestamp.txt`` is not part of a submission's content
@@ -34,26 +40,28 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import logging
 import re
 import shutil
 import stat
 import zipfile
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, tzinfo
 from pathlib import Path, PurePosixPath
 
 from autograder.course.source import Course
 from autograder.course.term import parse_timestamp
 from autograder.intake.jobs import Job, NotebookJob
+from autograder.intake.lms_names import BLACKBOARD, LmsName, blackboard_time, parse_lms_name
 from autograder.records.results import Status, SubmissionResult
+from autograder.vocabulary import DUPLICATE, RENAMED, SAME_NAME, student_id
 
 JUNK = {"__MACOSX", ".DS_Store", ".ipynb_checkpoints", "__pycache__", "Thumbs.db"}
 MAX_UNZIPPED_BYTES = 4_000_000_000
-RESUBMISSION = re.compile(r"(?:-\d+| \(\d+\))$")
 TIMESTAMP = "timestamp.txt"   # nbgrader's record of when a submission was collected
-BLACKBOARD = re.compile(r"^(?P<assignment>.+)_(?P<student>[^_]+)_attempt_"
-                        r"(?P<when>\d{4}-\d{2}-\d{2}-\d{2}-\d{2}-\d{2})(?:_(?P<file>.+)|\.txt)$")
 MANIFEST_COLUMNS = ("student_id", "assignment", "submitted_at")
+
+log = logging.getLogger("autograder")
 
 
 class IntakeError(ValueError):
@@ -106,7 +114,9 @@ def check_path(path: Path) -> None:
     if not path.exists():
         raise IntakeError(f"{path} does not exist")
     if not zipfile.is_zipfile(path):
-        raise IntakeError(f"{path} is neither a folder nor a zip archive")
+        damaged = (" (a damaged or cut-short one? download it again)"
+                   if path.suffix.lower() == ".zip" else "")
+        raise IntakeError(f"{path} is neither a folder nor a zip archive{damaged}")
 
 
 def open_submissions(path: Path, workdir: Path) -> Path:
@@ -123,8 +133,12 @@ def open_submissions(path: Path, workdir: Path) -> Path:
             if dest.exists():
                 shutil.rmtree(dest)
             dest.mkdir(parents=True)
+            unknown = []
             for info in archive.infolist():
-                target = dest.joinpath(*PurePosixPath(info.filename.replace("\\", "/")).parts)
+                name, known = _member_name(info)
+                if not known:
+                    unknown.append(name)
+                target = dest.joinpath(*PurePosixPath(name.replace("\\", "/")).parts)
                 if not target.resolve().is_relative_to(dest.resolve()):
                     raise IntakeError(f"refusing the zip: {info.filename!r} leaves the folder")
                 if info.is_dir():
@@ -135,7 +149,25 @@ def open_submissions(path: Path, workdir: Path) -> Path:
                     shutil.copyfileobj(src, out)
     except zipfile.BadZipFile as exc:
         raise IntakeError(f"{path} is a damaged zip archive: {exc}") from exc
+    if unknown:
+        log.warning("%d file name(s) in %s are in an encoding the zip does not say (not "
+                    "UTF-8; read as cp437, the zip format's default), e.g. %r: if student ids "
+                    "look garbled, extract the zip with your system's own tool and grade the "
+                    "folder", len(unknown), path.name, unknown[0])
     return dest
+
+
+def _member_name(info: zipfile.ZipInfo) -> tuple[str, bool]:
+    """A zip member's name, and whether its encoding is known: marked UTF-8, plain ASCII,
+    or unmarked bytes that are valid UTF-8 (as many tools write them). Other unmarked names
+    (GBK from a Chinese Windows, say) stay as zipfile read them, in cp437."""
+    name = info.filename
+    if info.flag_bits & 0x800 or name.isascii():
+        return name, True
+    try:
+        return name.encode("cp437").decode("utf-8"), True
+    except UnicodeError:
+        return name, False
 
 
 # --------------------------------------------------------------------------- discovery
@@ -197,20 +229,25 @@ def _unwrap(root: Path, course: Course) -> Path:
     return root
 
 
-def discover(root: Path, course: Course, timezone: tzinfo | None = None) -> Intake:
+def discover(root: Path, course: Course, timezone: tzinfo | None = None,
+             skip: Path | None = None) -> Intake:
     """Every submission under ``root`` (see the module docstring); ``timezone``: of the
-    times in Blackboard's file names (None: UTC)."""
+    times in Blackboard's file names (None: UTC); ``skip``: a folder that is no submission
+    (the grading run's output, when it was put among the submissions)."""
     root = _unwrap(Path(root), course)
     intake = Intake(root)
     lms_files: list[Path] = []
     for child in _children(root):
-        if child.is_symlink():
+        if skip is not None and child.resolve() == Path(skip).resolve():
+            intake.notes.append(f"skipped {child.name}: the grading's own output folder")
+        elif child.is_symlink():
             intake.notes.append(f"skipped symbolic link {child.name}")
         elif child.is_dir() and not child.name.endswith(".ipynb"):
             _student_folder(child, course, intake)
         else:
             lms_files.append(child)
     _lms(lms_files, course, intake, timezone or UTC)
+    _one_per_key(intake)
     intake.jobs.sort(key=lambda j: j.key)
     intake.rows.sort(key=lambda r: r.key)
     return intake
@@ -246,26 +283,35 @@ def _make_job(student: str, assignment: str, course: Course, files: dict[str, Pa
     unmatched = sorted(stem for stem in present if course.notebook_named(stem) is None
                        or course.notebook_named(stem).assignment != assignment)
     missing = [nb for nb in expected if nb.name not in present]
+    # another assignment's notebook is never graded as this one's, renamed
+    foreign = {stem: nb.assignment for stem in unmatched
+               if (nb := course.notebook_named(stem)) is not None}
+    renamed = [stem for stem in unmatched if stem not in foreign]
     jobs_nbs, flags = [], []
     for nb in expected:
         if nb.name in present:
             jobs_nbs.append(NotebookJob(nb.name, str(nb.path), str(present[nb.name])))
-        elif len(missing) == 1 and len(unmatched) == 1:
-            got = unmatched.pop()
+        elif len(missing) == 1 and len(renamed) == 1:
+            got = renamed.pop()
             jobs_nbs.append(NotebookJob(nb.name, str(nb.path), str(present[got]),
                                         note=f"the notebook was renamed: graded "
                                              f"'{got}.ipynb' as '{nb.filename}'"))
-            flags.append("renamed_notebook")
+            flags.append(RENAMED)
         else:
             note = ""
-            if unmatched:
+            if renamed:
                 note = (f"{nb.filename} is missing and the folder holds "
-                        f"{', '.join(u + '.ipynb' for u in unmatched)}: cannot tell which to "
+                        f"{', '.join(u + '.ipynb' for u in renamed)}: cannot tell which to "
                         "grade; rename it to " + nb.filename)
+            elif foreign:
+                note = f"{nb.filename} is missing; the folder holds " + ", ".join(
+                    f"{stem}.ipynb (the notebook of {owner})" for stem, owner in foreign.items())
             jobs_nbs.append(NotebookJob(nb.name, str(nb.path), None, note=note))
     for stem in unmatched:
         if not any(j.note and stem in j.note for j in jobs_nbs):
-            notes.append(f"{stem}.ipynb is not a notebook of this assignment; not graded")
+            owner = f" (it is {foreign[stem]}'s)" if stem in foreign else ""
+            notes.append(f"{stem}.ipynb is not a notebook of this assignment{owner}; "
+                         "not graded")
     graded_paths = {j.path for j in jobs_nbs if j.path}
     other = {rel: p for rel, p in files.items() if str(p) not in graded_paths
              and not rel.endswith(".ipynb")}
@@ -277,7 +323,7 @@ def _make_job(student: str, assignment: str, course: Course, files: dict[str, Pa
 
 
 def _student_folder(folder: Path, course: Course, intake: Intake) -> None:
-    student = folder.name
+    student = student_id(folder.name)
     loose: dict[str, Path] = {}
     folders: list[Path] = []
     for child in _children(folder):
@@ -288,6 +334,7 @@ def _student_folder(folder: Path, course: Course, intake: Intake) -> None:
         else:
             loose[child.name] = child
     taken: set[str] = set()
+    found = intake.count
     # assignment folders first, then folders with another name, then loose files
     folders.sort(key=lambda p: (p.name not in course.assignments, p.name))
     for child in folders:
@@ -304,9 +351,12 @@ def _student_folder(folder: Path, course: Course, intake: Intake) -> None:
                 assignment = owners.pop()
                 notes.append(f"folder '{child.name}' graded as assignment '{assignment}'")
             else:
+                deeper = (f"; it holds assignment folders: is it a student's folder one "
+                          f"level too deep? Move it next to '{student}'"
+                          if _is_student_folder(child, course) else "")
                 intake.rows.append(_unknown_row(
                     student, child.name, f"folder '{child.name}' is not an assignment of the "
-                    f"course (assignments: {', '.join(course.assignments)})", files,
+                    f"course (assignments: {', '.join(course.assignments)}){deeper}", files,
                     submitted_at=submitted_at))
                 continue
         job = _make_job(student, assignment, course, files, top_notebooks, notes)
@@ -329,51 +379,13 @@ def _student_folder(folder: Path, course: Course, intake: Intake) -> None:
                                          {name: path}, [f"{name} was not in an assignment "
                                                         f"folder; graded as {nb.assignment}"]))
             taken.add(nb.assignment)
-
-
-def parse_lms_name(filename: str, course: Course) -> tuple[str, str, int] | None:
-    """``alice_123_logistic_unit-2.ipynb`` -> ("alice", "logistic_unit", 2); None when no
-    notebook of the course ends the name. A Blackboard name,
-    ``<Assignment>_<username>_attempt_<time>_<file>``, gives the username."""
-    if not filename.endswith(".ipynb"):
-        return None
-    blackboard = BLACKBOARD.match(filename)
-    if blackboard and blackboard.group("file"):
-        filename = f"{blackboard.group('student')}_{blackboard.group('file')}"
-    stem = filename[:-len(".ipynb")]
-    version = 0
-    candidates = [stem]
-    m = RESUBMISSION.search(stem)
-    if m:
-        digits = re.sub(r"\D", "", m.group(0))
-        version = int(digits) if digits else 0
-        candidates.append(stem[:m.start()])
-    for candidate in candidates:
-        for nb in sorted(course.notebooks, key=lambda n: -len(n.name)):
-            if candidate.endswith("_" + nb.name) and len(candidate) > len(nb.name) + 1:
-                prefix = candidate[:-len(nb.name) - 1]
-                student = prefix.split("_", 1)[0]
-                if student.strip(" ."):
-                    v = version if candidate is not stem else 0
-                    return student, nb.name, v
-    return None
-
-
-def blackboard_time(filename: str, timezone: tzinfo | None = None) -> datetime | None:
-    """The attempt's time in a Blackboard download's name (in ``timezone``, default UTC);
-    None when the name is not Blackboard's."""
-    m = BLACKBOARD.match(filename)
-    if m is None:
-        return None
-    try:
-        when = datetime.strptime(m.group("when"), "%Y-%m-%d-%H-%M-%S")
-    except ValueError:
-        return None
-    return when.replace(tzinfo=timezone or UTC)
+    if intake.count == found:
+        intake.notes.append(f"{student}: nothing to grade in this folder (no assignment "
+                            "folder, no notebook)")
 
 
 def _lms(paths: list[Path], course: Course, intake: Intake, timezone: tzinfo) -> None:
-    groups: dict[tuple[str, str], dict[str, list[tuple[int, Path]]]] = {}
+    found: list[tuple[LmsName, Path]] = []
     for path in paths:
         receipt = BLACKBOARD.match(path.name)
         if receipt and not receipt.group("file"):
@@ -381,16 +393,19 @@ def _lms(paths: list[Path], course: Course, intake: Intake, timezone: tzinfo) ->
             continue
         parsed = parse_lms_name(path.name, course)
         if parsed is None:
-            student = path.name.split("_", 1)[0] if "_" in path.name else "(unknown)"
-            intake.rows.append(_unknown_row(
-                student, path.name, f"file {path.name} matches no notebook of the course "
-                f"(expected <student>_<anything>_<notebook>.ipynb with a notebook among "
-                f"{', '.join(n.filename for n in course.notebooks)})", {path.name: path}))
+            intake.rows.append(_unknown_file(path, course))
             continue
-        student, name, version = parsed
-        nb = course.notebook_named(name)
-        groups.setdefault((student, nb.assignment), {}).setdefault(name, []).append(
-            (version, path))
+        found.append((parsed, path))
+    groups: dict[tuple[str, str], dict[str, list[tuple[int, Path]]]] = {}
+    twins = _same_names(found, course)
+    shared: dict[str, str] = {}   # a student graded as <name>_<number> -> that name
+    for parsed, path in found:
+        student = parsed.student
+        if student in twins and parsed.account:
+            student = f"{student}_{parsed.account}"
+            shared[student] = parsed.student
+        groups.setdefault((student, course.notebook_named(parsed.notebook).assignment),
+                          {}).setdefault(parsed.notebook, []).append((parsed.version, path))
     for (student, assignment), by_name in sorted(groups.items()):
         files, notebooks, notes = {}, {}, []
         for name, copies in sorted(by_name.items()):
@@ -401,10 +416,80 @@ def _lms(paths: list[Path], course: Course, intake: Intake, timezone: tzinfo) ->
                              f"{chosen.name}")
             files[f"{name}.ipynb"] = chosen
             notebooks[f"{name}.ipynb"] = chosen
+        if student in shared:
+            notes.append(twins[shared[student]])
         job = _make_job(student, assignment, course, files, notebooks, notes)
+        if student in shared:
+            job.flags.append(SAME_NAME)
         times = [t for p in notebooks.values() if (t := blackboard_time(p.name, timezone))]
         job.submitted_at = max(times).isoformat() if times else ""
         intake.jobs.append(job)
+    intake.notes.extend(sorted(set(twins.values())))
+
+
+def _unknown_file(path: Path, course: Course) -> SubmissionResult:
+    """The row of a file that names no student and notebook of the course."""
+    expected = "expected <student>_<anything>_<notebook>.ipynb"
+    if parse_lms_name(f"x_{path.name}", course) is not None:   # a notebook's name, no student
+        return _unknown_row("(unknown)", path.name, f"file {path.name} names no student before "
+                            f"the notebook ({expected})", {path.name: path})
+    student = path.name.split("_", 1)[0] if "_" in path.name else ""
+    return _unknown_row(student_id(student) or "(unknown)", path.name,
+                        f"file {path.name} matches no notebook of the course ({expected} with "
+                        f"a notebook among {', '.join(n.filename for n in course.notebooks)})",
+                        {path.name: path})
+
+
+def _same_names(found: list[tuple[LmsName, Path]], course: Course) -> dict[str, str]:
+    """The names that stand for several students (their uploads of one assignment carry
+    different LMS numbers), each with the note saying how they are graded."""
+    accounts: dict[tuple[str, str], set[str]] = {}
+    for parsed, _path in found:
+        if parsed.account:
+            key = (parsed.student, course.notebook_named(parsed.notebook).assignment)
+            accounts.setdefault(key, set()).add(parsed.account)
+    numbers: dict[str, set[str]] = {}
+    for (student, _assignment), seen in accounts.items():
+        if len(seen) > 1:
+            numbers.setdefault(student, set()).update(seen)
+    return {student: (f"students of the same name '{student}' (LMS numbers "
+                      f"{', '.join(sorted(seen))}): each graded as '{student}_<number>'; "
+                      "use these ids in the roster")
+            for student, seen in numbers.items()}
+
+
+def _one_per_key(intake: Intake) -> None:
+    """Keep one submission per (student, assignment), the first found; the kept one's row
+    says where the others were (they are not graded)."""
+    kept: dict[tuple[str, str], Job | SubmissionResult] = {}
+    for item in [*intake.jobs, *intake.rows]:
+        first = kept.setdefault(item.key, item)
+        if first is item:
+            continue
+        where, there = _where(item, intake.root), _where(first, intake.root)
+        note = (f"another submission of {item.student_id} for {item.assignment} was found "
+                f"({where}): not graded; this row is for {there}. Keep one of them")
+        intake.notes.append(note)
+        if isinstance(first, Job):
+            first.notes.append(note)
+            first.flags.append(DUPLICATE)
+        else:
+            first.message = f"{first.message}; {note}"
+    intake.jobs = [j for j in intake.jobs if kept[j.key] is j]
+    intake.rows = [r for r in intake.rows if kept[r.key] is r]
+
+
+def _where(item: Job | SubmissionResult, root: Path) -> str:
+    """The files of a submission, as the instructor finds them under ``root``."""
+    paths = ([nb.path for nb in item.notebooks if nb.path] if isinstance(item, Job)
+             else [])
+    shown = []
+    for path in paths or []:
+        try:
+            shown.append(Path(path).relative_to(root).as_posix())
+        except ValueError:
+            shown.append(str(path))
+    return ", ".join(shown) or f"{item.student_id}/{item.assignment}"
 
 
 # --------------------------------------------------------------------------- manifest
@@ -423,6 +508,9 @@ def read_manifest(path: Path, timezone: tzinfo | None = None) -> dict[tuple[str,
             return _manifest_rows(path, reader, timezone or UTC)
     except OSError as exc:
         raise IntakeError(f"cannot read the manifest {path}: {exc.strerror}") from None
+    except UnicodeDecodeError as exc:
+        raise IntakeError(f"manifest {path}: not UTF-8 text (byte {exc.start}); save it as "
+                          "'CSV UTF-8'") from None
 
 
 def _manifest_rows(path: Path, reader, timezone: tzinfo) -> dict[tuple[str, str], str]:
@@ -435,6 +523,7 @@ def _manifest_rows(path: Path, reader, timezone: tzinfo) -> dict[tuple[str, str]
             raise IntakeError(f"manifest {path}, line {line}: {len(MANIFEST_COLUMNS)} columns "
                               f"expected, got {len(row)}")
         student, assignment, when = (v.strip() for v in row)
+        student = student_id(student)
         if not student or not assignment:
             raise IntakeError(f"manifest {path}, line {line}: empty student_id or assignment")
         if (student, assignment) in times:

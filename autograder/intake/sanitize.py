@@ -76,6 +76,9 @@ def read_notebook(path: Path | str | None) -> NotebookNode:
                               "saved by Jupyter") from exc
     try:
         data = json.loads(text)
+    except RecursionError:
+        raise InvalidNotebook("the file is JSON nested deeper than any notebook: it is not a "
+                              "Jupyter notebook") from None
     except json.JSONDecodeError as exc:
         raise InvalidNotebook(f"the file is not valid JSON ({exc.msg} at line {exc.lineno}, "
                               f"column {exc.colno}): it is damaged or was cut short; open it in "
@@ -91,7 +94,8 @@ def read_notebook(path: Path | str | None) -> NotebookNode:
         nb = nbformat.from_dict(nbformat.validator.normalize(nb, strip_invalid_metadata=True)[1])
         _ensure_cell_ids(nb)
         nbformat.validate(nb)
-    except (nbformat.ValidationError, KeyError, TypeError, AttributeError, ValueError) as exc:
+    except (nbformat.ValidationError, KeyError, TypeError, AttributeError, ValueError,
+            RecursionError) as exc:
         raise InvalidNotebook(f"the notebook does not follow the notebook format: "
                               f"{_short(exc)}") from exc
     return nb

@@ -82,6 +82,18 @@ def test_a_bad_course_file_says_what_is_wrong(tmp_path, text, words):
         assert word in str(err.value)
 
 
+def test_files_not_in_utf8_say_so(tmp_path):
+    toml = tmp_path / "course.toml"
+    toml.write_text("# 课程\n" + TOML, encoding="gbk")
+    with pytest.raises(TermError, match="course file .*: not UTF-8 text"):
+        load_term(toml, ASSIGNMENTS)
+    good = _write(tmp_path, TOML)
+    ext = tmp_path / "extensions.csv"
+    ext.write_text("student_id,assignment,due\n张伟,01_adder,2026-10-07\n", encoding="gbk")
+    with pytest.raises(TermError, match="extensions .*: not UTF-8 text"):
+        load_term(good, ASSIGNMENTS, ext)
+
+
 @pytest.mark.parametrize("rows, words", [
     ("student,assignment,due\n", ["line 1", "columns"]),
     ("student_id,assignment,due\nbo,99_nope,2026-10-07\n", ["line 2", "99_nope"]),

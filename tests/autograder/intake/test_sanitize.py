@@ -40,6 +40,10 @@ def ids(nb) -> list[str | None]:
     (json.dumps({"cells": [], "nbformat": 9}).encode(), "known version"),
     (json.dumps({"cells": [{"cell_type": "code"}], "metadata": {}, "nbformat": 4,
                  "nbformat_minor": 5}).encode(), "notebook format"),
+    (b'{"cells":' + b"[" * 200_000 + b"]" * 200_000 + b"}", "nested deeper"),
+    (b'{"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [{"cell_type": "raw", '
+     b'"metadata": {}, "source": ""}], "x": ' + b"[" * 5_000 + b"]" * 5_000 + b"}",
+     "notebook format|nested deeper"),
 ])
 def test_unreadable_uploads_get_a_clear_message(tmp_path, content, words):
     path = tmp_path / "adder.ipynb"
