@@ -251,9 +251,13 @@ def format_summary(summary) -> str:
         lines.append(f"{len(results)} submission(s) found: " + ", ".join(
             f"{n} {s}" for s, n in sorted(counts.items(), key=lambda kv: -kv[1])))
         graded = [r for r in results if r.max_score > 0]
-        if graded:
-            mean = sum(r.score / r.max_score for r in graded) / len(graded)
-            lines.append(f"Mean score: {100 * mean:.0f}% of the points")
+        if graded:   # the score of grades.csv: after any late penalty
+            from autograder.records.lateness import lateness
+
+            mean = sum(lateness(r, summary.term).score / r.max_score
+                       for r in graded) / len(graded)
+            lines.append(f"Mean score: {100 * mean:.0f}% of the points"
+                         + (", late penalties taken" if _late_lines(summary) else ""))
         lines.extend(_late_lines(summary))
         problems = [r for r in results if r.status != Status.GRADED]
         if problems:
@@ -311,6 +315,8 @@ def cmd_export(args, parser) -> int:
     except (ExportError, TermError) as exc:
         parser.error(str(exc))
     out = args.out or args.grading / f"export-{args.format}.csv"
+    if out.is_dir():
+        parser.error(f"--out {out} is a folder; give the export file's name")
     write_atomic(out, done.text)
     if _run_in_progress(args.grading):
         print("A grading run is writing to this folder: the export holds the grades finished "
@@ -322,6 +328,14 @@ def cmd_export(args, parser) -> int:
     for student, assignment in done.errors:
         print(f"  empty: {student} / {assignment}, the grader failed on it (status error); "
               "grade it again, then export")
+    if done.unmatched:
+        shown = ", ".join(f"{s} / {a}" for s, a in done.unmatched[:10])
+        print(f"  not exported: {len(done.unmatched)} file(s) or folder(s) matching no "
+              f"assignment (status unknown_assignment in grades.csv): {shown}"
+              + (" ..." if len(done.unmatched) > 10 else ""))
+    if done.unused_names:
+        print(f"  --names for assignment(s) not graded here, not used: "
+              f"{', '.join(done.unused_names)}")
     return EXIT_OK
 
 

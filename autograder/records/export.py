@@ -47,6 +47,7 @@ from pathlib import Path
 from autograder.course.term import NO_TERM, Term
 from autograder.records.lateness import lateness
 from autograder.records.results import Status, SubmissionResult, format_score
+from autograder.vocabulary import student_id
 
 FORMATS = ("canvas", "moodle", "d2l", "csv")
 ROSTER_COLUMNS = ("student_id", "name", "first_name", "last_name", "email", "username",
@@ -74,6 +75,10 @@ class Export:
     assignments: list[str]
     not_handed_in: int = 0                       # empty cells: nothing submitted
     errors: list[tuple[str, str]] = field(default_factory=list)   # empty: the grader failed
+    #: (student, file or folder) of the rows matching no assignment of the course: no
+    #: grade to export (the grading run's message says what each was)
+    unmatched: list[tuple[str, str]] = field(default_factory=list)
+    unused_names: list[str] = field(default_factory=list)   # --names of no graded assignment
 
 
 def read_roster(path: Path) -> list[dict[str, str]]:
@@ -86,6 +91,9 @@ def read_roster(path: Path) -> list[dict[str, str]]:
             rows = [row for row in reader if any(v.strip() for v in row)]
     except OSError as exc:
         raise ExportError(f"cannot read the roster {path}: {exc.strerror}") from None
+    except UnicodeDecodeError as exc:
+        raise ExportError(f"roster {path}: not UTF-8 text (byte {exc.start}); save it as "
+                          "'CSV UTF-8'") from None
     unknown = [h for h in header if h not in ROSTER_COLUMNS]
     if unknown:
         raise ExportError(f"roster {path}: unknown column(s) {', '.join(map(repr, unknown))}; "
@@ -96,6 +104,8 @@ def read_roster(path: Path) -> list[dict[str, str]]:
         bad = next(i for i, row in enumerate(rows, start=2) if len(row) != len(header))
         raise ExportError(f"roster {path}, line {bad}: {len(header)} columns expected")
     roster = [{k: v.strip() for k, v in zip(header, row, strict=True)} for row in rows]
+    for row in roster:
+        row["student_id"] = student_id(row["student_id"])
     seen: set[str] = set()
     for line, row in enumerate(roster, start=2):
         sid = row["student_id"]
@@ -114,6 +124,9 @@ def read_names(path: Path) -> dict[str, str]:
             rows = list(reader)
     except OSError as exc:
         raise ExportError(f"cannot read {path}: {exc.strerror}") from None
+    except UnicodeDecodeError as exc:
+        raise ExportError(f"{path}: not UTF-8 text (byte {exc.start}); save it as "
+                          "'CSV UTF-8'") from None
     if not {"assignment", "column"} <= set(reader.fieldnames or ()):
         raise ExportError(f"{path}: the columns must be 'assignment' and 'column'")
     names = {(r["assignment"] or "").strip(): (r["column"] or "").strip() for r in rows}
@@ -127,10 +140,13 @@ def export(results: Iterable[SubmissionResult], fmt: str,
            names: Mapping[str, str] | None = None, term: Term = NO_TERM) -> Export:
     """The import file of format ``fmt`` for ``results`` (a ledger's), one row per roster
     student (without a roster, format csv only: one row per student graded); each score
-    after the late penalty under ``term``."""
+    after the late penalty under ``term``. Rows matching no assignment (a stray file) are
+    left out and listed in :attr:`Export.unmatched`."""
     if fmt not in FORMATS:
         raise ExportError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
     results = list(results)
+    unmatched = [r.key for r in results if r.status is Status.UNKNOWN_ASSIGNMENT]
+    results = [r for r in results if r.status is not Status.UNKNOWN_ASSIGNMENT]
     if roster is None:
         if fmt != "csv":
             raise ExportError(f"a {fmt} export needs --roster (the LMS's ids of the students)")
@@ -142,7 +158,8 @@ def export(results: Iterable[SubmissionResult], fmt: str,
     if len(set(columns)) < len(columns):
         raise ExportError(f"two assignments would share a column: {', '.join(columns)}")
     by_key = {r.key: r for r in results}
-    cells, out = [], Export("", len(roster), assignments)
+    cells, out = [], Export("", len(roster), assignments, unmatched=unmatched,
+                            unused_names=sorted(set(names) - set(assignments)))
     for student in roster:
         row = []
         for a in assignments:

@@ -79,6 +79,19 @@ def test_the_summary_shows_a_late_submissions_penalty(monkeypatch, tmp_path, cap
     printed = capsys.readouterr().out
     assert "Late (1" in printed
     assert "ivy / 01_adder: 5 - 0.5 = 4.5/5 (1 day late (10.00 h): -10% of 5 points)" in printed
+    assert "Mean score: 90% of the points, late penalties taken" in printed   # as grades.csv
+
+
+def test_an_out_that_is_a_file_or_a_folder_is_said(tmp_path, capsys, course_source):
+    afile = tmp_path / "results"
+    afile.write_text("not a folder")
+    err = _exits_2(["grade", str(tmp_path), "--source", str(course_source), "--out",
+                    str(afile)], capsys)
+    assert "is a file; give a folder" in err and afile.read_text() == "not a folder"
+    cut = tmp_path / "class.zip"
+    cut.write_bytes(b"PK\x03\x04" + bytes(100))
+    assert "damaged or cut-short" in _exits_2(
+        ["grade", str(cut), "--source", str(course_source), "--out", str(tmp_path / "o")], capsys)
 
 
 def test_exit_1_when_the_grader_failed_on_a_submission(monkeypatch, tmp_path, capsys):

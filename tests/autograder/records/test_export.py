@@ -9,6 +9,7 @@ error: left empty), chi's notebook missing (0 points), dee handed in nothing.
 from __future__ import annotations
 
 import csv
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -99,6 +100,28 @@ def test_a_plain_csv_needs_no_roster():
     assert text.splitlines()[1:] == ["ana,18,15.5", "bo,20,", "chi,0,"]
 
 
+def test_a_roster_matches_ids_however_unicode_composed_them(tmp_path):
+    roster = tmp_path / "roster.csv"
+    roster.write_text(unicodedata.normalize("NFD", "student_id\nJosé\n"), encoding="utf-8")
+    assert export([_result("José", A1, 18)], "csv", read_roster(roster)).text.splitlines() == [
+        f"student_id,{A1}", "José,18"]
+
+
+def test_rows_matching_no_assignment_are_listed_not_exported():
+    """A stray file's row (status unknown_assignment) is no assignment's grade: no column,
+    and its student (an LMS file without one, ``(unknown)``) needs no roster row."""
+    strays = [_result("carol_1_notes.pdf", "carol_1_notes.pdf", 0, Status.UNKNOWN_ASSIGNMENT,
+                      max_points=0),
+              _result("(unknown)", "_8_mine.ipynb", 0, Status.UNKNOWN_ASSIGNMENT,
+                      max_points=0)]
+    done = export(CLASS + strays, "canvas", read_roster(GOLDEN / "roster.csv"),
+                  {**read_names(GOLDEN / "names.csv"), "03_deep_network": "Deep (7)"})
+    assert done.text == _golden("canvas.csv")
+    assert done.unmatched == [s.key for s in strays]
+    assert done.unused_names == ["03_deep_network"]
+    assert export(CLASS + strays, "csv").text == export(CLASS, "csv").text
+
+
 def test_a_graded_student_missing_from_the_roster_is_an_error_not_a_lost_grade(tmp_path):
     roster = tmp_path / "roster.csv"
     roster.write_text("student_id,canvas_id\nana,101\n")
@@ -117,6 +140,19 @@ def test_a_bad_roster_says_what_is_wrong(tmp_path, text, message):
     path.write_text(text)
     with pytest.raises(ExportError, match=message):
         read_roster(path)
+
+
+@pytest.mark.parametrize(("encoding", "name"), [("gbk", "张伟"), ("utf-16", "张伟"),
+                                              ("cp1252", "Zoë")])
+def test_a_file_not_in_utf8_says_so(tmp_path, encoding, name):
+    """Excel's plain "CSV" on a Chinese or a Western Windows, or its "Unicode text"."""
+    roster, names = tmp_path / "roster.csv", tmp_path / "names.csv"
+    roster.write_text(f"student_id,name\nana,{name}\n", encoding=encoding)
+    names.write_text(f"assignment,column\n01_adder,{name}\n", encoding=encoding)
+    with pytest.raises(ExportError, match="not UTF-8 text .* save it as 'CSV UTF-8'"):
+        read_roster(roster)
+    with pytest.raises(ExportError, match="not UTF-8 text"):
+        read_names(names)
 
 
 def test_each_lms_needs_one_of_its_ids_for_every_student(tmp_path):
