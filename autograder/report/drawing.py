@@ -22,6 +22,7 @@ An exception of a figure's own code is raised from this process, as it was befor
 
 from __future__ import annotations
 
+import functools
 import gc
 import multiprocessing
 import os
@@ -40,6 +41,10 @@ from matplotlib.figure import Figure  # noqa: E402
 
 DPI = 110
 CHILD_SECONDS = 120.0   # a forked process's time to finish after this one finished its share
+#: Fonts tried, in order, for what matplotlib's own font cannot draw: student ids and
+#: names in Chinese (fonts-noto-cjk, or the systems' own).
+CJK_FONTS = ("Noto Sans CJK SC", "Noto Serif CJK SC", "WenQuanYi Zen Hei", "Microsoft YaHei",
+             "PingFang SC", "Heiti SC")
 
 
 @dataclass(frozen=True)
@@ -58,8 +63,16 @@ def _save(fig: Figure, path: Path) -> None:
 
 
 def draw(jobs: Sequence[FigureJob]) -> None:
-    """Draw every job, each to its path (see the module docstring)."""
+    """Draw every job, each to its path (see the module docstring), in matplotlib's font
+    with a CJK font behind it where this machine has one."""
     jobs = list(jobs)
+    # a family list, not the "sans-serif" alias: a glyph missing in one font comes from the next
+    fonts = [plt.rcParams["font.sans-serif"][0], *cjk_fonts()]
+    with plt.rc_context({"font.family": fonts}):
+        _draw_split(jobs)
+
+
+def _draw_split(jobs: list[FigureJob]) -> None:
     child = _fork(jobs[1::2]) if _can_split(jobs) else None
     _draw_each(jobs if child is None else jobs[0::2])
     if child is not None:
@@ -69,6 +82,16 @@ def draw(jobs: Sequence[FigureJob]) -> None:
             child.join()
         if child.exitcode != 0:   # its figures, drawn again here (each file rewritten)
             _draw_each(jobs[1::2])
+
+
+@functools.cache
+def cjk_fonts() -> tuple[str, ...]:
+    """The fonts of :data:`CJK_FONTS` this machine has (asked once: a missing one would
+    be a warning at every text drawn)."""
+    from matplotlib import font_manager
+
+    names = {font.name for font in font_manager.fontManager.ttflist}
+    return tuple(name for name in CJK_FONTS if name in names)
 
 
 def _can_split(jobs: list[FigureJob]) -> bool:

@@ -128,3 +128,13 @@ def test_the_forked_process_inherits_a_frozen_heap_and_this_one_stays_as_it_was(
     assert after > 10_000 if had_frozen else after == 0   # not unfrozen / left unfrozen
     frozen = [int(p.read_text()) for p in tmp_path.glob("*.frozen")]
     assert len(frozen) == 2 and min(frozen) > 10_000
+
+
+@pytest.mark.skipif(not drawing.cjk_fonts(), reason="no CJK font on this machine")
+def test_chinese_student_ids_are_drawn_not_boxes(tmp_path, recwarn):
+    """A class of Chinese names: each glyph comes from the CJK font behind matplotlib's own
+    (matplotlib warns of every glyph it cannot draw, and would draw an empty box)."""
+    draw([FigureJob(bars, ([1.0, 2.0], "张伟 / 李娜: 0.93"), tmp_path / "zh.png")])
+    assert (tmp_path / "zh.png").read_bytes().startswith(PNG)
+    assert not [w for w in recwarn if "missing from font" in str(w.message)]
+    assert plt.rcParams["font.family"] == ["sans-serif"]   # only while drawing
