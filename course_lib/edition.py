@@ -197,3 +197,19 @@ def reference_if_wrong(
     """
     with _noting(_own_note(namespace, list(calls), _("the numerical side of this check"))):
         yield []
+
+
+def numerical_side(own: Any, course: Any, own_is_right: bool, name: str) -> Any:
+    """Student edition: always YOUR OWN ``own`` (the course's version here is a recording that
+    answers only the test's own point, not the points a gradient check moves to); when it is
+    wrong, says so and to fix it first.
+
+    In the grader a wrong one is replaced by the course's for the check."""
+    if own_is_right:
+        print(_("numerical side: your {name}").format(name=name))
+    else:
+        print(_("numerical side: your {name}, which does not give the course's result yet (its "
+                "own test says how). The course's is not in your edition, so this check "
+                "differentiates yours: fix it first. (The grader differentiates the course's: "
+                "there only this test's function costs points.)").format(name=name))
+    return own

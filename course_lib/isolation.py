@@ -11,6 +11,8 @@ Context managers used inside nbgrader test cells:
   on given inputs. A gradient check of ``back_propagation`` differentiates the student's own
   ``forward_propagation`` and ``compute_cost`` when they are right, and the reference's when
   they are not, so a wrong forward pass costs the points of its own tests, not these.
+* :func:`numerical_side` is the same choice for a class (a layer whose ``forward`` a gradient
+  check differentiates): the student's when it is right, else the course's.
 * :func:`quiet` keeps warnings off stderr (nbgrader scores a test cell with any stderr output
   zero): numpy floating-point errors neither raise nor print, Python warnings are captured,
   and one short note on stdout tells the student what was raised.
@@ -39,7 +41,7 @@ import numpy as np
 from course_lib.checks import same_output
 from course_lib.language import _
 
-__all__ = ["EVALUATE_MANY", "STUDENT_PROCESS", "call_each", "reference_for",
+__all__ = ["EVALUATE_MANY", "STUDENT_PROCESS", "call_each", "numerical_side", "reference_for",
            "reference_if_wrong", "quiet", "resolve_module", "warning_note"]
 
 _MISSING = object()
@@ -180,6 +182,17 @@ def reference_if_wrong(
         return
     with _bound(namespace, wrong, mod, wrong=True):
         yield wrong
+
+
+def numerical_side(own: Any, course: Any, own_is_right: bool, name: str) -> Any:
+    """What a gradient check differentiates: the student's ``own`` (a class, a function)
+    when it gave the course's result at the test's point (``own_is_right``), else the
+    course's, so that a wrong forward costs only the points of its own test. ``name``: what
+    it is, for the line saying which one the check uses (the student edition, which holds no
+    course version, says more, see :func:`course_lib.edition.numerical_side`)."""
+    print(_("numerical side: your {name}").format(name=name) if own_is_right else
+          _("numerical side: the course's {name} (yours differs from it)").format(name=name))
+    return own if own_is_right else course
 
 
 def warning_note(caught: list[warnings.WarningMessage]) -> str:

@@ -47,8 +47,8 @@ LOCALE_LEFT_OUT = ("mistakes.*", "*.pot")
 #: appended to these modules in the edition (the student edition's versions of the helpers)
 OVERLAYS = {
     "diagnosis.py": "from course_lib.edition import explain_mistakes  # noqa: E402,F401,F811\n",
-    "isolation.py": ("from course_lib.edition import reference_for, reference_if_wrong"
-                     "  # noqa: E402,F401,F811\n"),
+    "isolation.py": ("from course_lib.edition import numerical_side, reference_for, "
+                     "reference_if_wrong  # noqa: E402,F401,F811\n"),
     "gradient_check.py": "CHECK_AGAINST_REFERENCE = False   # the course's costs are not here\n",
 }
 OVERLAY_HEADER = ("\n\n# --- student edition: the reference implementations are not here, so "

@@ -355,3 +355,31 @@ def test_beside_the_notebook_without_the_instructor_library(assignment, real_rel
     nb.cells.insert(0, nbformat.v4.new_code_cell(ISOLATE))
     assert set(unnamed_mistakes(execute(nb, tmp_path, 900), mistakes)) <= HIDDEN_ONLY
     assert LIBRARY.exists()   # the instructor's library was there all along, yet unreachable
+
+
+@pytest.mark.parametrize("assignment", _selected())
+def test_a_gradient_check_never_asks_a_stand_in_for_points_it_did_not_record(
+        assignment, real_release, tmp_path):
+    """The untouched release, and (05_layers) a Dense.forward without its bias: a gradient
+    check whose student forward is wrong differentiates that forward in the edition, and says
+    so, instead of asking the course's stand-in for points no test recorded (NotInEdition)."""
+    from course_lib.validate import execute
+
+    source = COURSE.notebooks_of(assignment)[0]
+    shutil.copytree(Path(real_release["out"]) / assignment, tmp_path, dirs_exist_ok=True)
+    untouched = nbformat.read(tmp_path / source.filename, as_version=4)
+    untouched.cells.insert(0, nbformat.v4.new_code_cell(ISOLATE))
+    assert not [e for e in errors(execute(untouched, tmp_path, 900)) if "NotInEdition" in e]
+    if assignment != "05_layers":
+        return
+    nb = solved(str(source.path))
+    (dense,) = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "Dense"]
+    assert "self.W @ A_prev + self.b" in dense.source
+    dense.source = dense.source.replace("self.W @ A_prev + self.b", "self.W @ A_prev")
+    nb.cells.insert(0, nbformat.v4.new_code_cell(ISOLATE))
+    nb = execute(nb, tmp_path, 900)
+    (check,) = [c for c in nb.cells
+                if c.metadata.get("nbgrader", {}).get("grade_id") == "test_Dense_gradcheck"]
+    said = "".join(o.get("text", "") + o.get("evalue", "") for o in check.outputs)
+    assert "which does not give the course's result yet" in said and "NotInEdition" not in said
+    assert "relative error" in said   # the check ran, on the student's own forward
