@@ -52,6 +52,16 @@ MISTAKES = [
         """,
     ),
     _mistake(
+        "linear_forward",
+        "transposed_product",
+        N_("Z comes out transposed: np.dot(A.T, W.T) is (W @ A).T, one row per example instead "
+        "of one row per unit of this layer. The linear step is np.dot(W, A) + b."),
+        """
+        Z = np.dot(A.T, W.T) + b
+        cache = (A, W, b)
+        """,
+    ),
+    _mistake(
         "linear_activation_forward",
         "cache_order_swapped",
         N_("The layer's cache must be (linear_cache, activation_cache) = ((A_prev, W, b), Z), in "
