@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from course_lib.checks import _shape_hint  # the course's one list of likely shape causes
+from course_lib.checks import CheckFailed, _shape_hint  # _shape_hint: the likely shape causes
 from course_lib.isolation import call_each
 from course_lib.language import _
 
@@ -262,23 +262,23 @@ def check_gradients(
     analytic: the backward pass's gradients, e.g. ``{"dw": (n, 1) array, "db": float}``
     (extra keys are ignored). numeric: the same names -> numerical gradients, e.g. from
     :func:`numeric_gradients`. A gradient passes when its :func:`relative_error` is at most
-    ``threshold``. Raises AssertionError naming every gradient that fails, with its relative
-    error and how it is off: a constant ratio ("dw is 4.0 times the numerical gradient"), a
-    flipped sign, all zeros, or its worst entry; or that it is missing, mis-shaped or not
-    finite. The gradients that pass are listed after the failures. A check with no numerical
-    gradient at all fails (a red team's ``back_propagation`` emptied the parameters the check
-    differentiates), and so does one where every numerical gradient is zero, whatever the
-    analytic ones: a constant cost (a function whose every output is wrong) must not earn a
-    gradient check.
+    ``threshold``. Raises CheckFailed (an AssertionError that Jupyter shows as its message
+    alone) naming every gradient that fails, with its relative error and how it is off: a
+    constant ratio ("dw is 4.0 times the numerical gradient"), a flipped sign, all zeros, or
+    its worst entry; or that it is missing, mis-shaped or not finite. The gradients that pass
+    are listed after the failures. A check with no numerical gradient at all fails (a red
+    team's ``back_propagation`` emptied the parameters the check differentiates), and so does
+    one where every numerical gradient is zero, whatever the analytic ones: a constant cost
+    (a function whose every output is wrong) must not earn a gradient check.
     """
     if not isinstance(analytic, Mapping):
-        raise AssertionError(_("the gradients are {type}, expected a dict with keys {keys}"
+        raise CheckFailed(_("the gradients are {type}, expected a dict with keys {keys}"
                                  ).format(type=type(analytic).__name__, keys=list(numeric)))
     if not numeric:   # nothing to compare with passes nothing
-        raise AssertionError(_("the gradient check has no numerical gradient to compare with "
+        raise CheckFailed(_("the gradient check has no numerical gradient to compare with "
                                "(no parameter was differentiated)"))
     if _all_zero(numeric):
-        raise AssertionError(_(
+        raise CheckFailed(_(
             "the gradient check proves nothing here: every numerical gradient is zero, so the "
             "cost it differentiates does not change with any parameter (is that cost a "
             "constant?). A correct cost changes with the parameters at these inputs."))
@@ -311,7 +311,7 @@ def check_gradients(
              *failures.values()]
     if passed:
         lines.append(_agreeing(passed))
-    raise AssertionError("\n".join(lines))
+    raise CheckFailed("\n".join(lines))
 
 
 def _agreeing(passed: Mapping[str, float]) -> str:
