@@ -251,14 +251,15 @@ def format_summary(summary) -> str:
         lines.append(f"{len(results)} submission(s) found: " + ", ".join(
             f"{n} {s}" for s, n in sorted(counts.items(), key=lambda kv: -kv[1])))
         graded = [r for r in results if r.max_score > 0]
+        late = _late_lines(summary)
         if graded:   # the score of grades.csv: after any late penalty
             from autograder.records.lateness import lateness
 
             mean = sum(lateness(r, summary.term).score / r.max_score
                        for r in graded) / len(graded)
             lines.append(f"Mean score: {100 * mean:.0f}% of the points"
-                         + (", late penalties taken" if _late_lines(summary) else ""))
-        lines.extend(_late_lines(summary))
+                         + (", late penalties taken" if late else ""))
+        lines.extend(late)
         problems = [r for r in results if r.status != Status.GRADED]
         if problems:
             lines.append("Needs a look:")

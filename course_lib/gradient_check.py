@@ -273,10 +273,10 @@ def check_gradients(
     """
     if not isinstance(analytic, Mapping):
         raise CheckFailed(_("the gradients are {type}, expected a dict with keys {keys}"
-                                 ).format(type=type(analytic).__name__, keys=list(numeric)))
+                            ).format(type=type(analytic).__name__, keys=list(numeric)))
     if not numeric:   # nothing to compare with passes nothing
         raise CheckFailed(_("the gradient check has no numerical gradient to compare with "
-                               "(no parameter was differentiated)"))
+                            "(no parameter was differentiated)"))
     if _all_zero(numeric):
         raise CheckFailed(_(
             "the gradient check proves nothing here: every numerical gradient is zero, so the "

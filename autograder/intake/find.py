@@ -236,9 +236,10 @@ def discover(root: Path, course: Course, timezone: tzinfo | None = None,
     (the grading run's output, when it was put among the submissions)."""
     root = _unwrap(Path(root), course)
     intake = Intake(root)
+    skip = Path(skip).resolve() if skip is not None else None
     lms_files: list[Path] = []
     for child in _children(root):
-        if skip is not None and child.resolve() == Path(skip).resolve():
+        if skip is not None and child.resolve() == skip:
             intake.notes.append(f"skipped {child.name}: the grading's own output folder")
         elif child.is_symlink():
             intake.notes.append(f"skipped symbolic link {child.name}")
@@ -472,7 +473,8 @@ def _one_per_key(intake: Intake) -> None:
         intake.notes.append(note)
         if isinstance(first, Job):
             first.notes.append(note)
-            first.flags.append(DUPLICATE)
+            if DUPLICATE not in first.flags:   # once, however many copies
+                first.flags.append(DUPLICATE)
         else:
             first.message = f"{first.message}; {note}"
     intake.jobs = [j for j in intake.jobs if kept[j.key] is j]
