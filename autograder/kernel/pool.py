@@ -24,7 +24,6 @@ import os
 import shutil
 import signal
 import subprocess
-import sys
 import tempfile
 import time
 import uuid
@@ -39,7 +38,13 @@ from jupyter_client.provisioning.local_provisioner import LocalProvisioner
 from jupyter_core.utils import ensure_async
 
 from autograder.kernel.launcher import RUN_DIR_ENV
-from autograder.kernel.sandbox import Sandbox, bwrap_prefix, kernel_user, kill_user
+from autograder.kernel.sandbox import (
+    Sandbox,
+    bwrap_prefix,
+    interpreter,
+    kernel_user,
+    kill_user,
+)
 from autograder.kernel.settings import KERNEL_OPTIONS, KernelSettings
 from autograder.kernel.zygote import Zygote, kernel_env
 
@@ -59,7 +64,7 @@ class _SpecManager(KernelSpecManager):
         launcher = (["zygote"] if self._settings.fork else
                     [*bwrap_prefix(Sandbox.from_json(self._settings.sandbox),
                                    [_tmp_root(self._settings)]),
-                     os.path.abspath(sys.executable), "-m", "autograder.kernel.launcher",
+                     interpreter(), "-m", "autograder.kernel.launcher",
                      "--memory-mb", str(self._settings.memory_mb),
                      *(["--sandbox", self._settings.sandbox] if self._settings.sandbox
                        else [])])

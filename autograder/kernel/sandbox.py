@@ -488,6 +488,16 @@ def _reachable_by_others(path: str) -> bool:
         return False
 
 
+def interpreter() -> str:
+    """This interpreter, as a sandboxed kernel must start it: its folder resolved, its file
+    not. The sandbox shows real paths only, so a venv reached through a symlink (a linked
+    home folder, a linked ``.venv``) must be started from its real folder; but a venv's
+    ``bin/python`` is itself a link to the base interpreter, and resolving it would leave the
+    venv."""
+    path = os.path.abspath(sys.executable)
+    return os.path.join(os.path.realpath(os.path.dirname(path)), os.path.basename(path))
+
+
 def python_paths(hidden: tuple[str, ...] | list[str] = (),
                  keep: tuple[str, ...] | list[str] = ()) -> list[str]:
     """The folders this interpreter reads code from, outermost only: its installation,

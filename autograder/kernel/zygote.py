@@ -207,11 +207,11 @@ class Zygote:
 
     def __init__(self, memory_mb: int, modules: tuple[str, ...], env: dict[str, str],
                  sandbox: str = "", tmp_root: str | None = None):
-        from autograder.kernel.sandbox import Sandbox, bwrap_prefix
+        from autograder.kernel.sandbox import Sandbox, bwrap_prefix, interpreter
 
         prefix = bwrap_prefix(Sandbox.from_json(sandbox), [tmp_root or "/tmp"])
         self.proc = subprocess.Popen(
-            [*prefix, os.path.abspath(sys.executable), "-m", "autograder.kernel.zygote",
+            [*prefix, interpreter(), "-m", "autograder.kernel.zygote",
              str(memory_mb), ",".join(modules), sandbox],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, start_new_session=True)
         os.set_blocking(self.proc.stdout.fileno(), False)

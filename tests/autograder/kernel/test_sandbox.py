@@ -227,6 +227,49 @@ def test_the_checkout_and_earlier_outputs_are_hidden(tmp_path, fork, request):
     assert report["home"] == []
 
 
+LINKED = """import asyncio, json
+from autograder.kernel import sandbox
+from autograder.kernel.pool import KernelPool, KernelSettings, stop_kernel
+
+
+async def main():
+    pool = KernelPool(KernelSettings(memory_mb=1024, fork={fork},
+                                     sandbox=sandbox.plan().to_json()), spares=0)
+    pool.prime()
+    kernel = await pool.acquire()
+    reply = await kernel.kc.execute_interactive("x = 1", timeout=60,
+                                                allow_stdin=False)
+    print(json.dumps(reply["content"]["status"]))
+    await stop_kernel(kernel)
+    await pool.close()
+
+asyncio.run(main())
+"""
+
+
+@root_only
+@pytest.mark.parametrize("fork", [True, False], ids=["fork", "spawn"])
+def test_a_venv_reached_through_a_symlink_starts_its_kernels(tmp_path, fork):
+    """An instructor's venv under a linked folder (a linked home, a linked .venv): the sandbox
+    shows real paths only, so the kernel must be started from the venv's real folder (it
+    died before replying to kernel_info: every submission an error)."""
+    link = tmp_path / "linked-venv"
+    link.symlink_to(Path(sys.prefix).resolve(), target_is_directory=True)
+    python = link / "bin" / Path(sys.executable).name
+    run = subprocess.run([str(python), "-c", LINKED.format(fork=fork)], cwd=CHECKOUT,
+                         capture_output=True, text=True, timeout=180)
+    assert run.stdout.strip().splitlines()[-1:] == ['"ok"'], run.stderr[-3000:]
+
+
+def test_the_kernels_interpreter_is_the_venvs_in_its_real_folder(tmp_path, monkeypatch):
+    real = tmp_path / "real" / "bin"
+    real.mkdir(parents=True)
+    (real / "python").symlink_to(sys.executable)   # a venv's python links to the base one
+    (tmp_path / "linked").symlink_to(tmp_path / "real", target_is_directory=True)
+    monkeypatch.setattr(sys, "executable", str(tmp_path / "linked" / "bin" / "python"))
+    assert sandbox.interpreter() == str(real.resolve() / "python")
+
+
 # --------------------------------------------------------------------------- where it writes
 
 WRITES = """import json, os
