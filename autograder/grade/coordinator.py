@@ -61,6 +61,7 @@ from autograder.intake.find import (
     discover,
     open_submissions,
     read_manifest,
+    zip_encoding,
 )
 from autograder.intake.jobs import Job, WorkerSettings
 from autograder.kernel import sandbox
@@ -103,6 +104,8 @@ class GradeOptions:
     manifest: Path | None = None     # CSV student_id,assignment,submitted_at (times)
     scheduler: str | None = None     # a Dask scheduler (address or scheduler file): grade
     #                                  on its cluster (autograder.grade.cluster), not here
+    zip_encoding: str | None = None  # how a zip's unmarked non-UTF-8 file names are
+    #                                  written (gbk, ...); None: cp437, with a warning
 
 
 @dataclass
@@ -148,6 +151,7 @@ def grade(options: GradeOptions) -> RunSummary:
     term = load_term(*_term_paths(options, course))
     times = read_manifest(options.manifest, term.timezone) if options.manifest else None
     check_path(Path(options.submissions))
+    zip_encoding(options.zip_encoding)
     out = Path(options.out)
     if out.exists() and not out.is_dir():
         raise IntakeError(f"--out {out} is a file; give a folder for the results")
@@ -179,7 +183,8 @@ def _lock(out: Path):
 
 def _grade(options: GradeOptions, course: Course, out: Path, start: float, term: Term,
            times: dict | None) -> RunSummary:
-    root = open_submissions(Path(options.submissions), out / "intake")
+    root = open_submissions(Path(options.submissions), out / "intake",
+                            zip_encoding(options.zip_encoding))
     extracted = not Path(options.submissions).is_dir()
     intake = discover(root, course, term.timezone, skip=out)
     if times is not None:
@@ -244,6 +249,7 @@ def _grade(options: GradeOptions, course: Course, out: Path, start: float, term:
     stop = threading.Event()   # Ctrl-C or SIGTERM: the run stops at its next turn
     previous = _stop_on_signals(stop)
     background = _Background(course, todo, options)
+    before_run = outputs.ledger.size()   # what this run grades is what is written after it
     if options.gradebook:   # written as results come, once the background's imports are done
         outputs.start_gradebook(sorted({j.assignment for j in todo}), after=background.thread)
     if options.report:   # the solutions it compares, read as results come
@@ -259,9 +265,10 @@ def _grade(options: GradeOptions, course: Course, out: Path, start: float, term:
                      prepare=background.attach, stop=stop, estimates=estimates)
     except KeyboardInterrupt:
         summary.interrupted = True
-        on_disk = Ledger(outputs.ledger.path)   # the truth: Ctrl-C may have come between a
-        #                                         result's line and the ledger's memory of it
-        summary.lost = len([j for j in todo if not on_disk.is_current(
+        # the file is the truth: Ctrl-C may have come between a result's line and the
+        # ledger's memory of it; and with --force an earlier run's line does not count
+        this_run = Ledger(outputs.ledger.path, since=before_run)
+        summary.lost = len([j for j in todo if not this_run.is_current(
             j.key, j.content_hash, j.source_hash)])
         log.warning("interrupted: %d submission(s) not graded; run the same command again "
                     "to grade them (finished ones are kept)", summary.lost)

@@ -31,26 +31,36 @@ __all__ = ["CSV_FIELDS", "Ledger", "csv_text", "read_csv", "write_atomic", "writ
 
 
 class Ledger:
-    """The append-only record of results in ``path``."""
+    """The append-only record of results in ``path``.
 
-    def __init__(self, path: Path):
+    since: read only the lines written after this many bytes (:meth:`size` at some earlier
+    moment): what was graded since then.
+    """
+
+    def __init__(self, path: Path, since: int = 0):
         self.path = Path(path)
         self.results: dict[tuple[str, str], SubmissionResult] = {}
         self.damaged_lines = 0
         if self.path.exists():
-            self._load()
+            self._load(since)
 
-    def _load(self) -> None:
-        with open(self.path, encoding="utf-8", errors="replace") as fh:
-            for line in fh:
-                if not line.strip():
-                    continue
-                try:
-                    result = SubmissionResult.from_json(line)
-                except (ValueError, TypeError, KeyError):
-                    self.damaged_lines += 1
-                    continue
-                self.results[result.key] = result
+    def size(self) -> int:
+        """The ledger's length in bytes now (0 if there is none yet)."""
+        return self.path.stat().st_size if self.path.exists() else 0
+
+    def _load(self, since: int) -> None:
+        with open(self.path, "rb") as fh:
+            fh.seek(since)
+            text = fh.read().decode("utf-8", errors="replace")
+        for line in text.split("\n"):   # not splitlines: a message may hold U+2028
+            if not line.strip():
+                continue
+            try:
+                result = SubmissionResult.from_json(line)
+            except (ValueError, TypeError, KeyError):
+                self.damaged_lines += 1
+                continue
+            self.results[result.key] = result
 
     def is_current(self, key: tuple[str, str], content_hash: str, source_hash: str) -> bool:
         """Already graded from the same files against the same source?"""

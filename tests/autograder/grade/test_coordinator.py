@@ -241,6 +241,25 @@ def test_rerun_grades_only_what_is_missing_or_changed(course_source, tmp_path, m
     assert len(Ledger(ledger_path).results) == 3
 
 
+def test_an_interrupted_forced_run_counts_what_it_did_not_regrade(course_source, tmp_path,
+                                                                monkeypatch):
+    fake = _fake_run_jobs([])
+
+    def interrupted(jobs, settings, processes, on_result, **kw):
+        fake(jobs[:1], settings, processes, on_result, **kw)
+        raise KeyboardInterrupt
+
+    options = GradeOptions(submissions=_small_class(course_source, tmp_path / "class"),
+                           out=tmp_path / "out", jobs=1, source=course_source, progress=False,
+                           feedback=False, report=False, gradebook=False, force=True)
+    monkeypatch.setattr("autograder.grade.coordinator.run_jobs", fake)
+    grade(options)   # every submission has a current line in the ledger
+    monkeypatch.setattr("autograder.grade.coordinator.run_jobs", interrupted)
+    summary = grade(options)
+    assert summary.interrupted and summary.lost == 2   # not 0: the earlier lines are not this run's
+    assert len(summary.results) == 3   # the earlier grades are kept
+
+
 def test_an_earlier_runs_seconds_order_the_next_runs_jobs(course_source, tmp_path,
                                                           monkeypatch):
     seen: list = []
