@@ -116,6 +116,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--scheduler", default=None, metavar="ADDRESS|FILE",
                    help="grade on a Dask cluster: its scheduler's address (tcp://HOST:PORT) "
                    "or scheduler file (needs the cluster extra; -j is then unused)")
+    p.add_argument("--zip-encoding", default=None, metavar="ENCODING",
+                   help="how a zip's file names are written when the zip does not say and "
+                   "they are not UTF-8: gbk for a zip made on a Chinese Windows (default: "
+                   "cp437, the zip format's, with a warning if student ids may be garbled)")
 
     p = sub.add_parser("export", help="the grades as a file an LMS imports (Canvas, Moodle, "
                        "D2L) or one wide CSV")
@@ -222,7 +226,7 @@ def cmd_grade(args, parser) -> int:
                            memory_mb=args.memory, progress=not args.no_progress,
                            in_kernel=args.in_kernel, release=args.release, term=args.term,
                            extensions=args.extensions, manifest=args.manifest,
-                           scheduler=args.scheduler)
+                           scheduler=args.scheduler, zip_encoding=args.zip_encoding)
     if args.scheduler and importlib.util.find_spec("distributed") is None:
         parser.error("--scheduler needs Dask: pip install 'nn-from-scratch-course[cluster]'")
     try:

@@ -38,6 +38,8 @@ hash, so a submission whose only change is its time is not graded again.
 
 from __future__ import annotations
 
+import codecs
+import contextlib
 import csv
 import hashlib
 import logging
@@ -119,9 +121,25 @@ def check_path(path: Path) -> None:
         raise IntakeError(f"{path} is neither a folder nor a zip archive{damaged}")
 
 
-def open_submissions(path: Path, workdir: Path) -> Path:
+def zip_encoding(name: str | None) -> str | None:
+    """``name`` checked as a text encoding Python knows (None stays None: no encoding given);
+    IntakeError if it is not one."""
+    if name is None:
+        return None
+    try:
+        return codecs.lookup(name).name
+    except LookupError:
+        raise IntakeError(f"--zip-encoding {name}: not an encoding Python knows (e.g. gbk, "
+                          "cp932, cp1252)") from None
+
+
+def open_submissions(path: Path, workdir: Path, encoding: str | None = None) -> Path:
     """The folder to read submissions from: ``path`` itself, or a zip extracted (after
-    :func:`check_zip`) into ``workdir/<zip name>``."""
+    :func:`check_zip`) into ``workdir/<zip name>``.
+
+    encoding: how the zip's unmarked file names are written when they are not UTF-8 (gbk for
+    a zip made on a Chinese Windows); None: the zip format's default, cp437, with a warning.
+    """
     path = Path(path)
     check_path(path)
     if path.is_dir():
@@ -135,7 +153,7 @@ def open_submissions(path: Path, workdir: Path) -> Path:
             dest.mkdir(parents=True)
             unknown = []
             for info in archive.infolist():
-                name, known = _member_name(info)
+                name, known = _member_name(info, encoding)
                 if not known:
                     unknown.append(name)
                 target = dest.joinpath(*PurePosixPath(name.replace("\\", "/")).parts)
@@ -152,22 +170,28 @@ def open_submissions(path: Path, workdir: Path) -> Path:
     if unknown:
         log.warning("%d file name(s) in %s are in an encoding the zip does not say (not "
                     "UTF-8; read as cp437, the zip format's default), e.g. %r: if student ids "
-                    "look garbled, extract the zip with your system's own tool and grade the "
-                    "folder", len(unknown), path.name, unknown[0])
+                    "look garbled, grade again into a new --out folder with the zip's encoding "
+                    "(--zip-encoding gbk for a zip made on a Chinese Windows), or extract the "
+                    "zip with your system's own tool and grade the folder", len(unknown), path.name,
+                    unknown[0])
     return dest
 
 
-def _member_name(info: zipfile.ZipInfo) -> tuple[str, bool]:
+def _member_name(info: zipfile.ZipInfo, encoding: str | None = None) -> tuple[str, bool]:
     """A zip member's name, and whether its encoding is known: marked UTF-8, plain ASCII,
-    or unmarked bytes that are valid UTF-8 (as many tools write them). Other unmarked names
-    (GBK from a Chinese Windows, say) stay as zipfile read them, in cp437."""
+    or unmarked bytes that are valid UTF-8 (as many tools write them), else in ``encoding``
+    when it is given and they are valid in it. Other unmarked names (GBK from a Chinese
+    Windows, say, with no encoding given) stay as zipfile read them, in cp437: no guessing,
+    as Western cp437 names are often valid GBK too."""
     name = info.filename
     if info.flag_bits & 0x800 or name.isascii():
         return name, True
-    try:
-        return name.encode("cp437").decode("utf-8"), True
-    except UnicodeError:
-        return name, False
+    raw = name.encode("cp437")
+    for candidate in ("utf-8", encoding):
+        if candidate is not None:
+            with contextlib.suppress(UnicodeError):
+                return raw.decode(candidate), True
+    return name, False
 
 
 # --------------------------------------------------------------------------- discovery

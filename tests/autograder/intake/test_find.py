@@ -20,6 +20,7 @@ from autograder.intake.find import (
     discover,
     open_submissions,
     read_manifest,
+    zip_encoding,
 )
 from autograder.intake.lms_names import parse_lms_name
 from autograder.records.results import Status
@@ -247,6 +248,20 @@ def test_unmarked_names_are_read_as_utf8_or_said_to_be_unknown(course, course_so
     open_submissions(gbk, tmp_path / "out")
     assert "1 file name(s) in gbk.zip are in an encoding the zip does not say" in said[0]
     assert "extract the zip with your system's own tool" in said[0]
+    assert "--zip-encoding gbk" in said[0]
+
+    said.clear()   # the instructor says the zip's encoding: the names are right, nothing said
+    root = open_submissions(gbk, tmp_path / "out", encoding=zip_encoding("GBK"))
+    assert [j.key for j in discover(root, course).jobs] == [("李雷", "01_adder")]
+    assert said == []
+    root = open_submissions(utf8, tmp_path / "out", encoding="gbk")   # UTF-8 names stay so
+    assert [j.key for j in discover(root, course).jobs] == [("Zoë", "01_adder")]
+
+
+def test_an_unknown_zip_encoding_is_refused_before_anything_runs():
+    assert zip_encoding(None) is None
+    with pytest.raises(IntakeError, match="--zip-encoding klingon: not an encoding Python"):
+        zip_encoding("klingon")
 
 
 @pytest.mark.parametrize("members, links, words", [
