@@ -41,7 +41,7 @@ from autograder.intake.jobs import (
 )
 from autograder.intake.sanitize import InvalidNotebook, copied_names, read_notebook, sanitize
 from autograder.kernel.execute import DEAD, OK, TIMEOUT, execute_notebook, run_quietly
-from autograder.kernel.pool import Kernel, KernelPool
+from autograder.kernel.pool import Kernel, KernelPool, KernelStartError
 from autograder.kernel.sandbox import Sandbox, adopt_files, fill_slot
 from autograder.messages import _, ngettext
 from autograder.records.results import NotebookResult, Status, SubmissionResult
@@ -325,7 +325,8 @@ async def _serve(conn, settings: WorkerSettings, zygote=None) -> None:
             try:
                 result, executed = await grade_submission(job, pool, settings)
             except Exception as exc:  # noqa: BLE001 - one submission must not stop the run
-                detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+                detail = (str(exc) if isinstance(exc, KernelStartError) else
+                          "".join(traceback.format_exception_only(type(exc), exc)).strip())
                 result, executed = error_result(job, detail), {}
             try:
                 conn.send(("result", result.to_json(), executed))

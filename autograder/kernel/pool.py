@@ -193,15 +193,41 @@ async def start_kernel(settings: KernelSettings, zygote=None) -> Kernel:
         await ensure_async(kc.start_channels())
         kc.allow_stdin = False  # input() fails at once instead of waiting for the time limit
         await kc.wait_for_ready(timeout=STARTUP_TIMEOUT)
-    except BaseException:
+    except BaseException as exc:
+        why = _last_words(log)   # read before the folder goes; no student code ran yet
         with contextlib.suppress(Exception):
             await km.shutdown_kernel(now=True)
         _remove(cwd)
+        if isinstance(exc, Exception):
+            raise KernelStartError(
+                f"the kernel died while starting, before any of the notebook ran ({exc}"
+                + (f"; its last words: {why}" if why else "")
+                + f"): check the machine, --memory ({settings.memory_mb} MB) and the "
+                "sandbox notice") from exc
         raise
     kernel = Kernel(km, kc, cwd)
     if settings.warmup and zygote is None:
         kernel.warmup_error = await _warm_up(kernel, settings.warmup)
     return kernel
+
+
+class KernelStartError(RuntimeError):
+    """A kernel that did not start: the machine's or the settings' fault, not the notebook's."""
+
+
+def _last_words(log: str, limit: int = 300) -> str:
+    """What a starting kernel last wrote to its log (its stderr), cut to ``limit``: its last
+    two lines that are not a traceback's frames or headers (an exception's line, Python's
+    "Fatal Python error" and its cause, a library's abort message)."""
+    try:
+        with open(log, "rb") as fh:
+            fh.seek(max(0, os.fstat(fh.fileno()).st_size - 4096))
+            lines = fh.read().decode("utf-8", "replace").splitlines()
+    except OSError:
+        return ""
+    said = [line.strip() for line in lines if line.strip() and not line[:1].isspace()
+            and not line.startswith(("Traceback", "Current thread", "Thread 0x"))]
+    return " / ".join(said[-2:])[:limit]
 
 
 async def _warm_up(kernel: Kernel, modules: tuple[str, ...]) -> str:

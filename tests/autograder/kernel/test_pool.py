@@ -12,7 +12,7 @@ import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
 from autograder.kernel.execute import DEAD, OK, execute_notebook
-from autograder.kernel.pool import KernelPool, KernelSettings
+from autograder.kernel.pool import KernelPool, KernelSettings, KernelStartError, start_kernel
 from autograder.kernel.zygote import Zygote, kernel_env
 
 
@@ -56,6 +56,20 @@ def test_no_state_or_file_leaks_between_notebooks(fork):
     flags = _stdout(nb2).split()
     assert flags[:3] == ["False", "True", "['data.csv']"], _stdout(nb2)
     assert flags[3] != pid1
+
+
+def test_a_kernel_that_cannot_start_says_so_with_its_last_words(tmp_path):
+    """Not the notebook's fault: the message says it ran nothing, and why the kernel died."""
+    settings = KernelSettings(memory_mb=2048, fork=False, warmup=(),
+                              env=(("PYTHONHOME", str(tmp_path / "no-python-here")),),
+                              tmp_root=str(tmp_path))
+    with pytest.raises(KernelStartError) as err:
+        asyncio.run(start_kernel(settings))
+    said = str(err.value)
+    assert "the kernel died while starting, before any of the notebook ran" in said
+    assert "encodings" in said   # Python's own last words: it found no standard library
+    assert "--memory (2048 MB)" in said
+    assert os.listdir(tmp_path) == ["no-python-here"] or os.listdir(tmp_path) == []
 
 
 def test_input_the_memory_limit_and_a_crash():
