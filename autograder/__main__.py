@@ -277,7 +277,8 @@ def format_summary(summary) -> str:
         lines.append(f"Tool failure: {failure}")
     if any(r.status == Status.ERROR for r in results):
         lines.append("The grader failed on some submissions (status error): see their "
-                     "message; exit status 1.")
+                     "message; once that is fixed, the same command grades them again (only "
+                     "them, if nothing else changed); exit status 1.")
     lines.append("Results:")
     labels = {"grades": "grades (CSV)", "gradebook": "nbgrader gradebook",
               "autograded": "graded notebooks", "feedback": "feedback pages",

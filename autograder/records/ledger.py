@@ -22,7 +22,7 @@ from pathlib import Path
 
 from autograder.course.term import NO_TERM, Term
 from autograder.records.lateness import lateness
-from autograder.records.results import SubmissionResult, format_score
+from autograder.records.results import Status, SubmissionResult, format_score
 
 CSV_FIELDS = ["student_id", "assignment", "submitted_at", "raw_score", "late_by", "penalty",
               "score", "max_score", "status", "message", "lateness"]
@@ -63,10 +63,12 @@ class Ledger:
             self.results[result.key] = result
 
     def is_current(self, key: tuple[str, str], content_hash: str, source_hash: str) -> bool:
-        """Already graded from the same files against the same source?"""
+        """Already graded from the same files against the same source? A submission the
+        tool failed on (status error: a kernel that could not start, say) is not: the next
+        run tries it again."""
         old = self.results.get(key)
-        return (old is not None and old.content_hash == content_hash
-                and old.source_hash == source_hash)
+        return (old is not None and old.status is not Status.ERROR
+                and old.content_hash == content_hash and old.source_hash == source_hash)
 
     def append(self, result: SubmissionResult) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)

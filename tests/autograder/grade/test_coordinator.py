@@ -24,7 +24,7 @@ from autograder.course.source import load_course
 from autograder.grade.coordinator import GradeOptions, grade
 from autograder.grade.dispatch import run_jobs
 from autograder.intake.find import discover
-from autograder.intake.jobs import WorkerSettings
+from autograder.intake.jobs import WorkerSettings, error_result
 from autograder.records.ledger import Ledger, read_csv
 from autograder.records.results import CellResult, NotebookResult, Status, SubmissionResult
 from autograder.vocabulary import grade_id_of
@@ -239,6 +239,32 @@ def test_rerun_grades_only_what_is_missing_or_changed(course_source, tmp_path, m
     assert (forced.graded, forced.skipped) == (3, 0)
     assert len(read_csv(tmp_path / "out" / "grades.csv")) == 3
     assert len(Ledger(ledger_path).results) == 3
+
+
+def test_a_submission_the_tool_failed_on_is_graded_again_by_the_next_run(
+        course_source, tmp_path, monkeypatch):
+    graded: list = []
+    fake = _fake_run_jobs(graded)
+
+    def failing_on_bob(jobs, settings, processes, on_result, **kw):
+        def record(job, result, executed):
+            if job.student_id == "bob":   # e.g. its kernel could not start
+                result = error_result(job, "the kernel died while starting")
+            on_result(job, result, executed)
+        fake(jobs, settings, processes, record, **kw)
+
+    options = GradeOptions(submissions=_small_class(course_source, tmp_path / "class"),
+                           out=tmp_path / "out", jobs=1, source=course_source, progress=False,
+                           feedback=False, report=False, gradebook=False)
+    monkeypatch.setattr("autograder.grade.coordinator.run_jobs", failing_on_bob)
+    first = grade(options)
+    assert [r.status for r in first.results if r.student_id == "bob"] == [Status.ERROR]
+    monkeypatch.setattr("autograder.grade.coordinator.run_jobs", fake)
+    graded.clear()
+    second = grade(options)
+    assert (second.graded, second.skipped) == (1, 2) and graded == [("bob", "01_adder")]
+    assert {r.status for r in second.results} == {Status.GRADED}
+    assert (grade(options).graded, graded) == (0, [("bob", "01_adder")])   # then it stays
 
 
 def test_an_interrupted_forced_run_counts_what_it_did_not_regrade(course_source, tmp_path,
