@@ -30,6 +30,7 @@ import importlib
 import io
 import sys
 import warnings
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping
 from contextlib import contextmanager, nullcontext
 from contextvars import ContextVar
@@ -208,21 +209,82 @@ def warning_note(caught: list[warnings.WarningMessage]) -> str:
         warning=f"{first.category.__name__}: {first.message}", more=more)
 
 
+class CappedOutput:
+    """``sys.stdout`` inside :func:`quiet`: the first ``head`` lines printed pass through,
+    then only the last ``tail`` are kept, shown by :meth:`close` after a line saying how many
+    were left out. A debug print in a function a test calls thousands of times (``sigmoid`` in
+    a training loop) would otherwise bury the test's own lines and its verdict under
+    thousands of lines, and slow the student's Jupyter to a crawl. The standard library's
+    ``io`` classes buffer by size, not by lines kept at both ends: hence this one."""
+
+    HEAD, TAIL, HEAD_CHARS, LINE_CHARS = 40, 20, 8000, 1000
+
+    def __init__(self, out: TextIO):
+        self.out = out
+        self._passed = self._passed_chars = self._left_out = 0
+        self._tail: deque[str] = deque(maxlen=self.TAIL)
+        self._line = ""
+
+    def write(self, text: str) -> int:
+        for piece in str(text).splitlines(keepends=True):
+            if self._passed < self.HEAD and self._passed_chars < self.HEAD_CHARS:
+                self.out.write(piece)
+                self._passed += piece.endswith("\n")
+                self._passed_chars += len(piece)
+            else:
+                self._line = (self._line + piece)[:self.LINE_CHARS + 1]
+                if piece.endswith("\n"):
+                    self._keep()
+        return len(text)
+
+    def _keep(self) -> None:
+        if len(self._tail) == self._tail.maxlen:
+            self._left_out += 1
+        line = self._line.rstrip("\n")
+        self._tail.append(line if len(line) <= self.LINE_CHARS else line[:self.LINE_CHARS] + " ...")
+        self._line = ""
+
+    def flush(self) -> None:
+        self.out.flush()
+
+    def close(self) -> TextIO:
+        """Write what was kept; return the stream this one wrapped."""
+        if self._line:
+            self._keep()
+        if self._left_out:
+            self.out.write(_("... {count} more lines printed here are not shown (a print in "
+                             "a function the test calls many times?) ...\n").format(
+                count=self._left_out))
+        if self._tail:
+            self.out.write("\n".join(self._tail) + "\n")
+        return self.out
+
+    def __getattr__(self, name: str) -> Any:   # encoding, isatty, fileno ...: the stream's
+        return getattr(self.out, name)
+
+
 @contextmanager
 def quiet(out: TextIO | None = None) -> Iterator[list[warnings.WarningMessage]]:
-    """Run student code without anything reaching stderr.
+    """Run student code without anything reaching stderr, and without a flood on stdout.
 
     Inside the block numpy floating-point errors (overflow, divide by zero, invalid, underflow)
     never raise, even if the notebook set ``np.seterr(all="raise")``: numpy reports them as
-    RuntimeWarnings, and every Python warning is captured instead of printed. On exit (also
-    when the body raises) one note goes to ``out`` (default: the current ``sys.stdout``) if
-    anything was captured. Yields the list of captured ``warnings.WarningMessage``.
+    RuntimeWarnings, and every Python warning is captured instead of printed. What is printed
+    inside the block goes through a :class:`CappedOutput` (the first lines, then the last;
+    in an outer ``quiet`` block only). On exit (also when the body raises) one note goes to
+    ``out`` (default: the current ``sys.stdout``) if a warning was captured. Yields the list of
+    captured ``warnings.WarningMessage``.
     """
+    capped = None if isinstance(sys.stdout, CappedOutput) else CappedOutput(sys.stdout)
     with warnings.catch_warnings(record=True) as caught, np.errstate(all="warn", under="ignore"):
         warnings.simplefilter("always")
+        if capped is not None:
+            sys.stdout = capped
         try:
             yield caught
         finally:
+            if capped is not None:
+                sys.stdout = capped.close()
             note = warning_note(caught)
             if note:
                 print(note, file=out if out is not None else sys.stdout)

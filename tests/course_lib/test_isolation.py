@@ -128,6 +128,49 @@ def test_quiet_restores_numpy_error_state():
     assert np.geterr() == before
 
 
+def test_quiet_shows_a_few_printed_lines_as_they_are(capsys):
+    with quiet():
+        for i in range(5):
+            print("cost", i)
+    assert capsys.readouterr().out == "".join(f"cost {i}\n" for i in range(5))
+
+
+def test_quiet_shows_the_first_and_last_lines_of_a_flood_and_how_many_it_left_out(capsys):
+    head, tail = isolation.CappedOutput.HEAD, isolation.CappedOutput.TAIL
+    with quiet():
+        for i in range(10_000):   # a debug print in sigmoid, in a training loop
+            print("z =", i)
+        print("expected AL = [0.5]")   # the test's own lines come last: they are shown
+        print("your AL     = [0.6]")
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[:head] == [f"z = {i}" for i in range(head)]
+    assert lines[head] == (f"... {10_002 - head - tail} more lines printed here are not shown "
+                           "(a print in a function the test calls many times?) ...")
+    assert lines[head + 1:] == [f"z = {i}" for i in range(10_002 - tail, 10_000)] + [
+        "expected AL = [0.5]", "your AL     = [0.6]"]
+
+
+def test_quiet_cuts_a_line_that_never_ends(capsys):
+    with quiet():
+        for i in range(100_000):
+            print(i, end=" ")
+    out = capsys.readouterr().out
+    assert len(out) < isolation.CappedOutput.HEAD_CHARS + 2 * isolation.CappedOutput.LINE_CHARS
+    assert out.endswith(" ...\n")
+
+
+def test_quiet_inside_quiet_caps_once_and_stdout_comes_back_after_an_error():
+    import sys
+
+    before = sys.stdout
+    with pytest.raises(ZeroDivisionError), quiet():
+        outer = sys.stdout
+        with quiet():
+            assert sys.stdout is outer   # not wrapped twice
+        1 / 0
+    assert isinstance(outer, isolation.CappedOutput) and sys.stdout is before
+
+
 # --------------------------------------------------------------------------- reference_if_wrong
 
 NUMERIC_REF = types.ModuleType("course_lib_fake_numeric_reference")
