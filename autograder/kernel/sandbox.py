@@ -38,8 +38,10 @@ machine allows. :func:`plan` decides once per run what is possible here, and
   Where namespaces are refused (a container without ``CAP_SYS_ADMIN``), the kernel still
   drops to its own user if the Python installation is readable by every user.
 - ``bwrap`` (not root, but bubblewrap installed): the kernels' processes run inside
-  ``bwrap`` with the whole file system read-only except the run's kernel folders, and no
-  network. They share the grader's user.
+  ``bwrap`` with the whole file system read-only except the run's kernel folders (a venv or
+  checkout under ``/tmp`` mounted back over bwrap's private ``/tmp``), and no network. They
+  share the grader's user, so they can reach the other kernels and the grading processes
+  (:data:`SHARED_USER`, said in the notice), and import the course's library.
 - ``none``: the kernels run as the grader's user, unconfined; the run says so.
 
 What stays exposed: the kernel reads the reference library ``course_lib/`` (read-only),
@@ -197,9 +199,16 @@ def notice(sandbox: Sandbox, memory_mb: int | None = None) -> str:
         return text + "; " + _limits_notice(sandbox, memory_mb)
     if sandbox.mode == BWRAP:
         return ("student code runs in a bubblewrap sandbox: no network, the file system "
-                f"read-only but for the kernels' folders, as {current_user()}")
+                f"read-only but for the kernels' folders, as {current_user()}" + SHARED_USER)
     return (f"student code runs as {current_user()} without a sandbox"
-            + (f" ({sandbox.why})" if sandbox.why else ""))
+            + (f" ({sandbox.why})" if sandbox.why else "") + SHARED_USER)
+
+
+#: What the notice adds when kernels run as the grader's own user (not root: no user each).
+SHARED_USER = ("; it shares your user with the other kernels and the grading processes, "
+               "which a determined student's code can reach: for grades student code cannot "
+               "forge, run grade as root on Linux, where user namespaces are allowed (a "
+               "user per kernel, the student editions)")
 
 
 def _limits_notice(sandbox: Sandbox, memory_mb: int | None) -> str:
@@ -868,7 +877,12 @@ def bwrap_prefix(sandbox: Sandbox, writable: list[str]) -> list[str]:
         return []
     exe = shutil.which("bwrap") or "bwrap"
     args = [exe, "--die-with-parent", "--unshare-net", "--ro-bind", "/", "/",
-            "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp", "--tmpfs", "/dev/shm"]
+            "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp", "--tmpfs", "/dev/shm",
+            # matplotlib's cache, where it can write (the home folder is read-only here)
+            "--setenv", "MPLCONFIGDIR", "/tmp/matplotlib"]
+    for folder in python_paths():   # a venv or checkout under /tmp (a CI clone): back
+        if _under(folder, "/tmp") and folder != "/tmp":
+            args += ["--ro-bind", folder, folder]
     for folder in writable:
         args += ["--bind", folder, folder]
     for folder in sandbox.hide:

@@ -456,4 +456,4 @@ def test_the_run_says_once_where_student_code_runs(graded, tmp_path, monkeypatch
     assert [r.score for r in summary.results] == [MAX] * 2
     unconfined = [ln for ln in lines if "without a sandbox" in ln]
     assert unconfined == [f"student code runs as {sandbox.current_user()} without a sandbox "
-                          "(testing)"]
+                          "(testing)" + sandbox.SHARED_USER]

@@ -49,13 +49,15 @@ async def _run(kernel, code: str, timeout: float = 40) -> dict:
 class Kernels:
     """A pool of grading kernels in this run's sandbox, on an event loop of its own."""
 
-    def __init__(self, fork: bool = True):
+    def __init__(self, fork: bool = True, box: sandbox.Sandbox | None = None,
+                 tmp_root: str | None = None):
         from autograder.kernel.pool import KernelPool, KernelSettings
 
-        self.box = sandbox.plan()
+        self.box = box or sandbox.plan()
         self.loop = asyncio.new_event_loop()
         self.pool = KernelPool(KernelSettings(memory_mb=MEMORY_MB, fork=fork,
-                                              sandbox=self.box.to_json()), spares=0)
+                                              sandbox=self.box.to_json(), tmp_root=tmp_root),
+                               spares=0)
         self.loop.call_soon(self.pool.prime)
 
     def run(self, codes: list[str], host=None) -> list[dict]:
@@ -268,6 +270,51 @@ def test_the_kernels_interpreter_is_the_venvs_in_its_real_folder(tmp_path, monke
     (tmp_path / "linked").symlink_to(tmp_path / "real", target_is_directory=True)
     monkeypatch.setattr(sys, "executable", str(tmp_path / "linked" / "bin" / "python"))
     assert sandbox.interpreter() == str(real.resolve() / "python")
+
+
+BWRAP_SEES = """import json, os, socket
+try:
+    open({checkout!r} + "/pyproject.toml", "a").close()
+    write = "written"
+except OSError as exc:
+    write = type(exc).__name__
+try:
+    socket.create_connection(("1.1.1.1", 53), timeout=2)
+    network = True
+except OSError:
+    network = False
+print(json.dumps({{"write": write, "network": network, "hidden": os.listdir({hidden!r}),
+                   "mpl": os.environ.get("MPLCONFIGDIR")}}))
+"""
+
+
+@pytest.mark.skipif(shutil.which("bwrap") is None, reason="bubblewrap is not installed")
+@pytest.mark.parametrize("fork", [True, False], ids=["fork", "spawn"])
+def test_a_bubblewrap_kernel_starts_and_is_read_only_without_network(tmp_path, fork):
+    """The sandbox of a grader not run as root, with bubblewrap: its kernels start even when
+    the venv and checkout live under /tmp (a CI clone: bwrap's private /tmp hid them, and
+    every kernel died while starting)."""
+    hidden = tmp_path / "source-notebooks"
+    hidden.mkdir()
+    (hidden / "hidden_tests.ipynb").write_text("answers")
+    scratch = tmp_path / "kernels"   # a run's folder of kernel folders, as run_jobs makes
+    scratch.mkdir()
+    pool = Kernels(fork=fork, box=sandbox.Sandbox(sandbox.BWRAP, hide=(str(hidden),)),
+                   tmp_root=str(scratch))
+    try:
+        [report] = pool.run([BWRAP_SEES.format(checkout=str(CHECKOUT), hidden=str(hidden))])
+    finally:
+        pool.close()
+    assert report == {"write": report["write"], "network": False, "hidden": [],
+                      "mpl": "/tmp/matplotlib"}
+    assert report["write"] in ("OSError", "PermissionError")
+
+
+def test_the_notice_of_a_run_not_as_root_says_student_code_can_reach_the_grader():
+    for box in (sandbox.Sandbox(sandbox.BWRAP), sandbox.Sandbox(sandbox.NONE, why="no bwrap")):
+        assert sandbox.notice(box).endswith(sandbox.SHARED_USER)
+    assert sandbox.SHARED_USER not in sandbox.notice(sandbox.Sandbox(sandbox.USER,
+                                                                     namespaces=True))
 
 
 # --------------------------------------------------------------------------- where it writes
