@@ -200,7 +200,7 @@ async def start_kernel(settings: KernelSettings, zygote=None) -> Kernel:
         _remove(cwd)
         if isinstance(exc, Exception):
             raise KernelStartError(
-                f"the kernel died while starting, before any of the notebook ran ({exc}"
+                f"a kernel died while starting, before it ran any of the notebook ({exc}"
                 + (f"; its last words: {why}" if why else "")
                 + f"): check the machine, --memory ({settings.memory_mb} MB) and the "
                 "sandbox notice") from exc

@@ -66,7 +66,7 @@ def test_a_kernel_that_cannot_start_says_so_with_its_last_words(tmp_path):
     with pytest.raises(KernelStartError) as err:
         asyncio.run(start_kernel(settings))
     said = str(err.value)
-    assert "the kernel died while starting, before any of the notebook ran" in said
+    assert "a kernel died while starting, before it ran any of the notebook" in said
     assert "encodings" in said   # Python's own last words: it found no standard library
     assert "--memory (2048 MB)" in said
     assert os.listdir(tmp_path) == ["no-python-here"] or os.listdir(tmp_path) == []
