@@ -326,13 +326,13 @@ def _with_editions(box: sandbox.Sandbox, options: GradeOptions, todo: list[Job]
                    ) -> sandbox.Sandbox:
     """Kernels hold the student edition of course_lib of their assignment (from
     ``options.release``), not the reference library, where the sandbox can swap it in (its
-    own mount namespace, kernels forked): then importing a reference implementation of the
-    assignment is impossible rather than detected."""
+    own mount namespace, kernels forked; or a ``bwrap`` of its own): then importing a
+    reference implementation of the assignment is impossible rather than detected."""
     assignments = sorted({job.assignment for job in todo})
     editions = {a: str(p.resolve()) for a in assignments
                 if ((p := options.release / a / "course_lib") / "__init__.py").is_file()}
-    can = (box.mode == sandbox.USER and box.namespaces and KernelSettings().fork
-           and not options.in_kernel)
+    can = ((box.mode == sandbox.USER and box.namespaces and KernelSettings().fork
+            or box.mode == sandbox.BWRAP) and not options.in_kernel)
     if not (editions and can):
         if assignments and not options.in_kernel:
             log.warning("kernels can import the reference library: %s", "no student edition "

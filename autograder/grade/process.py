@@ -3,10 +3,10 @@
 The coordinator (:mod:`autograder.grade.coordinator`) starts each grading process as
 ``python -c "from autograder.grade.process import boot; boot(FD, SETTINGS)"`` (SETTINGS:
 :class:`autograder.intake.jobs.WorkerSettings` as JSON, sent only there). This module
-imports only the standard library and :mod:`autograder.kernel.zygote` (itself standard library
-only), so the zygote's imports (numpy, matplotlib, scikit-learn) run in their own process
-while this one imports the grading code (nbclient, jupyter_client, the trusted tests), which
-it does only after the zygote started.
+imports only the standard library and :mod:`autograder.kernel`'s ``zygote``, ``settings`` and
+``sandbox`` (themselves standard library only), so the zygote's imports (numpy, matplotlib,
+scikit-learn) run in their own process while this one imports the grading code (nbclient,
+jupyter_client, the trusted tests), which it does only after the zygote started.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import json
 import signal
 
 from autograder.kernel.launcher import die_with_parent
+from autograder.kernel.settings import KernelSettings
 from autograder.kernel.zygote import Zygote, kernel_env, skip_slow_optional_imports
 
 
@@ -25,12 +26,11 @@ def boot(fd: int, settings_json: str) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the coordinator handles Ctrl-C
     die_with_parent()
     skip_slow_optional_imports()
-    settings = json.loads(settings_json)["kernel"]
+    settings = KernelSettings.from_dict(json.loads(settings_json)["kernel"])
     zygote = None
-    if settings.get("fork"):
-        zygote = Zygote(settings["memory_mb"], tuple(settings["warmup"]),
-                        kernel_env(dict(settings.get("env") or ())),
-                        settings.get("sandbox") or "", settings.get("tmp_root"))
+    if settings.forks:
+        zygote = Zygote(settings.memory_mb, settings.warmup, kernel_env(dict(settings.env)),
+                        settings.sandbox)
     from autograder.grade.submission import serve_fd  # the heavy imports, after the zygote started
 
     serve_fd(fd, settings_json, zygote)

@@ -84,11 +84,10 @@ class _Kernels:
             kernel = await self.pool.acquire()
         self.current = kernel
         _populate(kernel.cwd, self.job, self.nb_job)
-        slot = Sandbox.from_json(self.pool.settings.sandbox).slot
-        if slot:   # the student edition of the assignment (else the course's library)
-            fill_slot(kernel.km.provisioner.pid, slot, self.job.edition or slot,
-                      self.pool.settings.tmp_root,
-                      is_compiled=self.job.edition_compiled)
+        box = Sandbox.from_json(self.pool.settings.sandbox)
+        if box.slot:   # the student edition of the assignment (else the course's library)
+            fill_slot(box, kernel.km.provisioner.pid, kernel.cwd, self.job.edition or box.slot,
+                      self.pool.settings.tmp_root, is_compiled=self.job.edition_compiled)
         if current() != DEFAULT:   # course_lib's messages in the student's own cells
             await run_quietly(kernel, _SET_LANGUAGE.format(env=ENV, lang=current()), 10.0)
         return kernel

@@ -39,11 +39,13 @@ from jupyter_core.utils import ensure_async
 
 from autograder.kernel.launcher import RUN_DIR_ENV
 from autograder.kernel.sandbox import (
+    BWRAP,
     Sandbox,
     bwrap_prefix,
     interpreter,
     kernel_user,
     kill_user,
+    slot_source,
 )
 from autograder.kernel.settings import KERNEL_OPTIONS, KernelSettings
 from autograder.kernel.zygote import Zygote, kernel_env
@@ -54,16 +56,19 @@ STARTUP_TIMEOUT = 60.0
 
 class _SpecManager(KernelSpecManager):
     """Serves the one kernel spec the grader uses: this interpreter's ipykernel, through the
-    limit-setting launcher (spawn) or the zygote (fork: argv[0] is a placeholder)."""
+    limit-setting launcher (spawn: in the ``bwrap`` sandbox, a ``bwrap`` of its own around
+    its folders ``own``) or the zygote (fork: argv[0] is a placeholder)."""
 
-    def __init__(self, settings: KernelSettings, **kw):
+    def __init__(self, settings: KernelSettings, own: tuple[str, str] = ("", ""), **kw):
         super().__init__(**kw)
         self._settings = settings
+        self._own = own
 
     def get_kernel_spec(self, kernel_name: str) -> KernelSpec:
-        launcher = (["zygote"] if self._settings.fork else
-                    [*bwrap_prefix(Sandbox.from_json(self._settings.sandbox),
-                                   [_tmp_root(self._settings)]),
+        cwd, run = self._own
+        launcher = (["zygote"] if self._settings.forks else
+                    [*bwrap_prefix(Sandbox.from_json(self._settings.sandbox), [cwd, run],
+                                   slot_source(cwd)),
                      interpreter(), "-m", "autograder.kernel.launcher",
                      "--memory-mb", str(self._settings.memory_mb),
                      *(["--sandbox", self._settings.sandbox] if self._settings.sandbox
@@ -75,10 +80,6 @@ class _SpecManager(KernelSpecManager):
 
 def settings_env(settings: KernelSettings) -> dict[str, str]:
     return kernel_env(dict(settings.env))
-
-
-def _tmp_root(settings: KernelSettings) -> str:
-    return os.path.realpath(settings.tmp_root or tempfile.gettempdir())
 
 
 class _ForkedProcess:
@@ -173,7 +174,10 @@ async def start_kernel(settings: KernelSettings, zygote=None) -> Kernel:
     run = Path(f"{cwd}-run")   # sockets, connection file, HOME: the kernel's, not the student's
     run.mkdir(mode=0o700)
     log = f"{cwd}.log"   # the kernel's own stderr (the student's text: never in a message)
-    km = AsyncKernelManager(kernel_name=KERNEL_NAME, kernel_spec_manager=_SpecManager(settings),
+    if zygote is None and Sandbox.from_json(settings.sandbox).mode == BWRAP:
+        os.mkdir(slot_source(cwd), mode=0o755)   # what its bwrap shows at the slot
+    km = AsyncKernelManager(kernel_name=KERNEL_NAME,
+                            kernel_spec_manager=_SpecManager(settings, (str(cwd), str(run))),
                             transport="ipc", ip=str(run / "ipc"))
     km.connection_file = str(run / "kernel.json")
     try:
@@ -278,6 +282,7 @@ def _dispose(uid: int | None, cwd: Path) -> None:
 def _remove(cwd: Path) -> None:
     shutil.rmtree(cwd, ignore_errors=True)
     shutil.rmtree(f"{cwd}-run", ignore_errors=True)
+    shutil.rmtree(slot_source(cwd), ignore_errors=True)
     for leftover in cwd.parent.glob(f"{cwd.name}-ipc-*"):
         with contextlib.suppress(OSError):
             leftover.unlink()
@@ -302,14 +307,13 @@ class KernelPool:
         self._zygote = zygote
 
     def _zygote_handle(self):
-        if not self.settings.fork:
+        if not self.settings.forks:
             return None
         if self._zygote is None or not self._zygote.alive():
             if self._zygote is not None:
                 self._zygote.close()
             self._zygote = Zygote(self.settings.memory_mb, self.settings.warmup,
-                                  settings_env(self.settings), self.settings.sandbox,
-                                  _tmp_root(self.settings))
+                                  settings_env(self.settings), self.settings.sandbox)
         return self._zygote
 
     def _start(self) -> asyncio.Task:

@@ -37,12 +37,13 @@ machine allows. :func:`plan` decides once per run what is possible here, and
   :func:`kill_user` (when the kernel is stopped) kills what is left and removes the group.
   Where namespaces are refused (a container without ``CAP_SYS_ADMIN``), the kernel still
   drops to its own user if the Python installation is readable by every user.
-- ``bwrap`` (not root, but bubblewrap installed): the kernels' processes run inside
-  ``bwrap`` with the whole file system read-only except the run's kernel folders (a venv or
-  checkout under ``/tmp`` mounted back over bwrap's private ``/tmp``), and no network. They
-  share the grader's user, so they can reach the other kernels and the grading processes
-  (:data:`SHARED_USER`, said in the notice), and import the course's library.
-- ``none``: the kernels run as the grader's user, unconfined; the run says so.
+- ``bwrap`` (not root, but bubblewrap installed): each kernel is started (not forked) in a
+  ``bwrap`` of its own (:func:`bwrap_prefix`): new user, PID, IPC and network namespaces,
+  the system's folders, the Python installation and the course's packages read-only, its
+  own two folders writable, the student edition at course_lib's place, private ``/tmp``.
+  It keeps the grader's user: no control group, and memory is capped per process only.
+- ``none``: the kernels run as the grader's user, unconfined, able to reach every process
+  of that user (:data:`SHARED_USER`, said in the notice).
 
 What stays exposed: the kernel reads the reference library ``course_lib/`` (read-only),
 because the notebooks' test cells still run in the kernel and import it: that is what
@@ -71,6 +72,7 @@ import re
 import resource
 import shutil
 import stat
+import subprocess
 import sys
 import tempfile
 import time
@@ -177,38 +179,62 @@ def plan(hide: tuple[str, ...] | list[str] = (), probe: bool = True) -> Sandbox:
                        keep=packages, why=why, cgroup=version, controllers=controllers,
                        why_cgroup=why_cgroup)
     if shutil.which("bwrap"):
-        return Sandbox(BWRAP, hide=hide)
+        works, why = probe_bwrap() if probe else (True, "")
+        if not works:
+            return Sandbox(NONE, why=f"not running as root, and bubblewrap cannot run here: "
+                                     f"{why}")
+        trees, packages = editable_installs()
+        return Sandbox(BWRAP, hide=tuple(dict.fromkeys(hide + trees)), keep=packages)
     return Sandbox(NONE, why="not running as root and bubblewrap (bwrap) is not installed")
+
+
+def probe_bwrap(timeout: float = 10.0) -> tuple[bool, str]:
+    """Whether ``bwrap`` is installed and can make the namespaces :func:`bwrap_prefix` asks
+    for here (a container or a distribution may forbid unprivileged user namespaces), and
+    why not."""
+    if shutil.which("bwrap") is None:
+        return False, "bubblewrap (bwrap) is not installed"
+    try:
+        done = subprocess.run([shutil.which("bwrap") or "bwrap", "--unshare-all",
+                               "--unshare-user", "--disable-userns", "--ro-bind", "/", "/",
+                               "--proc", "/proc", "true"], capture_output=True, text=True,
+                              timeout=timeout)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return False, str(exc)
+    return done.returncode == 0, done.stderr.strip()[-300:]
 
 
 def notice(sandbox: Sandbox, memory_mb: int | None = None) -> str:
     """The run's one line about where student code runs and what limits it
     (``memory_mb``: the kernels' memory limit, when the caller knows it)."""
+    code = ("the Python installation read-only, and instead of course_lib the student "
+            "edition of the notebook's assignment, which holds no reference implementation "
+            "of it" if sandbox.slot else "the Python installation and course_lib read-only")
     if sandbox.mode == USER:
         text = ("student code runs as a user of its own per kernel, able to write only its "
                 "own folder")
         if sandbox.namespaces:
-            code = ("the Python installation read-only, and instead of course_lib the student "
-                    "edition of the notebook's assignment, which holds no reference "
-                    "implementation of it" if sandbox.slot else
-                    "the Python installation and course_lib read-only")
             text += (f", with no network and the course's files hidden ({code}), private "
                      "/tmp, /dev/shm & co.")
         else:
             text += f" (with the network: {sandbox.why})"
         return text + "; " + _limits_notice(sandbox, memory_mb)
     if sandbox.mode == BWRAP:
-        return ("student code runs in a bubblewrap sandbox: no network, the file system "
-                f"read-only but for the kernels' folders, as {current_user()}" + SHARED_USER)
+        amount = f"{memory_mb} MB " if memory_mb else ""
+        return (f"student code runs as {current_user()} in a bubblewrap sandbox of its own "
+                "per kernel: no network, no other process in sight, able to write only its "
+                f"own folder, the course's files hidden ({code}), private /tmp and /dev/shm "
+                f"of {TMPFS_MB} MB; memory {amount}per process only (RLIMIT_AS), files up to "
+                f"{FILE_MB} MB, no cap on a kernel's number of processes (run grade as root "
+                "for a user and a control group per kernel)")
     return (f"student code runs as {current_user()} without a sandbox"
             + (f" ({sandbox.why})" if sandbox.why else "") + SHARED_USER)
 
 
-#: What the notice adds when kernels run as the grader's own user (not root: no user each).
+#: What the notice of a run without a sandbox adds.
 SHARED_USER = ("; it shares your user with the other kernels and the grading processes, "
-               "which a determined student's code can reach: for grades student code cannot "
-               "forge, run grade as root on Linux, where user namespaces are allowed (a "
-               "user per kernel, the student editions)")
+               "which a determined student's code can reach (it can kill every process of "
+               "yours): install bubblewrap (bwrap), or run grade as root on Linux")
 
 
 def _limits_notice(sandbox: Sandbox, memory_mb: int | None) -> str:
@@ -799,16 +825,24 @@ def confine(sandbox: Sandbox, cwd: str, run_dir: str) -> Confinement:
     return done
 
 
-def fill_slot(pid: int, slot: str, package: str, scratch: str | None = None,
-              is_compiled: bool = False) -> None:
+def slot_source(cwd: str | Path) -> str:
+    """The folder a ``bwrap`` kernel working in ``cwd`` sees at the slot (read-only)."""
+    return f"{cwd}-slot"
+
+
+def fill_slot(sandbox: Sandbox, pid: int, cwd: str | Path, package: str,
+              scratch: str | None = None, is_compiled: bool = False) -> None:
     """Copy the folder ``package`` (a student edition of course_lib), its modules compiled,
-    into the empty slot that the confined kernel ``pid`` sees at ``slot`` (through
-    ``/proc/<pid>/root``, as root: the files are root's, the kernel's user can only read
-    them). ``scratch``: where the compiled copy is kept (default: the system's temporary
-    folder); ``is_compiled``: ``package`` is such a copy already (made by :func:`compiled`).
-    Raises OSError."""
+    into the empty slot that the confined kernel ``pid`` working in ``cwd`` sees at
+    ``sandbox.slot``: in the ``user`` sandbox through ``/proc/<pid>/root``, as root (the
+    files are root's, the kernel's user can only read them); in the ``bwrap`` sandbox its
+    :func:`slot_source`, which the kernel sees read-only. ``scratch``: where the compiled
+    copy is kept (default: the system's temporary folder); ``is_compiled``: ``package`` is
+    such a copy already (made by :func:`compiled`). Raises OSError."""
     source = package if is_compiled else compiled(package, scratch)
-    shutil.copytree(source, f"/proc/{pid}/root{slot}", dirs_exist_ok=True)
+    target = (slot_source(cwd) if sandbox.mode == BWRAP
+              else f"/proc/{pid}/root{sandbox.slot}")
+    shutil.copytree(source, target, dirs_exist_ok=True)
 
 
 @functools.cache
@@ -871,21 +905,41 @@ def adopt_files(folder: Path | str) -> None:
                 os.chown(os.path.join(root, name), owner, owner, follow_symlinks=False)
 
 
-def bwrap_prefix(sandbox: Sandbox, writable: list[str]) -> list[str]:
-    """The ``bwrap`` command line that runs a kernel's process in the ``bwrap`` sandbox."""
+def bwrap_prefix(sandbox: Sandbox, own: list[str], slot_source: str = "") -> list[str]:
+    """The ``bwrap`` command line that runs one kernel's process in the ``bwrap`` sandbox
+    (each kernel gets its own: kernels are not forked in it). Built up from an empty root:
+
+    * the system's folders (:data:`SYSTEM_DIRS`), read-only; a fresh ``/dev`` and ``/proc``;
+    * the Python installation and the course's packages (:func:`python_paths`: not the
+      checkout they come from, nor the folders the run hides), read-only;
+    * private ``/tmp`` and ``/dev/shm``; ``own`` (the kernel's two folders), writable; HOME
+      is the last of them (its private folder);
+    * at ``sandbox.slot`` (course_lib's folder), ``slot_source``, read-only: the folder the
+      grader fills with the student edition of the notebook's assignment (:func:`fill_slot`);
+    * new user, PID, IPC, UTS and network namespaces: no network, and no other process in
+      sight (a student's ``os.kill(-1, 9)`` kills its own kernel, not every process of the
+      grader's user).
+    """
     if sandbox.mode != BWRAP:
         return []
-    exe = shutil.which("bwrap") or "bwrap"
-    args = [exe, "--die-with-parent", "--unshare-net", "--ro-bind", "/", "/",
-            "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp", "--tmpfs", "/dev/shm",
-            # matplotlib's cache, where it can write (the home folder is read-only here)
-            "--setenv", "MPLCONFIGDIR", "/tmp/matplotlib"]
-    for folder in python_paths():   # a venv or checkout under /tmp (a CI clone): back
-        if _under(folder, "/tmp") and folder != "/tmp":
+    args = [shutil.which("bwrap") or "bwrap", "--die-with-parent", "--unshare-all",
+            "--unshare-user", "--disable-userns"]
+    system = [os.path.join("/", name) for name in SYSTEM_DIRS
+              if name not in ("dev", "proc", "tmp") and os.path.lexists(f"/{name}")]
+    for path in system:
+        args += (["--symlink", os.readlink(path), path] if os.path.islink(path)
+                 else ["--ro-bind", path, path])
+    size = str(TMPFS_MB * 1024 * 1024)
+    args += ["--dev", "/dev", "--proc", "/proc", "--size", size, "--tmpfs", "/tmp",
+             "--size", size, "--tmpfs", "/dev/shm"]
+    for folder in python_paths(sandbox.hide, sandbox.keep):
+        if not any(_under(folder, path) for path in system):
             args += ["--ro-bind", folder, folder]
-    for folder in writable:
+    for folder in own:
         args += ["--bind", folder, folder]
-    for folder in sandbox.hide:
-        if os.path.isdir(folder) and not any(_under(w, folder) for w in writable):
-            args += ["--tmpfs", folder]
-    return args
+    if sandbox.slot and slot_source:
+        args += ["--ro-bind", slot_source, sandbox.slot]
+    return [*args, "--setenv", "HOME", own[-1], "--setenv", "MPLCONFIGDIR", "/tmp/matplotlib",
+            # its parent is bwrap's process 1, which ipykernel takes for a dead parent: the
+            # kernel dies with bwrap (--die-with-parent) instead of polling for that
+            "--unsetenv", "JPY_PARENT_PID"]

@@ -38,6 +38,15 @@ class KernelSettings:
     tmp_root: str | None = None
     sandbox: str = ""          # autograder.kernel.sandbox.Sandbox as JSON ("": none)
 
+    @property
+    def forks(self) -> bool:
+        """Kernels forked from a zygote: where ``fork`` asks for it, except in the ``bwrap``
+        sandbox, which starts each kernel in a ``bwrap`` of its own (its own process
+        namespace and folders: kernels that share the grader's user must not see each other)."""
+        from autograder.kernel.sandbox import BWRAP, Sandbox
+
+        return self.fork and Sandbox.from_json(self.sandbox).mode != BWRAP
+
     @classmethod
     def from_dict(cls, data: dict) -> KernelSettings:
         """The settings :func:`dataclasses.asdict` gave (tuples came back as lists)."""

@@ -206,12 +206,11 @@ class Zygote:
     """A grading process's handle on a zygote process."""
 
     def __init__(self, memory_mb: int, modules: tuple[str, ...], env: dict[str, str],
-                 sandbox: str = "", tmp_root: str | None = None):
-        from autograder.kernel.sandbox import Sandbox, bwrap_prefix, interpreter
+                 sandbox: str = ""):
+        from autograder.kernel.sandbox import interpreter
 
-        prefix = bwrap_prefix(Sandbox.from_json(sandbox), [tmp_root or "/tmp"])
         self.proc = subprocess.Popen(
-            [*prefix, interpreter(), "-m", "autograder.kernel.zygote",
+            [interpreter(), "-m", "autograder.kernel.zygote",
              str(memory_mb), ",".join(modules), sandbox],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, start_new_session=True)
         os.set_blocking(self.proc.stdout.fileno(), False)

@@ -154,11 +154,15 @@ def test_the_sandbox_notice_says_what_confines_student_code(monkeypatch):
     monkeypatch.setattr(sandbox.shutil, "which", lambda name: None)
     assert sandbox.plan().mode == sandbox.NONE
     monkeypatch.setattr(sandbox.shutil, "which", lambda name: "/usr/bin/bwrap")
-    box = sandbox.plan(hide=[tempfile.gettempdir()])
+    box = sandbox.plan(hide=[tempfile.gettempdir()], probe=False)
     assert box.mode == sandbox.BWRAP
-    args = sandbox.bwrap_prefix(box, ["/tmp/autograder-1"])
-    assert args[0] == "/usr/bin/bwrap" and "--unshare-net" in args
-    assert args[args.index("--bind") + 1] == "/tmp/autograder-1"
+    monkeypatch.setattr(sandbox, "probe_bwrap", lambda: (False, "setting up uid map: denied"))
+    refused = sandbox.plan()   # bwrap installed, but a container forbids user namespaces
+    assert refused.mode == sandbox.NONE and "setting up uid map: denied" in refused.why
+    args = sandbox.bwrap_prefix(box, ["/tmp/autograder-1/grade-x", "/tmp/autograder-1/grade-x-run"])
+    assert args[0] == "/usr/bin/bwrap" and "--unshare-all" in args   # the network too
+    binds = [args[i + 1] for i, a in enumerate(args) if a == "--bind"]
+    assert binds == ["/tmp/autograder-1/grade-x", "/tmp/autograder-1/grade-x-run"]
 
 
 root_only = pytest.mark.skipif(os.geteuid() != 0 or not sandbox.plan(probe=True).namespaces,

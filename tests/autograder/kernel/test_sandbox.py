@@ -272,9 +272,9 @@ def test_the_kernels_interpreter_is_the_venvs_in_its_real_folder(tmp_path, monke
     assert sandbox.interpreter() == str(real.resolve() / "python")
 
 
-BWRAP_SEES = """import json, os, socket
+BWRAP_SEES = """import json, os, signal, socket, sys
 try:
-    open({checkout!r} + "/pyproject.toml", "a").close()
+    open(os.path.join(sys.prefix, "written-by-a-student"), "w").close()   # the venv
     write = "written"
 except OSError as exc:
     write = type(exc).__name__
@@ -283,38 +283,82 @@ try:
     network = True
 except OSError:
     network = False
-print(json.dumps({{"write": write, "network": network, "hidden": os.listdir({hidden!r}),
-                   "mpl": os.environ.get("MPLCONFIGDIR")}}))
+try:
+    os.kill(-1, signal.SIGKILL)   # every process of the grader's user it can see
+    killed = "sent"
+except OSError as exc:
+    killed = type(exc).__name__
+import course_lib
+print(json.dumps({{"write": write, "network": network, "killed": killed,
+                   "seen": [p for p in {paths!r} if os.path.exists(p)],
+                   "root": sorted(os.listdir("/")), "home": os.environ["HOME"],
+                   "course_lib": sorted(os.listdir(os.path.dirname(course_lib.__file__)))}}))
 """
 
 
-@pytest.mark.skipif(shutil.which("bwrap") is None, reason="bubblewrap is not installed")
-@pytest.mark.parametrize("fork", [True, False], ids=["fork", "spawn"])
-def test_a_bubblewrap_kernel_starts_and_is_read_only_without_network(tmp_path, fork):
-    """The sandbox of a grader not run as root, with bubblewrap: its kernels start even when
-    the venv and checkout live under /tmp (a CI clone: bwrap's private /tmp hid them, and
-    every kernel died while starting)."""
+@pytest.mark.skipif(not sandbox.probe_bwrap()[0], reason="bubblewrap cannot run here")
+def test_a_bubblewrap_kernel_sees_its_folders_the_code_and_no_other_process(tmp_path):
+    """The sandbox of a grader not run as root, with bubblewrap: each kernel in a bwrap of its
+    own. Its os.kill(-1, 9) killed every process of the grader's user (the run and the
+    instructor's session); it saw the checkout, the home folders and the other kernels'
+    folders; a venv under /tmp (a CI clone) was hidden and every kernel died while starting."""
+    import asyncio
+
+    from autograder.kernel.pool import KernelPool, KernelSettings, stop_kernel
+
     hidden = tmp_path / "source-notebooks"
     hidden.mkdir()
-    (hidden / "hidden_tests.ipynb").write_text("answers")
     scratch = tmp_path / "kernels"   # a run's folder of kernel folders, as run_jobs makes
-    scratch.mkdir()
-    pool = Kernels(fork=fork, box=sandbox.Sandbox(sandbox.BWRAP, hide=(str(hidden),)),
-                   tmp_root=str(scratch))
+    (scratch / "grade-other-kernel").mkdir(parents=True)
+    edition = tmp_path / "edition" / "course_lib"
+    edition.mkdir(parents=True)
+    (edition / "__init__.py").write_text("")
+    (edition / "STUDENT_EDITION").write_text("")
+    course_lib = Path(sandbox.__file__).resolve().parents[2] / "course_lib"
+    box = sandbox.Sandbox(sandbox.BWRAP, hide=(str(hidden), str(CHECKOUT)),
+                          keep=(str(CHECKOUT / "autograder"), str(course_lib)),
+                          slot=str(course_lib))
+    canary = subprocess.Popen(["sleep", "60"])
+    paths = [str(p) for p in (CHECKOUT / ".git", CHECKOUT / "pyproject.toml", hidden,
+                              scratch / "grade-other-kernel", Path.home() / ".bash_history")
+             if p.exists()]
+
+    async def run() -> dict:
+        pool = KernelPool(KernelSettings(memory_mb=MEMORY_MB, fork=True, sandbox=box.to_json(),
+                                         tmp_root=str(scratch)), spares=0)
+        pool.prime()
+        kernel = await pool.acquire()
+        try:
+            sandbox.fill_slot(box, kernel.km.provisioner.pid, kernel.cwd, str(edition),
+                              str(tmp_path))
+            return await _run(kernel, BWRAP_SEES.format(checkout=str(CHECKOUT), paths=paths))
+        finally:
+            await stop_kernel(kernel)
+            await pool.close()
+
     try:
-        [report] = pool.run([BWRAP_SEES.format(checkout=str(CHECKOUT), hidden=str(hidden))])
+        report = asyncio.run(run())
+        assert canary.poll() is None   # alive
     finally:
-        pool.close()
-    assert report == {"write": report["write"], "network": False, "hidden": [],
-                      "mpl": "/tmp/matplotlib"}
-    assert report["write"] in ("OSError", "PermissionError")
+        canary.kill()
+    assert report["write"] in ("OSError", "PermissionError") and report["network"] is False
+    assert report["killed"] in ("sent", "ProcessLookupError")
+    assert report["seen"] == []
+    on_the_way = {Path(p).resolve().parts[1] for p in (sys.base_prefix, sys.prefix, course_lib)}
+    assert set(report["root"]) <= set(sandbox.SYSTEM_DIRS) | on_the_way   # /home & co. gone
+    assert report["home"].endswith("-run")   # the kernel's private folder
+    assert "STUDENT_EDITION" in report["course_lib"]   # the slot, not the reference
 
 
-def test_the_notice_of_a_run_not_as_root_says_student_code_can_reach_the_grader():
-    for box in (sandbox.Sandbox(sandbox.BWRAP), sandbox.Sandbox(sandbox.NONE, why="no bwrap")):
-        assert sandbox.notice(box).endswith(sandbox.SHARED_USER)
-    assert sandbox.SHARED_USER not in sandbox.notice(sandbox.Sandbox(sandbox.USER,
-                                                                     namespaces=True))
+def test_the_notice_says_what_a_sandbox_not_run_as_root_leaves_out():
+    none = sandbox.notice(sandbox.Sandbox(sandbox.NONE, why="no bwrap"))
+    assert none.endswith(sandbox.SHARED_USER) and "kill every process of yours" in none
+    bwrap = sandbox.notice(sandbox.Sandbox(sandbox.BWRAP, slot="/x/course_lib"), 1024)
+    assert "no other process in sight" in bwrap and "the student edition" in bwrap
+    assert "memory 1024 MB per process only" in bwrap
+    for box in (sandbox.Sandbox(sandbox.BWRAP), sandbox.Sandbox(sandbox.USER,
+                                                                namespaces=True)):
+        assert sandbox.SHARED_USER not in sandbox.notice(box)
 
 
 # --------------------------------------------------------------------------- where it writes

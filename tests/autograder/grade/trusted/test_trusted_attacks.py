@@ -18,8 +18,11 @@ that takes course_lib's code gets stand-ins that answer only the released notebo
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import re
 from pathlib import Path
+from unittest import mock
 
 import nbformat
 import pytest
@@ -481,7 +484,9 @@ def _class(ref: Reference) -> dict[str, tuple[NotebookNode, float]]:
     }
 
 
-def _grade_the_class(folder: Path) -> dict:
+def _grade_the_class(folder: Path, bubblewrap: bool = False) -> dict:
+    """The class graded as root (the user sandbox), or with ``bubblewrap`` as a grader not
+    run as root would (the bwrap sandbox, planned as for another user; run here as root)."""
     from autograder.grade.coordinator import GradeOptions, grade
 
     ref = build_reference(SOURCE_NB, ASSIGNMENT)
@@ -496,10 +501,11 @@ def _grade_the_class(folder: Path) -> dict:
 
     released = release(folder / "release", course_root=folder / "course",
                        assignments=[ASSIGNMENT])   # the student edition the kernels hold
-    summary = grade(GradeOptions(submissions=submissions, out=out, source=DEFAULT_SOURCE,
-                                 jobs=2, timeout=TIMEOUT, force=True, progress=False,
-                                 feedback=True, report=False, gradebook=False,
-                                 release=released.out))
+    options = GradeOptions(submissions=submissions, out=out, source=DEFAULT_SOURCE, jobs=2,
+                           timeout=TIMEOUT, force=True, progress=False, feedback=True,
+                           report=False, gradebook=False, release=released.out)
+    with _as_another_user() if bubblewrap else contextlib.nullcontext():
+        summary = grade(options)
     cells = {r.student_id: {c.grade_id: [c.points, c.message] for nb in r.notebooks
                             for c in nb.cells} for r in summary.results}
     flags = {r.student_id: r.flags for r in summary.results}
@@ -507,10 +513,37 @@ def _grade_the_class(folder: Path) -> dict:
             "seconds": summary.seconds, "failures": summary.failures}
 
 
+@contextlib.contextmanager
+def _as_another_user():
+    """The run's sandbox planned as for a grader that is not root (the grading itself still
+    runs as root: bwrap works for both)."""
+    from autograder.kernel import sandbox
+
+    plan = sandbox.plan
+
+    def planned_as_user(*args, **kwargs):
+        with mock.patch.object(sandbox.os, "geteuid", return_value=1000):
+            return plan(*args, **kwargs)
+
+    with mock.patch.object(sandbox, "plan", planned_as_user):
+        yield
+
+
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory) -> dict:
     """The attack class above, graded once (shared by xdist workers)."""
     return shared_grading(tmp_path_factory, "trusted_attacks", _grade_the_class)
+
+
+@pytest.fixture(scope="module")
+def graded_bubblewrap(tmp_path_factory) -> dict:
+    """The same class graded in the bwrap sandbox of a grader not run as root."""
+    from autograder.kernel import sandbox
+
+    if not sandbox.probe_bwrap()[0]:
+        pytest.skip("bubblewrap cannot run here")
+    return shared_grading(tmp_path_factory, "trusted_attacks_bwrap",
+                          functools.partial(_grade_the_class, bubblewrap=True))
 
 
 def _score(graded: dict, student: str) -> float:
@@ -548,6 +581,17 @@ def test_the_instructors_source_gets_every_point_and_the_release_none(graded):
     source, release = graded["rows"]["control_source"], graded["rows"]["control_release"]
     assert (source["status"], _score(graded, "control_source")) == ("graded", MAX), source
     assert (release["status"], _score(graded, "control_release")) == ("graded", 0.0), release
+
+
+def test_not_as_root_with_bubblewrap_no_attack_earns_more_than_as_root(graded,
+                                                                       graded_bubblewrap):
+    """The bwrap sandbox (each kernel its own namespaces, the student edition, no other
+    process in sight) grades the attacks as the user sandbox does."""
+    assert not graded_bubblewrap["failures"]
+    scores = {s: float(r["score"]) for s, r in graded["rows"].items()}
+    bubblewrap = {s: float(r["score"]) for s, r in graded_bubblewrap["rows"].items()}
+    assert bubblewrap == scores
+    assert bubblewrap["control_source"] == MAX and bubblewrap["control_release"] == 0.0
 
 
 @pytest.mark.parametrize("student", [
