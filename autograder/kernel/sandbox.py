@@ -188,6 +188,13 @@ def plan(hide: tuple[str, ...] | list[str] = (), probe: bool = True) -> Sandbox:
     return Sandbox(NONE, why="not running as root and bubblewrap (bwrap) is not installed")
 
 
+def _per_namespace_limits() -> bool:
+    """Linux counts RLIMIT_NPROC per user namespace (5.14 and later); before, a limit set in
+    a kernel counted every process of the grader's user."""
+    release = re.match(r"(\d+)\.(\d+)", os.uname().release)
+    return release is not None and (int(release[1]), int(release[2])) >= (5, 14)
+
+
 def probe_bwrap(timeout: float = 10.0) -> tuple[bool, str]:
     """Whether ``bwrap`` is installed and can make the namespaces :func:`bwrap_prefix` asks
     for here (a container or a distribution may forbid unprivileged user namespaces), and
@@ -221,12 +228,15 @@ def notice(sandbox: Sandbox, memory_mb: int | None = None) -> str:
         return text + "; " + _limits_notice(sandbox, memory_mb)
     if sandbox.mode == BWRAP:
         amount = f"{memory_mb} MB " if memory_mb else ""
+        processes = (f"at most {KERNEL_PROCESSES} processes per kernel (RLIMIT_NPROC in its "
+                     "user namespace)" if _per_namespace_limits() else
+                     "no cap on a kernel's number of processes (Linux before 5.14)")
         return (f"student code runs as {current_user()} in a bubblewrap sandbox of its own "
                 "per kernel: no network, no other process in sight, able to write only its "
                 f"own folder, the course's files hidden ({code}), private /tmp and /dev/shm "
-                f"of {TMPFS_MB} MB; memory {amount}per process only (RLIMIT_AS), files up to "
-                f"{FILE_MB} MB, no cap on a kernel's number of processes (run grade as root "
-                "for a user and a control group per kernel)")
+                f"of {TMPFS_MB} MB; memory {amount}per process only (RLIMIT_AS), {processes}, "
+                f"files up to {FILE_MB} MB (run grade as root for a user and a control group "
+                "per kernel)")
     return (f"student code runs as {current_user()} without a sandbox"
             + (f" ({sandbox.why})" if sandbox.why else "") + SHARED_USER)
 
@@ -777,6 +787,9 @@ def confine(sandbox: Sandbox, cwd: str, run_dir: str) -> Confinement:
     HOME). The memory limit of its control group is this process's ``RLIMIT_AS`` (set it
     first). Returns what was done; raises nothing (what failed is in ``problems``)."""
     done = Confinement()
+    if sandbox.mode == BWRAP and _per_namespace_limits():
+        # in the user namespace of its own bwrap, RLIMIT_NPROC counts its own processes only
+        resource.setrlimit(resource.RLIMIT_NPROC, (KERNEL_PROCESSES, KERNEL_PROCESSES))
     if sandbox.mode != USER or os.geteuid() != 0:
         return done
     cwd, run_dir = os.path.realpath(cwd), os.path.realpath(run_dir)

@@ -288,8 +288,9 @@ try:
     killed = "sent"
 except OSError as exc:
     killed = type(exc).__name__
-import course_lib
+import course_lib, resource
 print(json.dumps({{"write": write, "network": network, "killed": killed,
+                   "nproc": resource.getrlimit(resource.RLIMIT_NPROC),
                    "seen": [p for p in {paths!r} if os.path.exists(p)],
                    "root": sorted(os.listdir("/")), "home": os.environ["HOME"],
                    "course_lib": sorted(os.listdir(os.path.dirname(course_lib.__file__)))}}))
@@ -343,6 +344,8 @@ def test_a_bubblewrap_kernel_sees_its_folders_the_code_and_no_other_process(tmp_
         canary.kill()
     assert report["write"] in ("OSError", "PermissionError") and report["network"] is False
     assert report["killed"] in ("sent", "ProcessLookupError")
+    if sandbox._per_namespace_limits():   # counted in its own user namespace (not for root)
+        assert report["nproc"] == [sandbox.KERNEL_PROCESSES] * 2
     assert report["seen"] == []
     on_the_way = {Path(p).resolve().parts[1] for p in (sys.base_prefix, sys.prefix, course_lib)}
     assert set(report["root"]) <= set(sandbox.SYSTEM_DIRS) | on_the_way   # /home & co. gone
