@@ -40,19 +40,21 @@ machine allows. :func:`plan` decides once per run what is possible here, and
 - ``bwrap`` (not root, but bubblewrap installed): each kernel is started (not forked) in a
   ``bwrap`` of its own (:func:`bwrap_prefix`): new user, PID, IPC and network namespaces,
   the system's folders, the Python installation and the course's packages read-only, its
-  own two folders writable, the student edition at course_lib's place, private ``/tmp``.
-  It keeps the grader's user: no control group, and memory is capped per process only.
+  own two folders writable, the student edition at course_lib's place, private ``/tmp``,
+  ``RLIMIT_NPROC`` (counted in its own user namespace on Linux 5.14+). It keeps the grader's
+  user: no control group, and memory is capped per process only.
 - ``none``: the kernels run as the grader's user, unconfined, able to reach every process
   of that user (:data:`SHARED_USER`, said in the notice).
 
-What stays exposed: the kernel reads the reference library ``course_lib/`` (read-only),
-because the notebooks' test cells still run in the kernel and import it: that is what
-issue 11's trusted grading removes. It also reads the system's folders and ``/proc`` (other
-processes' command lines), and may fill its working folder with many files of ``FILE_MB``
-each until the time limit ends it.
+What stays exposed: without a student edition (no release, or the ``--in-kernel`` run of
+plain nbgrader's way) the kernel reads the reference library ``course_lib/`` (read-only). It
+also reads the system's folders (in the ``user`` sandbox ``/proc`` too: other processes'
+command lines), and may fill its working folder with many files of ``FILE_MB`` each until
+the time limit ends it.
 
 :func:`confine` is what a kernel process does to enter the ``user`` sandbox (called by
-:mod:`autograder.kernel.zygote` in a forked kernel, and by :mod:`autograder.kernel.launcher`).
+:mod:`autograder.kernel.zygote` in a forked kernel, and by :mod:`autograder.kernel.launcher`;
+in the ``bwrap`` sandbox only its process limit).
 """
 
 from __future__ import annotations
