@@ -155,7 +155,11 @@ def grade(options: GradeOptions) -> RunSummary:
     out = Path(options.out)
     if out.exists() and not out.is_dir():
         raise IntakeError(f"--out {out} is a file; give a folder for the results")
-    out.mkdir(parents=True, exist_ok=True)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise IntakeError(f"--out {out}: cannot make the folder ({exc.strerror}); give one "
+                          "you can write") from None
     lock = _lock(out)
     try:
         return _grade(options, course, out, start, term, times)

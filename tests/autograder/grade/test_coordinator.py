@@ -23,7 +23,7 @@ from autograder import nbgrader_config
 from autograder.course.source import load_course
 from autograder.grade.coordinator import GradeOptions, grade
 from autograder.grade.dispatch import run_jobs
-from autograder.intake.find import discover
+from autograder.intake.find import IntakeError, discover
 from autograder.intake.jobs import WorkerSettings, error_result
 from autograder.records.ledger import Ledger, read_csv
 from autograder.records.results import CellResult, NotebookResult, Status, SubmissionResult
@@ -265,6 +265,15 @@ def test_a_submission_the_tool_failed_on_is_graded_again_by_the_next_run(
     assert (second.graded, second.skipped) == (1, 2) and graded == [("bob", "01_adder")]
     assert {r.status for r in second.results} == {Status.GRADED}
     assert (grade(options).graded, graded) == (0, [("bob", "01_adder")])   # then it stays
+
+
+def test_an_out_folder_that_cannot_be_made_is_a_clear_error(course_source, tmp_path):
+    blocked = tmp_path / "a-file"
+    blocked.write_text("")
+    options = GradeOptions(submissions=_small_class(course_source, tmp_path / "class"),
+                           out=blocked / "out", source=course_source, progress=False)
+    with pytest.raises(IntakeError, match=r"--out .*a-file/out: cannot make the folder"):
+        grade(options)
 
 
 def test_an_interrupted_forced_run_counts_what_it_did_not_regrade(course_source, tmp_path,
