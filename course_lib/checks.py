@@ -40,6 +40,8 @@ __all__ = [
     "ATOL",
     "check_type",
     "check_shape",
+    "check_returns",
+    "NUMBER",
     "check_equal",
     "check_close",
     "check_dict_close",
@@ -85,7 +87,12 @@ _TYPE_NAMES: dict[type, str] = {
     tuple: N_("a tuple"),
     dict: N_("a dict"),
     type(None): N_("None"),
+    numbers.Real: N_("a number"),
 }
+
+#: The type of "a number" in :func:`check_returns` (and :func:`check_type`): an int, a float
+#: or a numpy scalar such as ``np.float64``.
+NUMBER = numbers.Real
 
 
 def _describe_type(t: type | tuple[type, ...]) -> str:
@@ -278,6 +285,41 @@ def check_shape(value: Any, expected_shape: tuple[int, ...], name: str) -> None:
     message = _("{name} has shape {got} but expected {expected}").format(
         name=name, got=actual_shape, expected=expected_shape)
     _fail(_with(message, _shape_hint(actual_shape, expected_shape)))
+
+
+# --------------------------------------------------------------------------- returned values
+
+
+def check_returns(value: Any, function: str,
+                  **expected: type | tuple[type, ...] | None) -> tuple:
+    """``value``, what ``function`` returned, as the tuple of the values named in
+    ``expected`` (in order, each with its type, None for any type); fail unless it holds
+    that many values of those types.
+
+    A test unpacks what a function returns (``grads, cost = propagate(...)``): without this
+    check, a function returning one value, three, or two in the other order fails the test's
+    own line with an unpacking error or a bad index, not with what is wrong.
+    Example: ``grads, cost = check_returns(propagate(w, b, X, Y), "propagate", grads=dict,
+    cost=NUMBER)`` says "propagate returned a dict, but it should return 2 values, as in:
+    return grads, cost".
+    """
+    names = ", ".join(expected)
+    if not isinstance(value, tuple | list):
+        _fail(_("{function} returned {got}, but it should return {count} values, as in: "
+                "return {names}").format(function=function, got=_describe_value_type(value),
+                                         count=len(expected), names=names))
+    if len(value) != len(expected):
+        _fail(_("{function} returned {got} values, but it should return {count}, as in: "
+                "return {names}").format(function=function, got=len(value),
+                                         count=len(expected), names=names))
+    for position, (got, (name, wanted)) in enumerate(zip(value, expected.items(), strict=True)):
+        if wanted is not None and not isinstance(got, wanted):
+            _fail(_("{name}, value {position} of the {count} that {function} returned, is "
+                    "{got} but expected {wanted} (they come in this order: return {names})"
+                    ).format(name=name, position=position + 1, count=len(expected),
+                             function=function, got=_describe_value_type(got),
+                             wanted=_describe_type(wanted), names=names))
+    return tuple(value)
 
 
 # --------------------------------------------------------------------------- equality

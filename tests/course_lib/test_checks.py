@@ -82,6 +82,32 @@ def test_zero_d_array_for_float_and_str_for_number():
     assert fails(check_close, "0.3", 0.3, "cost") == "cost is a str but expected a float"
 
 
+# ---------------------------------------------------------------- returned values
+
+
+def test_check_returns_gives_back_the_values_it_checked():
+    grads, cost = ({"dw": E}, 0.5)
+    assert checks.check_returns((grads, cost), "propagate", grads=dict, cost=None) == (grads, cost)
+    assert checks.check_returns([E, 2], "f", Z=np.ndarray, n=checks.NUMBER) == (E, 2)
+    assert checks.check_returns((E, np.float64(0.5)), "f", Z=None, cost=checks.NUMBER)[1] == 0.5
+
+
+@pytest.mark.parametrize("returned, said", [
+    ({"dw": E, "db": 0.5}, "propagate returned a dict, but it should return 2 values, as in: "
+                           "return grads, cost"),
+    (None, "propagate returned None, but it should return 2 values"),
+    (({}, 0.5, E), "propagate returned 3 values, but it should return 2, as in: "
+                   "return grads, cost"),
+    ((0.5, {}), "grads, value 1 of the 2 that propagate returned, is a float but expected a "
+                "dict (they come in this order: return grads, cost)"),
+    (({}, "0.5"), "cost, value 2 of the 2 that propagate returned, is a str but expected a "
+                  "number"),
+])
+def test_check_returns_says_what_came_back_instead(returned, said):
+    assert said in fails(checks.check_returns, returned, "propagate", grads=dict,
+                         cost=checks.NUMBER)
+
+
 # ---------------------------------------------------------------- shape messages
 
 
