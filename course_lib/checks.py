@@ -244,6 +244,10 @@ def check_type(value: Any, expected_type: type | tuple[type, ...], name: str) ->
     if isinstance(value, _ndarray) and value.ndim == 0:
         hint = _("convert it with {code}").format(
             code="float(...)" if expected_type is float else ".item()")
+    elif (isinstance(value, tuple) and expected_type is _ndarray
+          and any(isinstance(item, _ndarray) for item in value)):
+        hint = _("did you return {count} values where one was expected?").format(
+            count=len(value))
     elif isinstance(value, list | tuple) and expected_type is _ndarray:
         hint = _("build it with numpy operations or wrap it in {code}").format(
             code="np.array(...)")

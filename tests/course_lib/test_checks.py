@@ -82,6 +82,13 @@ def test_zero_d_array_for_float_and_str_for_number():
     assert fails(check_close, "0.3", 0.3, "cost") == "cost is a str but expected a float"
 
 
+def test_a_tuple_holding_arrays_where_one_array_was_expected_is_several_returned_values():
+    msg = fails(check_type, (E, (E, E)), np.ndarray, "A")
+    assert msg == "A is a tuple but expected a numpy array: did you return 2 values where one " \
+                  "was expected?"
+    assert "np.array(...)" in fails(check_type, (1.0, 2.0), np.ndarray, "A")
+
+
 # ---------------------------------------------------------------- returned values
 
 
