@@ -41,6 +41,7 @@ __all__ = [
     "check_type",
     "check_shape",
     "check_returns",
+    "returned_array",
     "NUMBER",
     "check_equal",
     "check_close",
@@ -61,6 +62,7 @@ ATOL = 1e-8
 _ndarray = np.ndarray
 _generic = np.generic
 _asarray = np.asarray
+_array = np.array
 _shape = np.shape
 _abs = np.abs
 _isclose = np.isclose
@@ -324,6 +326,22 @@ def check_returns(value: Any, function: str,
                              function=function, got=_describe_value_type(got),
                              wanted=_describe_type(wanted), names=names))
     return tuple(value)
+
+
+def returned_array(value: Any, function: str) -> Any:
+    """A copy of ``value``, the array ``function`` returned, made by ``np.array`` (which takes
+    a list of numbers too); fail if it is a tuple holding matrices: ``function`` returned
+    several values where one array was expected (``return A, cache`` from a layer's forward,
+    the habit of assignment 3), which ``np.array`` would stack into one array of the wrong
+    shape.
+    Example: "Dense.forward returned a tuple of 2 values, but it should return one numpy
+    array".
+    """
+    if isinstance(value, tuple) and any(isinstance(item, _ndarray) and item.ndim >= 2
+                                        for item in value):
+        _fail(_("{function} returned a tuple of {count} values, but it should return one "
+                "numpy array").format(function=function, count=len(value)))
+    return _array(value)
 
 
 # --------------------------------------------------------------------------- equality

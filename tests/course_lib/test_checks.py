@@ -115,6 +115,14 @@ def test_check_returns_says_what_came_back_instead(returned, said):
                          cost=checks.NUMBER)
 
 
+def test_returned_array_copies_an_array_or_a_list_and_refuses_a_tuple_of_matrices():
+    got = checks.returned_array(E, "Dense.forward")
+    assert got is not E and np.array_equal(got, E)
+    assert checks.returned_array([1.0, 2.0], "FC.forward").shape == (2,)
+    assert fails(checks.returned_array, (E, (E, E)), "Dense.forward") == \
+        "Dense.forward returned a tuple of 2 values, but it should return one numpy array"
+
+
 # ---------------------------------------------------------------- shape messages
 
 

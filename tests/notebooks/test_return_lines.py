@@ -4,7 +4,8 @@ no others: each test unpacks the returned values with ``checks.check_returns``, 
 what came back and the order the values come in. Without it the tests' own lines failed
 with "too many values to unpack", "string indices must be integers" (a dict ``grads``
 unpacked into its two keys) or "invalid index to scalar variable" (a cost indexed as
-``grads``)."""
+``grads``). A layer's method that returns a tuple where one array is expected is named by
+``checks.returned_array``."""
 
 from __future__ import annotations
 
@@ -41,3 +42,21 @@ def test_a_changed_return_line_is_named_by_its_tests(logistic_unit, line, said):
         shown = "".join(str(o.get("evalue", "")) + o.get("text", "")
                         for o in graded.outputs[test])
         assert said in shown, (test, shown)
+
+
+def test_a_layer_returning_its_cache_too_is_told_so():
+    """05's Dense.forward returns its output alone; ``return self.A, cache`` (the habit of 03's
+    functions) was stacked by the test's own ``np.array`` into an array of shape (2, 3, 4):
+    "A of tanh layer has shape (2, 3, 4) but expected (3, 4)"."""
+    live = LiveNotebook("05_layers", "layers")
+    try:
+        solution = live.solutions["Dense"]
+        assert solution.count("return self.A\n") == 1
+        graded = live.grade_with("Dense", solution.replace(
+            "return self.A\n", "return self.A, (self.A.copy(), self.A.copy())\n"))
+        assert graded.lost() == {"test_Dense": 2.0, "test_Dense_hidden": 3.0}
+        shown = "".join(str(o.get("evalue", "")) for o in graded.outputs["test_Dense"])
+        assert ("Dense.forward returned a tuple of 2 values, but it should return one numpy "
+                "array") in shown, shown
+    finally:
+        live.close()
