@@ -19,8 +19,10 @@ understands. :func:`sanitize` then, against the :class:`~autograder.course.refer
 It reports what it changed as notes (shown to the instructor and in the feedback, in the
 language of the moment: the grader sets the submission's), and flags
 a submission whose read-only cells had been edited (``edited_locked_cell``: restored, graded
-as released). Tampering with the grading code is judged while the notebook runs
-(:mod:`autograder.grade.integrity`); :func:`suspicious_code` is only its static fallback.
+as released); a cell as an earlier release gave it (its text matches the checksum that release
+wrote into it) is replaced with a note, not flagged. Tampering with the grading code is
+judged while the notebook runs (:mod:`autograder.grade.integrity`); :func:`suspicious_code`
+is only its static fallback.
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ from nbformat.corpus.words import generate_corpus_id
 
 from autograder.course.languages import TRANSLATIONS, text_in, versions
 from autograder.course.reference import Reference
-from autograder.course.rules import is_locked, is_solution
+from autograder.course.rules import compute_checksum, is_locked, is_solution
 from autograder.messages import _
 from autograder.vocabulary import grade_id_of, nbgrader_meta
 from course_lib.language import notebook_language
@@ -201,6 +203,7 @@ def _overwrite(nb: NotebookNode, ref: Reference, out: Sanitized) -> None:
                                "{wanted}").format(grade_id=gid, got=cell.cell_type,
                                                   wanted=source_cell.cell_type))
             _set_type(cell, source_cell.cell_type)
+        as_released = _matches_its_checksum(cell)   # before its metadata is replaced
         cell.metadata["nbgrader"] = copy.deepcopy(nbgrader_meta(source_cell))
         for key in ("editable", "deletable"):
             if key in source_cell.metadata:
@@ -212,12 +215,32 @@ def _overwrite(nb: NotebookNode, ref: Reference, out: Sanitized) -> None:
             cell.source = wanted
             if not edited:  # as released: only the hidden tests come back
                 continue
+            if as_released:   # an earlier release's text: replaced, not flagged
+                out.notes.append((_("test cell '{grade_id}' is from an earlier release of the "
+                                    "assignment; graded with the current one")
+                                  if ref.grade_cell(gid)
+                                  else _("read-only cell '{grade_id}' is from an earlier "
+                                         "release of the assignment; replaced by the current "
+                                         "one")).format(grade_id=gid))
+                continue
             out.notes.append((_("test cell '{grade_id}' had been edited; restored from the "
                                 "assignment") if ref.grade_cell(gid)
                               else _("read-only cell '{grade_id}' had been edited; restored "
                                      "from the assignment")).format(grade_id=gid))
             if EDITED not in out.flags:
                 out.flags.append(EDITED)
+
+
+def _matches_its_checksum(cell: NotebookNode) -> bool:
+    """The cell's text is the one the checksum in its metadata was computed from: a release
+    wrote it so (nbgrader's checksum of the text, type, grade id and points). A student who
+    got the assignment before a later release changed a test has that test's earlier text:
+    not an edit. (Anyone can compute a checksum, so this is no proof against a student who
+    edits a test on purpose; the test is replaced by the current one all the same.)"""
+    try:
+        return cell.metadata["nbgrader"]["checksum"] == compute_checksum(cell)
+    except Exception:  # noqa: BLE001 - no checksum, or metadata it cannot be computed from
+        return False
 
 
 def _add_missing(nb: NotebookNode, ref: Reference, out: Sanitized) -> None:

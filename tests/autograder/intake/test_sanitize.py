@@ -9,6 +9,7 @@ import pytest
 from synthetic_course import HIDDEN_ADD, bad_json_text, cell, release, solved
 
 from autograder.course.reference import build_reference
+from autograder.course.rules import compute_checksum
 from autograder.intake.sanitize import (
     InvalidNotebook,
     not_implemented,
@@ -113,6 +114,24 @@ def test_edited_test_and_points_are_restored_and_flagged(course_source, ref):
     assert cell(clean.notebook, "imports").source == "import numpy as np"
     assert clean.flags == ["edited_locked_cell"]   # restored: nothing to zero
     assert any("'test_add' had been edited" in n for n in clean.notes)
+
+
+def test_a_test_cell_from_an_earlier_release_is_replaced_without_a_flag(course_source, ref):
+    """A student given the assignment before the course changed a test holds that test's
+    earlier text, with the checksum that release wrote: not an edit of theirs. Edited without
+    its checksum (what a student's edit in Jupyter is), it is flagged as before."""
+    nb = solved(course_source)
+    earlier = cell(nb, "test_add")
+    earlier.source = "assert add(1, 2) == 3   # the test as an earlier release had it"
+    earlier.metadata.nbgrader["checksum"] = compute_checksum(earlier)
+    clean = sanitize(nb, ref)
+    released = release(course_source, "01_adder", "adder")
+    assert cell(clean.notebook, "test_add").source == cell(released, "test_add").source
+    assert clean.flags == []
+    assert clean.notes == ["test cell 'test_add' is from an earlier release of the assignment; "
+                           "graded with the current one"]
+    cell(nb, "test_add").source += "\nprint('edited after its release')"
+    assert sanitize(nb, ref).flags == ["edited_locked_cell"]
 
 
 def test_a_solution_cell_turned_into_markdown_is_code_again(course_source, ref):
