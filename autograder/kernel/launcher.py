@@ -38,25 +38,32 @@ def limit_resources(megabytes: int) -> None:
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
 
 
-def die_with_parent() -> None:
-    """Ask Linux to SIGKILL this process when its parent dies (no-op elsewhere)."""
+def die_with_parent(parent: int | None = None) -> None:
+    """Ask Linux to SIGKILL this process when its parent dies (no-op elsewhere).
+
+    ``parent``: the parent's pid as the parent knew it before it forked this process. A
+    parent that died before this call goes unseen otherwise: the process is already an
+    orphan, whose parent of the moment (init) looks alive; a kernel forked by a zygote killed
+    at that moment ran on after the grading run (seen in CI: a kernel of a test's killed
+    grading process, alive after the test suite)."""
     if not sys.platform.startswith("linux"):
         return
     import ctypes
 
     try:
         libc = ctypes.CDLL("libc.so.6", use_errno=True)
-        parent = os.getppid()
+        expected = os.getppid() if parent is None else parent
         libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-        if os.getppid() != parent:  # the parent died before prctl
+        if os.getppid() != expected:  # the parent died before prctl
             os._exit(1)
     except OSError:
         pass
 
 
-def enter_sandbox(sandbox: str, cwd: str, run_dir: str) -> None:
+def enter_sandbox(sandbox: str, cwd: str, run_dir: str, parent: int | None = None) -> None:
     """Confine this kernel process (:func:`autograder.kernel.sandbox.confine`) when ``sandbox`` (the
-    run's Sandbox as JSON) asks for it; what failed goes to stderr, the kernel's log."""
+    run's Sandbox as JSON) asks for it; what failed goes to stderr, the kernel's log.
+    ``parent``: as :func:`die_with_parent`'s."""
     if not sandbox:
         return
     from autograder.kernel.sandbox import Sandbox, confine
@@ -65,7 +72,7 @@ def enter_sandbox(sandbox: str, cwd: str, run_dir: str) -> None:
     for problem in done.problems:
         print(f"sandbox: {problem}", file=sys.stderr, flush=True)
     if done.uid is not None:
-        die_with_parent()   # a change of user clears the parent-death signal: set it again
+        die_with_parent(parent)   # a change of user clears the parent-death signal: again
 
 
 def main(argv: list[str] | None = None) -> None:

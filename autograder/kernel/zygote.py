@@ -67,8 +67,9 @@ def kernel_env(overrides: dict[str, str] | None = None) -> dict[str, str]:
 
 # --------------------------------------------------------------------------- the zygote
 
-def _child(request: dict, memory_mb: int, sandbox: str = "") -> None:
-    """In the forked child: become a clean kernel process and run the kernel (never returns)."""
+def _child(request: dict, memory_mb: int, sandbox: str = "", zygote: int | None = None) -> None:
+    """In the forked child: become a clean kernel process and run the kernel (never returns);
+    ``zygote``: the zygote's pid (the kernel dies with it, even one that died a moment ago)."""
     code = 1
     try:
         gc.enable()   # disabled in the zygote (see the module docstring)
@@ -81,9 +82,9 @@ def _child(request: dict, memory_mb: int, sandbox: str = "") -> None:
         os.chdir(request["cwd"])
         from autograder.kernel.launcher import die_with_parent, enter_sandbox, limit_resources
 
-        die_with_parent()
+        die_with_parent(zygote)
         limit_resources(memory_mb)
-        enter_sandbox(sandbox, request["cwd"], request.get("run") or request["cwd"])
+        enter_sandbox(sandbox, request["cwd"], request.get("run") or request["cwd"], zygote)
         _reseed()
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
         signal.signal(signal.SIGINT, signal.default_int_handler)
@@ -192,9 +193,10 @@ def main(argv: list[str] | None = None) -> None:
         while b"\n" in buffer:
             line, buffer = buffer.split(b"\n", 1)
             request = json.loads(line)
+            zygote = os.getpid()
             pid = os.fork()
             if pid == 0:
-                _child(request, memory_mb, sandbox)
+                _child(request, memory_mb, sandbox, zygote)
             out.write(json.dumps({"forked": request["id"], "pid": pid}) + "\n")
             out.flush()
     _reap(out)
