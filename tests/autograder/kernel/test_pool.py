@@ -171,3 +171,51 @@ def test_a_forked_kernel_collects_garbage_but_not_the_zygotes_imports():
     ((execution, ran),) = _run(KernelSettings(memory_mb=2048), [nbformat.from_dict(nb)])
     assert execution.status == OK
     assert _stdout(ran).split() == ["True", "True"]
+
+
+class _Client:
+    """What ``_until_ready`` uses of a kernel client: the kernel answers every request; its
+    broadcasts reach this client from the ``joins``-th request on; it dies after ``lives``."""
+
+    def __init__(self, joins: int, lives: int = 100):
+        self.joins, self.lives, self.requests, self.handled = joins, lives, 0, None
+        self.shell_channel, self.iopub_channel = self._Shell(self), self._Iopub(self)
+
+    def kernel_info(self):
+        self.requests += 1
+
+    async def is_alive(self):
+        return self.requests < self.lives
+
+    def _handle_kernel_info_reply(self, msg):
+        self.handled = msg
+
+    class _Shell:
+        def __init__(self, client):
+            self.client = client
+
+        async def get_msg(self, timeout):
+            return {"msg_type": "kernel_info_reply", "n": self.client.requests}
+
+    class _Iopub:
+        def __init__(self, client):
+            self.client = client
+
+        async def get_msg(self, timeout):
+            from queue import Empty
+
+            if self.client.requests < self.client.joins:
+                raise Empty
+            return {"msg_type": "status"}
+
+
+def test_ready_once_a_reply_and_a_broadcast_arrived_asking_again_until_they_do():
+    from autograder.kernel.pool import _until_ready
+
+    client = _Client(joins=4)
+    asyncio.run(_until_ready(client, 60))
+    assert client.requests == 4 and client.handled == {"msg_type": "kernel_info_reply", "n": 4}
+    with pytest.raises(RuntimeError, match="Kernel died before replying"):
+        asyncio.run(_until_ready(_Client(joins=10, lives=3), 60))
+    with pytest.raises(RuntimeError, match="didn't respond in 0 seconds"):
+        asyncio.run(_until_ready(_Client(joins=10), 0))
