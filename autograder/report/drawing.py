@@ -1,17 +1,18 @@
 """Draw a report's figures to PNG files, on two cores where there are two.
 
-The class report has a few figures (the score histograms, the pass rates, the run times,
-one heat map of similar solutions per assignment), 0.1-0.4 s each, nearly all of it
-matplotlib laying out and rasterising text, which holds Python's lock: threads would draw
-them one after another. They are drawn at the very end of a grading run, when nothing else
-is left to do, so the list is split: a process forked from this one (matplotlib and the data
-already in its memory: nothing is sent to it) draws every other figure, this process the
-rest. ``multiprocessing``'s fork context starts it and reports its exit status. This
-process's objects are frozen (:func:`gc.freeze`) when it forks: the child's first full
-collection would otherwise walk, and so copy, the whole heap it inherited (0.4 s at the end
-of a grading run, longer than its figures). A process that had frozen nothing is unfrozen
-right after; one that had (a grading run's coordinator freezes its modules) keeps them
-frozen, as it chose (:func:`gc.unfreeze` cannot tell its objects from the others).
+The class report has a few figures (the score histograms, the run times, one heat map of
+similar solutions per assignment), 0.1-0.4 s each, nearly all of it matplotlib laying out
+and rasterising text, which holds Python's lock: threads would draw them one after another.
+They are drawn at the very end of a grading run, when nothing else is left to do, so the list
+is split in two shares of about the same weight (:attr:`FigureJob.weight`, :func:`halves`):
+a process forked from this one (matplotlib and the data already in its memory: nothing is
+sent to it) draws one, this process the other. ``multiprocessing``'s fork context starts it
+and reports its exit status. This process's objects are frozen (:func:`gc.freeze`) when it
+forks: the child's first full collection would otherwise walk, and so copy, the whole heap
+it inherited (0.4 s at the end of a grading run, longer than its figures). A process that
+had frozen nothing is unfrozen right after; one that had (a grading run's coordinator
+freezes its modules) keeps them frozen, as it chose (:func:`gc.unfreeze` cannot tell its
+objects from the others).
 
 A figure is never lost to the split: where there is one core, another system than Linux or
 a single figure, this process draws everything; a forked process that fails, or is still
@@ -49,11 +50,13 @@ CJK_FONTS = ("Noto Sans CJK SC", "Noto Serif CJK SC", "WenQuanYi Zen Hei", "Micr
 
 @dataclass(frozen=True)
 class FigureJob:
-    """One figure: ``plot(*args)`` returns it, saved as the PNG ``path``."""
+    """One figure: ``plot(*args)`` returns it, saved as the PNG ``path``. ``weight``: how
+    long it takes to draw, against a figure of one plot (1): a figure of 5 histograms, 5."""
 
     plot: Callable[..., Figure]
     args: tuple[Any, ...]
     path: Path
+    weight: float = 1.0
 
 
 def _save(fig: Figure, path: Path) -> None:
@@ -73,15 +76,28 @@ def draw(jobs: Sequence[FigureJob]) -> None:
 
 
 def _draw_split(jobs: list[FigureJob]) -> None:
-    child = _fork(jobs[1::2]) if _can_split(jobs) else None
-    _draw_each(jobs if child is None else jobs[0::2])
+    mine, theirs = halves(jobs)
+    child = _fork(theirs) if _can_split(jobs) else None
+    _draw_each(jobs if child is None else mine)
     if child is not None:
         child.join(CHILD_SECONDS)
         if child.is_alive():
             child.kill()
             child.join()
         if child.exitcode != 0:   # its figures, drawn again here (each file rewritten)
-            _draw_each(jobs[1::2])
+            _draw_each(theirs)
+
+
+def halves(jobs: Sequence[FigureJob]) -> tuple[list[FigureJob], list[FigureJob]]:
+    """``jobs`` in two shares of about the same weight: each figure, heaviest first, goes
+    to the lighter share (each share in the order the figures were given)."""
+    shares: tuple[list[int], list[int]] = ([], [])
+    loads = [0.0, 0.0]
+    for i in sorted(range(len(jobs)), key=lambda i: -jobs[i].weight):
+        lighter = 0 if loads[0] <= loads[1] else 1
+        shares[lighter].append(i)
+        loads[lighter] += jobs[i].weight
+    return ([jobs[i] for i in sorted(shares[0])], [jobs[i] for i in sorted(shares[1])])
 
 
 @functools.cache

@@ -76,6 +76,18 @@ def test_a_forked_process_still_drawing_is_stopped_and_its_figures_drawn_here(
     assert all((tmp_path / f"f{i}.png").read_bytes()[:4] == PNG for i in range(4))
 
 
+def test_halves_share_the_weight_and_keep_the_order(tmp_path):
+    scores, runtime, *maps = [FigureJob(bars, ([1.0], name), tmp_path / f"{name}.png", weight)
+                              for name, weight in [("scores", 5), ("runtime", 1), ("a", 1),
+                                                   ("b", 1), ("c", 1), ("d", 1), ("e", 1)]]
+    mine, theirs = drawing.halves([scores, runtime, *maps])
+    assert sorted(sum(j.weight for j in share) for share in (mine, theirs)) == [5, 6]
+    assert scores in mine and len(theirs) == 5
+    assert theirs == [j for j in [runtime, *maps] if j in theirs]   # in the order given
+    assert drawing.halves(_jobs(tmp_path, n=4)) == (_jobs(tmp_path, n=4)[0::2],
+                                                    _jobs(tmp_path, n=4)[1::2])
+
+
 @pytest.mark.parametrize("which", [0, 1])   # one of this process's figures, one of the fork's
 def test_a_figure_that_fails_raises_its_error_here(tmp_path, two_cores, which):
     jobs = _jobs(tmp_path)
