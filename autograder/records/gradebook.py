@@ -16,13 +16,15 @@ penalty is the ``score`` of ``grades.csv``. nbgrader keeps times as naive UTC.
 
 A grading run keeps the gradebook up to date as it goes (:class:`GradebookWriter`): its
 assignments' cells are written while the first kernels start and each result as it arrives,
-so that the end of the run only records the lateness. Writing the cells of the five
-assignments into a new database takes 1.4 s and each result 30 ms on the quick bench class
-(nbgrader's API commits each row), time the end of a run used to spend on its own.
+so that the end of the run only records the lateness. The cells of the five assignments are
+written in one transaction, and each result in one (:func:`_one_transaction`: nbgrader's API
+commits each row): 0.33 s and 7 ms on this machine, on the bench's quick class, off the end
+of the run.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import queue
 import threading
@@ -70,6 +72,25 @@ def create_database(path: Path) -> str:
     return url
 
 
+@contextlib.contextmanager
+def _one_transaction(gb):
+    """For the block, nbgrader's API flushes where it commits (each row it writes), and the
+    block's rows are committed once at its end (rolled back if it raises). Committing each
+    row made nbgrader reload every row it had written since: the cells of the five
+    assignments took 0.6 s of CPU and 0.8 s in all into a new database, and 0.33 s this way;
+    a result 13 ms of CPU, and 6.5 ms. The rows written are the same."""
+    db = gb.db
+    db.commit = db.flush
+    try:
+        yield
+    except BaseException:
+        del db.commit
+        db.rollback()
+        raise
+    del db.commit
+    db.commit()
+
+
 def _sync_assignment(gb, course: Course, assignment: str) -> None:
     """The assignment's notebooks and cells, as ``generate_assignment`` writes them."""
     from nbgrader import utils
@@ -105,6 +126,11 @@ def _sync_assignment(gb, course: Course, assignment: str) -> None:
 
 
 def _record(gb, result: SubmissionResult) -> None:
+    with _one_transaction(gb):
+        _record_rows(gb, result)
+
+
+def _record_rows(gb, result: SubmissionResult) -> None:
     gb.update_or_create_student(result.student_id)
     submission = gb.update_or_create_submission(result.assignment, result.student_id)
     by_name = {nb.name: nb for nb in result.notebooks}
@@ -117,7 +143,6 @@ def _record(gb, result: SubmissionResult) -> None:
             grade.auto_score = None if manual else (cell.points if cell else 0.0)
             grade.needs_manual_grade = manual or grade.manual_score is not None
         snb.flagged = bool(result.flags)
-    gb.db.commit()
 
 
 def write_gradebook(path: Path, course: Course, results: list[SubmissionResult],
@@ -209,10 +234,11 @@ class GradebookWriter:
             self._outcome = exc
 
     def _sync(self, gb) -> None:
-        for assignment in self._assignments:
-            if assignment in self.course.assignments:
+        assignments = [a for a in self._assignments if a in self.course.assignments]
+        with _one_transaction(gb):
+            for assignment in assignments:
                 _sync_assignment(gb, self.course, assignment)
-                self._synced.add(assignment)
+        self._synced.update(assignments)
 
 
 def _gradable(result: SubmissionResult, course: Course) -> bool:
@@ -260,9 +286,10 @@ def _write(gb, course: Course, results: list[SubmissionResult],
     known = {(s.student_id, s.assignment.name) for s in gb.db.query(SubmittedAssignment)}
     todo = [r for r in gradable if r.key not in recorded
             and (only is None or r.key in only or r.key not in known)]
-    for assignment in sorted({r.assignment for r in todo} - set(synced)):
-        _sync_assignment(gb, course, assignment)
-    for result in todo:
-        _record(gb, result)
-    _record_lateness(gb, gradable, term)
+    with _one_transaction(gb):
+        for assignment in sorted({r.assignment for r in todo} - set(synced)):
+            _sync_assignment(gb, course, assignment)
+        for result in todo:
+            _record_rows(gb, result)
+        _record_lateness(gb, gradable, term)
     return len(todo) + len(recorded)

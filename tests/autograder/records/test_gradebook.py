@@ -120,3 +120,43 @@ def test_a_writer_that_failed_says_why_when_it_finishes(graded_class, course_sou
     writer.record(results[0])
     with pytest.raises(Exception, match="unable to open database file"):
         writer.finish(results)
+
+
+def test_each_write_is_one_transaction_and_a_failed_one_leaves_nothing(
+        graded_class, course_source, tmp_path, monkeypatch):
+    """The cells, a result, a write at the end: one commit each (nbgrader's API commits
+    every row it writes; opening the gradebook commits its course once); a write that fails
+    half-way leaves no row of it behind."""
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session
+
+    from autograder.records import gradebook
+
+    results = [r for r in Ledger(Path(graded_class["out"]) / "ledger.jsonl").sorted_results()
+               if r.assignment == "01_adder"]
+    commits = []
+
+    def count(session):
+        commits.append(session)
+    event.listen(Session, "after_commit", count)
+    try:
+        writer = GradebookWriter(tmp_path / "gradebook.db", load_course(course_source),
+                                 ["01_adder"])
+        for result in results:
+            writer.record(result)
+        writer.stop()
+        assert len(commits) == 1 + 1 + len(results)
+        commits.clear()
+        write_gradebook(tmp_path / "again.db", load_course(course_source), results)
+        assert len(commits) == 1 + 1
+    finally:
+        event.remove(Session, "after_commit", count)
+    assert len(_scores(tmp_path / "gradebook.db")) == len(results)
+
+    def fail(gb, result):
+        raise RuntimeError("disk full")
+    monkeypatch.setattr(gradebook, "_record_rows", fail)
+    with pytest.raises(RuntimeError, match="disk full"):
+        write_gradebook(tmp_path / "failed.db", load_course(course_source), results)
+    with Gradebook(db_url(tmp_path / "failed.db")) as gb:
+        assert gb.assignments == []   # the cells written before the failure: rolled back
