@@ -177,7 +177,8 @@ def main(argv: list[str] | None = None) -> None:
             _draw_a_figure()
     gc.freeze()
     out = sys.stdout
-    out.write(json.dumps({"ready": os.getpid()}) + "\n")
+    zygote = os.getpid()
+    out.write(json.dumps({"ready": zygote}) + "\n")
     out.flush()
     stdin = sys.stdin.buffer
     buffer = b""
@@ -193,7 +194,6 @@ def main(argv: list[str] | None = None) -> None:
         while b"\n" in buffer:
             line, buffer = buffer.split(b"\n", 1)
             request = json.loads(line)
-            zygote = os.getpid()
             pid = os.fork()
             if pid == 0:
                 _child(request, memory_mb, sandbox, zygote)

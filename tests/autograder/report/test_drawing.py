@@ -84,8 +84,8 @@ def test_halves_share_the_weight_and_keep_the_order(tmp_path):
     assert sorted(sum(j.weight for j in share) for share in (mine, theirs)) == [5, 6]
     assert scores in mine and len(theirs) == 5
     assert theirs == [j for j in [runtime, *maps] if j in theirs]   # in the order given
-    assert drawing.halves(_jobs(tmp_path, n=4)) == (_jobs(tmp_path, n=4)[0::2],
-                                                    _jobs(tmp_path, n=4)[1::2])
+    equal = _jobs(tmp_path, n=4)
+    assert drawing.halves(equal) == (equal[0::2], equal[1::2])
 
 
 @pytest.mark.parametrize("which", [0, 1])   # one of this process's figures, one of the fork's
