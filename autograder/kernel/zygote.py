@@ -162,8 +162,12 @@ def main(argv: list[str] | None = None) -> None:
     importlib.import_module("ipykernel.kernelapp")
     # what every kernel imports before its first cell, once here instead of in every kernel:
     # the kernel's own parts it imports when it starts (its debugger, the history's sqlite3,
-    # IPython's magics), the integrity checks (and the modules they protect), the sandbox
+    # IPython's magics: the package loads each group of magics when first used, and a kernel
+    # uses the execution magics and pdb when it starts, 15-20 ms), the integrity checks (and
+    # the modules they protect), the sandbox
     for name in ("ipykernel.debugger", "sqlite3", "IPython.core.magics",
+                 "IPython.core.magics.execution", "IPython.core.debugger",
+                 "IPython.core.oinspect", "tornado.platform.asyncio",
                  "IPython.core.completerlib", "IPython.extensions.storemagic",
                  "autograder.grade.integrity_probe", "autograder.kernel.sandbox",
                  "autograder.kernel.figures", "numpy.testing"):
