@@ -40,6 +40,14 @@ def nested(n):
     return [[] for _ in range(n)]
 def numbers(n):
     return list(range(n))
+def use_layers(x):
+    one, two = Layer(2.0), Layer(3.0)
+    return [one.forward(x), one.forward(x), two.forward(x)]
+def shadow(x):
+    layer = Layer(2.0)
+    first = layer.forward(x)
+    layer.forward = 7.0
+    return [first, layer.forward]
 """
 
 
@@ -48,8 +56,11 @@ def _test(kernel, loop, seconds: float, body):
     channel = Channel(kernel, loop, loop.time() + seconds, proxy_class)
 
     def run():
+        def call(name, *args):
+            return RemoteFunction(channel, name)(*args)
+        call.channel = channel   # for a test that binds names or counts questions
         try:
-            return body(lambda name, *args: RemoteFunction(channel, name)(*args))
+            return body(call)
         finally:
             if channel.lost is None:
                 channel.end()
@@ -277,6 +288,26 @@ def test_the_students_questions_cannot_change_what_outlives_their_test():
     assert ask(op="call", object=92, args=[1.0], kwargs=wire.encode({})) == {"value": 2.0}
     made_again = ask(op="call", object=90, args=[5.0], kwargs=wire.encode({}))["value"]
     assert made_again["class"] == "_Layer"
+
+
+def test_a_method_of_the_graders_object_is_asked_about_once_per_class():
+    """The stub remembers which names of a class of the grader's are methods: three calls of
+    ``forward`` on two objects are one question about the name and three calls (six questions
+    with the two objects made, where asking each time made eight). A name the student's code
+    sets on an object is asked about again: it is then what was set."""
+    def questions(name):
+        def body(call):
+            with call.channel.bind({"Layer": _Layer}):
+                return call(name, 2.0), call.channel.questions
+        return body
+
+    outcomes = asyncio.run(_session([(30, questions("use_layers")), (30, questions("shadow")),
+                                     (30, questions("use_layers"))]))
+    assert [outcome[:2] for outcome in outcomes] == [
+        ("value", ([4.0, 4.0, 6.0], 6)),
+        ("value", ([4.0, 7.0], 4)),     # made, forward called (known), set, asked again
+        ("value", ([4.0, 4.0, 6.0], 6)),   # set on an object: asked about again
+    ]
 
 
 def test_no_exception_of_the_students_takes_the_name_of_the_graders_verdict():
