@@ -328,8 +328,7 @@ def _worker_settings(settings: WorkerSettings, hide: list[Path], tmp_root: Path
     run did and this machine can) and its kernels' folders under ``tmp_root``."""
     box = sandbox.plan(hide=[str(h) for h in hide])
     wanted = sandbox.Sandbox.from_json(settings.kernel.sandbox).slot
-    if wanted and (box.mode == sandbox.USER and box.namespaces and settings.kernel.fork
-                   or box.mode == sandbox.BWRAP):
+    if wanted and box.can_hold_editions(settings.kernel.fork):
         box = dataclasses.replace(box, slot=str(Path(course_lib.__file__).resolve().parent))
     return dataclasses.replace(settings, kernel=dataclasses.replace(
         settings.kernel, sandbox=box.to_json(), tmp_root=str(tmp_root)))

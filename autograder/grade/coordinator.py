@@ -335,8 +335,7 @@ def _with_editions(box: sandbox.Sandbox, options: GradeOptions, todo: list[Job]
     assignments = sorted({job.assignment for job in todo})
     editions = {a: str(p.resolve()) for a in assignments
                 if ((p := options.release / a / "course_lib") / "__init__.py").is_file()}
-    can = ((box.mode == sandbox.USER and box.namespaces and KernelSettings().fork
-            or box.mode == sandbox.BWRAP) and not options.in_kernel)
+    can = box.can_hold_editions(KernelSettings().fork) and not options.in_kernel
     if not (editions and can):
         if assignments and not options.in_kernel:
             log.warning("kernels can import the reference library: %s", "no student edition "

@@ -126,6 +126,12 @@ class Sandbox:
     slot: str = ""                       # course_lib's folder: an empty file system in each
     #                                      kernel, filled per notebook (fill_slot)
 
+    def can_hold_editions(self, forked: bool) -> bool:
+        """Whether its kernels can be given the student edition of course_lib in place of the
+        reference (:attr:`slot`): a ``bwrap`` of their own, or their own mount namespace in
+        user mode where kernels are forked from a zygote (``forked``)."""
+        return self.mode == BWRAP or (self.mode == USER and self.namespaces and forked)
+
     def to_json(self) -> str:
         return json.dumps(asdict(self))
 

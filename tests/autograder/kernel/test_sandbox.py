@@ -109,6 +109,18 @@ def test_the_notice_states_the_limits_that_apply():
     assert sandbox.Sandbox.from_json(box.to_json()) == box
 
 
+def test_only_kernels_with_a_mount_namespace_of_their_own_can_hold_the_student_edition():
+    """The rule the coordinator and a cluster's workers both ask: a ``bwrap`` always; user
+    mode with namespaces only for forked kernels (the zygote's child enters its own); never
+    without namespaces or without a sandbox."""
+    with_namespaces = sandbox.Sandbox(sandbox.USER, namespaces=True)
+    assert sandbox.Sandbox(sandbox.BWRAP).can_hold_editions(forked=False)
+    assert with_namespaces.can_hold_editions(forked=True)
+    assert not with_namespaces.can_hold_editions(forked=False)
+    assert not sandbox.Sandbox(sandbox.USER).can_hold_editions(forked=True)
+    assert not sandbox.Sandbox(sandbox.NONE).can_hold_editions(forked=True)
+
+
 def test_the_checkout_is_hidden_but_its_packages_stay_importable():
     trees, packages = sandbox.editable_installs()
     if str(CHECKOUT) not in trees:
