@@ -84,10 +84,10 @@ def _one_transaction(gb):
     try:
         yield
     except BaseException:
-        del db.commit
         db.rollback()
         raise
-    del db.commit
+    finally:
+        del db.commit
     db.commit()
 
 
