@@ -292,7 +292,7 @@ class CoursePlugin(WorkerPlugin):
     def _start(self) -> _GradingProcess:
         """A new grading process, started from the plugin's own thread: it dies with the
         thread that started it (``PR_SET_PDEATHSIG``), and Dask's task threads may end."""
-        return self.starter.submit(_GradingProcess, self.settings, 0).result()
+        return self.starter.submit(_GradingProcess, self.settings, None).result()
 
 
 def grade_on_worker(plugin: str, job: bytes, files: dict[str, Shipped], watchdog: float

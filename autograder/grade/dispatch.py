@@ -40,12 +40,15 @@ class _GradingProcess:
 
     Started with ``subprocess`` rather than ``multiprocessing`` so nothing of the caller's
     ``__main__`` is re-imported, in its own session so a Ctrl-C in the terminal reaches only
-    the coordinator, and set to die with the coordinator."""
+    the coordinator, and set to die with the coordinator. ``number``: its number in the run,
+    which gives it a core for its test cells (:mod:`autograder.kernel.cores`); None for a
+    cluster's worker, which does not know the others on its machine."""
 
-    def __init__(self, settings: WorkerSettings, number: int):
+    def __init__(self, settings: WorkerSettings, number: int | None):
         ours, theirs = socket.socketpair()
         fd = theirs.fileno()
-        boot = f"from autograder.grade.process import boot; boot({fd}, {settings.to_json()!r})"
+        boot = (f"from autograder.grade.process import boot; "
+                f"boot({fd}, {settings.to_json()!r}, {number})")
         self.proc = subprocess.Popen([os.path.abspath(sys.executable), "-c", boot],
                                      pass_fds=(fd,), start_new_session=True,
                                      stdin=subprocess.DEVNULL)

@@ -160,6 +160,11 @@ class Kernel:
         """The kernel's private folder (sockets, connection file, HOME)."""
         return Path(f"{self.cwd}-run")
 
+    @property
+    def pid(self) -> int | None:
+        """The kernel process's id (the thread that runs its cells), None if not known."""
+        return getattr(self.km.provisioner, "pid", None)
+
     async def alive(self) -> bool:
         """The kernel process still runs (one that cannot say is not alive)."""
         try:

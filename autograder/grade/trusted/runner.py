@@ -63,6 +63,7 @@ from autograder.grade.trusted.proxies import (
     proxy_class,
     undo_changes,
 )
+from autograder.kernel.cores import one_core
 from autograder.messages import _
 from autograder.vocabulary import cells_testing, grade_id_of
 from course_lib.isolation import STUDENT_PROCESS
@@ -280,7 +281,8 @@ class NotebookTests:
                 await channel.install()
             # in the submission's language (course_lib.language.use, a context variable)
             outputs = await loop.run_in_executor(None, contextvars.copy_context().run,
-                                                 self._run, gid, channel)
+                                                 self._run, gid, channel,
+                                                 getattr(kernel, "pid", None))
         except KernelLost as lost:
             outputs = []
             channel.lost = lost
@@ -362,13 +364,15 @@ class NotebookTests:
             if prelude.get(name, _ABSENT) is not value:
                 self.shared[name] = value
 
-    def _run(self, gid: str, channel: Channel) -> list[NotebookNode]:
-        """Run one test in this (worker) thread; its outputs."""
+    def _run(self, gid: str, channel: Channel, kernel_pid: int | None = None
+             ) -> list[NotebookNode]:
+        """Run one test in this (worker) thread, held on one core with the kernel's thread
+        ``kernel_pid`` (:func:`autograder.kernel.cores.one_core`); its outputs."""
         test = self.tests.compiled(gid)
         printed, error = io.StringIO(), None
         folder = self.tests.folder or Path.cwd()   # a test reads the assignment's own files
         with (contextlib.redirect_stdout(printed), contextlib.redirect_stderr(io.StringIO()),
-              contextlib.chdir(folder)):
+              contextlib.chdir(folder), one_core(kernel_pid)):
             random_state, started = np.random.get_state(), time.monotonic()
             error = self._exec(test, channel, gid)
             if error is None and channel.changes:

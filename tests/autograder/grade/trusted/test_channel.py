@@ -6,15 +6,18 @@ still work where the kernel lives."""
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 
 import numpy as np
+import pytest
 from jupyter_core.utils import ensure_async
 
 from autograder.grade.trusted import channel as channel_module
 from autograder.grade.trusted import wire
 from autograder.grade.trusted.channel import DEAD, TIMEOUT, CallFailed, Channel, KernelLost
 from autograder.grade.trusted.proxies import RemoteFunction, proxy_class
+from autograder.kernel import cores
 from autograder.kernel.execute import run_quietly
 from autograder.kernel.pool import KernelPool
 from autograder.kernel.settings import KernelSettings
@@ -48,6 +51,9 @@ def shadow(x):
     first = layer.forward(x)
     layer.forward = 7.0
     return [first, layer.forward]
+def cores_of():
+    import os
+    return sorted(os.sched_getaffinity(0))
 """
 
 
@@ -59,6 +65,7 @@ def _test(kernel, loop, seconds: float, body):
         def call(name, *args):
             return RemoteFunction(channel, name)(*args)
         call.channel = channel   # for a test that binds names or counts questions
+        call.pid = kernel.pid     # the kernel's thread that runs the student's code
         try:
             return body(call)
         finally:
@@ -308,6 +315,25 @@ def test_a_method_of_the_graders_object_is_asked_about_once_per_class():
         ("value", ([4.0, 7.0], 4)),     # made, forward called (known), set, asked again
         ("value", ([4.0, 4.0, 6.0], 6)),   # set on an object: asked about again
     ]
+
+
+@pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="needs two usable cores")
+def test_a_test_holds_the_kernels_thread_that_runs_student_code_on_its_core(monkeypatch):
+    """``Kernel.pid`` is the thread that runs the student's code: held on the grading
+    process's core for a test (:func:`autograder.kernel.cores.one_core`), where the student's
+    function sees only that core, then back on every core it had."""
+    monkeypatch.setattr(cores, "_core", None)
+    core = cores.choose(1)
+
+    def body(call):
+        before = call("cores_of")
+        with cores.one_core(call.pid):
+            held = call("cores_of")
+        return before, held, call("cores_of")
+
+    [outcome] = asyncio.run(_session([(30, body)]))
+    before, held, after = outcome[1]
+    assert held == [core] and after == before and len(before) >= 2
 
 
 def test_no_exception_of_the_students_takes_the_name_of_the_graders_verdict():
