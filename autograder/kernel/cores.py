@@ -14,8 +14,9 @@ then gives both back the cores they had. Only then: the rest of the time the ker
 the student's own cells, and the grading process reads the kernel's outputs and starts the
 next kernel, on whatever core is free, in parallel. Each grading process has a core of its
 own (:func:`choose`, from its number in the run), so two grading processes do not share
-one. On the quick class, ``-j 1``, alternated with and without, five runs each: 34.2-34.8 s
-against 35.0-35.6 s; ``-j 2`` unchanged (every core is busy there anyway).
+one. On the bench's quick class (20 notebooks, 2 cores), ``-j 1`` alternated with and
+without, three runs each: 33.8-34.7 s against 34.7-35.6 s, the same grades; ``-j 2``
+unchanged (21.6-21.7 s against 21.7-21.8 s: every core is busy there anyway).
 
 A machine with one usable core, a process that has no core chosen (a cluster's worker), and
 a kernel that cannot be moved (gone, or not this user's) leave everything as it was: the
