@@ -72,19 +72,24 @@ def test_a_patch_in_a_cell_that_killed_its_kernel_counts_as_tampering_after_it()
     assert findings.tampered == [notes[1]] and findings.tampered_at == 4
 
 
+_FREEZES = """
+import gc, sys
+from autograder.grade.submission import _freeze_imports
+before = gc.get_freeze_count()
+assert _freeze_imports(len(sys.modules)) == len(sys.modules)
+assert gc.get_freeze_count() == before, "nothing new was imported, yet something was frozen"
+_freeze_imports(len(sys.modules) - 1)
+assert gc.get_freeze_count() > before, "one module more than last time, nothing frozen"
+"""
+
+
 def test_a_grading_process_freezes_what_it_imported_only_when_it_is_new():
     """Between two submissions, a grading process freezes its modules for the garbage
-    collector (``gc.freeze``) if it imported any since the last time, and only then."""
-    import gc
+    collector (``gc.freeze``) if it imported any since the last time, and only then. In a
+    process of its own, as a grading process: here, another test's thread still importing
+    or freezing (a coordinator's) would change the counts under the test."""
+    import subprocess
     import sys
 
-    from autograder.grade.submission import _freeze_imports
-
-    before = gc.get_freeze_count()
-    try:
-        assert _freeze_imports(len(sys.modules)) == len(sys.modules)
-        assert gc.get_freeze_count() == before        # nothing new: nothing frozen
-        _freeze_imports(len(sys.modules) - 1)          # one module more than last time
-        assert gc.get_freeze_count() > before
-    finally:
-        gc.unfreeze()
+    done = subprocess.run([sys.executable, "-c", _FREEZES], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
