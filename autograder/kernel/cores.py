@@ -52,29 +52,29 @@ def chosen() -> int | None:
 def one_core(pid: int | None) -> Iterator[None]:
     """Hold the calling thread and the thread ``pid`` (a kernel's main thread) on this
     process's core for the block, then give each back the cores it had (see the module
-    docstring). Does nothing without a chosen core; a kernel that cannot be moved is left
-    where it is (the calling thread is still held: it costs nothing)."""
+    docstring). Does nothing without a chosen core; a thread that cannot be moved is left
+    where it is (the other is still held: it costs nothing)."""
     if _core is None:
         yield
         return
-    mine = os.sched_getaffinity(0)
-    theirs = _move(pid, {_core})
-    os.sched_setaffinity(0, {_core})
+    mine, theirs = _move(0, {_core}), _move(pid, {_core})
     try:
         yield
     finally:
-        os.sched_setaffinity(0, mine)
-        if theirs is not None:
-            _move(pid, theirs)
+        for thread, had in ((0, mine), (pid, theirs)):
+            if had is not None:
+                _move(thread, had)
 
 
 def _move(pid: int | None, cores: set[int]) -> set[int] | None:
-    """Put thread ``pid`` on ``cores``; the cores it had, or None if it could not be moved."""
+    """Put thread ``pid`` (0: the calling thread) on ``cores``; the cores it had, or None if
+    it could not be moved: gone, another user's without the right to move it, or the core
+    no longer one it may use (a test never fails for where it ran)."""
     if pid is None:
         return None
     try:
         had = os.sched_getaffinity(pid)
         os.sched_setaffinity(pid, cores)
-    except OSError:   # gone, or another user's without the right to move it
+    except OSError:
         return None
     return had

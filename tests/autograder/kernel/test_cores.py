@@ -76,6 +76,17 @@ def test_a_kernel_gone_or_unknown_is_left_alone(sleeper):
         assert os.sched_getaffinity(0) == mine
 
 
+def test_a_core_that_cannot_be_used_moves_nothing_and_fails_nothing(monkeypatch, sleeper):
+    """The core chosen is no longer one this process may use (a cpuset changed mid-run):
+    the test runs where it was."""
+    monkeypatch.setattr(cores, "_core", 100_000)
+    mine, theirs = os.sched_getaffinity(0), os.sched_getaffinity(sleeper.pid)
+    with cores.one_core(sleeper.pid):
+        assert os.sched_getaffinity(0) == mine
+        assert os.sched_getaffinity(sleeper.pid) == theirs
+    assert os.sched_getaffinity(0) == mine
+
+
 def test_without_a_core_nothing_moves(sleeper):
     mine, theirs = os.sched_getaffinity(0), os.sched_getaffinity(sleeper.pid)
     with cores.one_core(sleeper.pid):
