@@ -189,7 +189,7 @@ def plot_scores(results: Sequence[SubmissionResult]) -> Figure:
         graded = [r.score for r in subs if r.status is Status.GRADED]
         other = [r.score for r in subs if r.status is not Status.GRADED]
         ax.hist([graded, other], bins=bins, stacked=True, rwidth=0.85,
-                color=[STATUS_COLOURS[Status.GRADED], "#e08214"],
+                color=[STATUS_COLOURS[Status.GRADED], STATUS_COLOURS[Status.TIMEOUT]],
                 label=["graded", "not graded (timeout, broken ...)"])
         mean = float(np.mean([r.score for r in subs]))
         ax.axvline(mean, color="#333", linestyle="--", linewidth=1, label="mean")
