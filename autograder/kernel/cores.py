@@ -10,18 +10,19 @@ round trip took 57 us between two cores of the 2-core CI machine and 5 us on one
 
 So while a test cell runs, :func:`one_core` holds the grader's thread that runs it and the
 kernel's main thread (its ``pid``, the thread that runs the student's code) on one core,
-then gives both back the cores they had. Only then: the rest of the time the kernel runs
-the student's own cells, and the grading process reads the kernel's outputs and starts the
-next kernel, on whatever core is free, in parallel. Each grading process has a core of its
-own (:func:`choose`, from its number in the run), so two grading processes do not share
-one. On the bench's quick class (20 notebooks, 2 cores), ``-j 1`` alternated with and
+then gives both back the cores they had. Only while a test cell runs: the rest of the time
+the kernel runs the student's own cells, and the grading process reads the kernel's outputs
+and starts the next kernel, on whatever core is free, in parallel. Each grading process has
+a core of its own (:func:`choose`, from its number in the run), so two grading processes do
+not share one. On the bench's quick class (20 notebooks, 2 cores), ``-j 1`` alternated with and
 without, three runs each: 33.8-34.7 s against 34.7-35.6 s, the same grades; ``-j 2``
 unchanged (21.6-21.7 s against 21.7-21.8 s: every core is busy there anyway).
 
 A machine with one usable core, a process that has no core chosen (a cluster's worker), and
-a kernel that cannot be moved (gone, or not this user's) leave everything as it was: the
-cores a thread runs on change its speed, never what it computes. Standard library only:
-the grading process calls :func:`choose` before it imports the grading code.
+a thread that cannot be moved (gone, not this user's, or the core no longer allowed) leave
+everything as it was: the cores a thread runs on change its speed, never what it computes.
+Standard library only: the grading process calls :func:`choose` before it imports the
+grading code.
 """
 
 from __future__ import annotations
