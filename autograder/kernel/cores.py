@@ -44,11 +44,6 @@ def choose(number: int) -> int | None:
     return _core
 
 
-def chosen() -> int | None:
-    """This grading process's core, or None."""
-    return _core
-
-
 @contextlib.contextmanager
 def one_core(pid: int | None) -> Iterator[None]:
     """Hold the calling thread and the thread ``pid`` (a kernel's main thread) on this

@@ -51,6 +51,7 @@ _HEADER = struct.Struct("!I")   # a frame's length
 _handles: dict = {}      # handle number -> the student's object
 _numbers: dict = {}      # id(object) -> handle number
 _bound: dict = {}        # name -> what the notebook had bound before (or _MISSING)
+_set_on: set = set()     # (object of the grader's, name) the student's code set: asked again
 _MISSING = object()
 _SCALARS = (bool, int, float, str, type(None))
 _dtypes = {}   # the grader's dtypes by their text (np.dtype costs microseconds an array)
@@ -261,10 +262,12 @@ class _GraderObject:
     grader once said is a method of the class is called without asking again: one question
     per call, not two (722 fewer of the 9,062 the bench's quick class of 20 notebooks asked,
     all in 05's layers). The course's classes keep their methods on the class, never a bound
-    method in an attribute, so what holds for one object holds for all; a name set on an
-    object is asked about again."""
+    method in an attribute, so what holds for one object holds for all but a name the
+    student's code set on that object (:data:`_set_on`, however it reached the object): such
+    a name is asked about again on it (it is then what was set), and stays a known method on
+    the class's other objects."""
 
-    _methods: set = set()   # each class of the grader's has its own (see _grader_class)
+    _methods: set[str]   # names the grader said are methods: one set per class (_grader_class)
 
     def __init__(self, *_args, **_kwargs):
         pass   # made by _grader_object, or by the grader when the class is called
@@ -274,7 +277,7 @@ class _GraderObject:
             raise AttributeError(name)
         number = object.__getattribute__(self, "_number")
         methods = type(self)._methods
-        if name not in methods:
+        if name not in methods or (number, name) in _set_on:
             value = _ask({"op": "getattr", "object": number, "name": name})
             if not (isinstance(value, dict) and value.keys() == {"$method"}):
                 return value
@@ -284,9 +287,9 @@ class _GraderObject:
                                              "kwargs": encode(kwargs)})
 
     def __setattr__(self, name, value):
-        type(self)._methods.discard(name)
-        _ask({"op": "setattr", "object": object.__getattribute__(self, "_number"),
-              "name": name, "value": encode(value)})
+        number = object.__getattribute__(self, "_number")
+        _set_on.add((number, name))
+        _ask({"op": "setattr", "object": number, "name": name, "value": encode(value)})
 
     def __repr__(self):
         return f"<the course's {type(self).__name__}>"
@@ -400,6 +403,7 @@ def _setattr(request):
 def _release(_request):
     _handles.clear()
     _numbers.clear()
+    _set_on.clear()
     _unbind(list(_bound))
     return {"value": None}
 

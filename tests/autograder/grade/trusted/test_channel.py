@@ -6,6 +6,7 @@ still work where the kernel lives."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import time
 
@@ -51,6 +52,10 @@ def shadow(x):
     first = layer.forward(x)
     layer.forward = 7.0
     return [first, layer.forward]
+def shadow_one(x):
+    one, two = Layer(2.0), Layer(3.0)
+    one.forward = 7.0
+    return [two.forward(x), one.forward]
 def cores_of():
     import os
     return sorted(os.sched_getaffinity(0))
@@ -58,7 +63,8 @@ def cores_of():
 
 
 def _test(kernel, loop, seconds: float, body):
-    """Run ``body(call)`` as one test would, in a worker thread: ``call(name, *args)``."""
+    """Run ``body(call)`` as one test would, in a worker thread: ``call(name, *args)``; the
+    stub is then released as after a test cell (``NotebookTests.run_cell``)."""
     channel = Channel(kernel, loop, loop.time() + seconds, proxy_class)
 
     def run():
@@ -70,6 +76,8 @@ def _test(kernel, loop, seconds: float, body):
             return body(call)
         finally:
             if channel.lost is None:
+                with contextlib.suppress(Exception):
+                    channel.send({"op": "release"})
                 channel.end()
     return loop.run_in_executor(None, run)
 
@@ -301,7 +309,8 @@ def test_a_method_of_the_graders_object_is_asked_about_once_per_class():
     """The stub remembers which names of a class of the grader's are methods: three calls of
     ``forward`` on two objects are one question about the name and three calls (six questions
     with the two objects made, where asking each time made eight). A name the student's code
-    sets on an object is asked about again: it is then what was set."""
+    sets on an object is asked about again on that object (it is then what was set), and
+    stays a method on the class's other objects, also when one of them asks about it after."""
     def questions(name):
         def body(call):
             with call.channel.bind({"Layer": _Layer}):
@@ -309,11 +318,13 @@ def test_a_method_of_the_graders_object_is_asked_about_once_per_class():
         return body
 
     outcomes = asyncio.run(_session([(30, questions("use_layers")), (30, questions("shadow")),
-                                     (30, questions("use_layers"))]))
+                                     (30, questions("use_layers")),
+                                     (30, questions("shadow_one"))]))
     assert [outcome[:2] for outcome in outcomes] == [
         ("value", ([4.0, 4.0, 6.0], 6)),
         ("value", ([4.0, 7.0], 4)),     # made, forward called (known), set, asked again
-        ("value", ([4.0, 4.0, 6.0], 6)),   # set on an object: asked about again
+        ("value", ([4.0, 4.0, 6.0], 5)),   # new objects: forward still a known method
+        ("value", ([6.0, 7.0], 5)),     # two made, set on one, called on two, asked on one
     ]
 
 
