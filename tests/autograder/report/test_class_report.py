@@ -11,6 +11,7 @@ from autograder.records.results import CellResult, NotebookResult, Status, Submi
 from autograder.report.class_report import (
     RUNTIME_PNG,
     SCORES_PNG,
+    STATUS_COLOURS,
     cell_pass_rates,
     common_failures,
     status_counts,
@@ -110,6 +111,10 @@ def test_pass_rates_are_a_table_with_a_bar_per_test_cell(report):
                     ("t1", "", "50", "50", "1", "2"),
                     ("t1_hidden", " hidden", "0", "0", "0", "2"),
                     ("t2", "", "100", "100", "2", "2")]
+    # visible tests' bars in the blue of a graded submission's pill, named once (class_report)
+    graded = STATUS_COLOURS[Status.GRADED]
+    assert f".bar, .bar-key {{ background: {graded}; }}" in text
+    assert f'class="pill" style="background:{graded}"' in text
 
 
 def test_flagged_submissions_come_first(report):

@@ -14,7 +14,7 @@ from toy_course import ASSIGNMENT, NOTEBOOK, graded_notebook, toy_result
 
 import autograder.report
 from autograder.records.results import NotebookResult, Status, SubmissionResult
-from autograder.report.class_report import write_report
+from autograder.report.class_report import STATUS_COLOURS, write_report
 from autograder.report.feedback_page import write_feedback
 from autograder.report.safe_html import TEMPLATES, page_templates
 
@@ -97,7 +97,10 @@ def test_both_pages_inline_the_one_stylesheet(feedback_pages, report):
     for page in (*feedback_pages.values(), report):
         assert style_of(page).strip().startswith(css)
         assert "<link" not in page
-    assert style_of(report).strip() == css
+    # after it, the report's one rule of its own: its bars in a status's colour
+    graded = STATUS_COLOURS[Status.GRADED]
+    assert style_of(report).strip()[len(css):].strip() == (
+        f".bar, .bar-key {{ background: {graded}; }}")
     assert ".highlight .k " in style_of(feedback_pages["graded"])   # pygments' colours after
     assert '<body class="feedback-page">' in feedback_pages["graded"]
     assert '<body class="class-report">' in report
