@@ -19,11 +19,11 @@ student edition, the tests with the course's full library (see :func:`floor_seco
 is the time the students' code and the tests take with no grading machinery around them. The
 floor is measured right after ``-j 1``, and ``-j 2`` right after the floor, the way they are
 compared: this machine's speed drifts by 10-40 % over the minutes a bench takes, and a ratio
-of two times taken apart would show the drift. ``--repeat N`` runs that round (``-j 1``, the
-floor, ``-j 2``) N times; each ratio among the three is then the median of the rounds' own
-ratios, printed with their range: one ``-j 1`` of the quick class took 65.7 to 102.8 s from
-run to run on this machine, for the same code. Dask runs in each round right after its
-``-j 2`` (on a cluster started for it, not timed) and is compared with it, round by round.
+of two times taken apart would show the drift. Dask runs right after ``-j 2`` (on a cluster
+started for it, not timed) and is compared with it. ``--repeat N`` runs that round (``-j 1``,
+the floor, ``-j 2``, Dask) N times; each ratio among them is then the median of the rounds'
+own ratios, printed with their range: one ``-j 1`` of the quick class took 65.7 to 102.8 s
+from run to run on this machine, for the same code.
 
 Right before each ``-j 2`` the bench measures the machine itself (:func:`machine_scaling`):
 how much faster it does two copies of one piece of the course's work at once than one after
